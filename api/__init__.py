@@ -1,0 +1,1 @@
+"""The Starlette application, its settings, middleware, lifespan and the ``accord`` CLI."""

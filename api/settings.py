@@ -1,0 +1,66 @@
+"""Settings from the environment, exactly as CONTRACT.md lists them."""
+
+from enum import StrEnum
+from functools import cached_property
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ACCORD_", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///./accord.db"
+    env: Environment = Environment.DEVELOPMENT
+    issuer: str = "http://127.0.0.1:8000"
+    console_redirect_uris: str = (
+        "http://127.0.0.1:8000/graphql/callback,http://localhost:5173/callback"
+    )
+    simulated_clock: bool = False
+    data_key: str | None = None
+    smtp_url: str | None = None
+    redis_url: str | None = None
+    test_postgres_url: str | None = None
+
+    @field_validator("simulated_clock", mode="before")
+    @classmethod
+    def _blank_is_off(cls, value: object) -> object:
+        return False if value in ("", None) else value
+
+    @cached_property
+    def redirect_uris(self) -> list[str]:
+        return [u.strip() for u in self.console_redirect_uris.split(",") if u.strip()]
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+class ProductionRefused(RuntimeError):
+    """Raised at start-up when ACCORD_ENV=production meets a development-only setting."""
+
+
+def production_problems(settings: Settings, *, demo_logins: list[str]) -> list[str]:
+    """Why production must not start with these settings (empty: fine).
+
+    ``demo_logins`` are users that ``accord demo seed`` created with published passwords.
+    """
+    if settings.env is not Environment.PRODUCTION:
+        return []
+    problems = []
+    if demo_logins:
+        shown = ", ".join(sorted(demo_logins)[:5])
+        problems.append(f"demo credentials present in the database ({shown}); remove them")
+    if settings.simulated_clock:
+        problems.append("ACCORD_SIMULATED_CLOCK is on; production runs on the real clock")
+    if not settings.data_key:
+        problems.append("ACCORD_DATA_KEY is unset; a generated data key is for development only")
+    if not settings.smtp_url:
+        problems.append("ACCORD_SMTP_URL is unset; notices would only reach the local outbox")
+    return problems

@@ -1,0 +1,1 @@
+"""Alembic migrations: one per capability, so the history reads as the system's growth."""

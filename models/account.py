@@ -1,0 +1,45 @@
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlmodel import Field
+
+from models.base import Base
+
+
+class HolderType(StrEnum):
+    INDIVIDUAL = "INDIVIDUAL"
+    ENTERPRISE = "ENTERPRISE"
+
+
+class RealNameState(StrEnum):
+    UNVERIFIED = "UNVERIFIED"
+    PENDING = "PENDING"
+    VERIFIED = "VERIFIED"
+    REJECTED = "REJECTED"
+
+
+class Standing(StrEnum):
+    NORMAL = "NORMAL"
+    RESTRICTED = "RESTRICTED"
+    SUSPENDED = "SUSPENDED"
+    FROZEN = "FROZEN"
+    TERMINATED = "TERMINATED"
+
+
+class Account(Base, table=True):
+    """ACC-1: one account, exactly one holder (see ``User.kind == HOLDER``)."""
+
+    __tablename__ = "accounts"
+
+    holder_type: HolderType = Field(sa_type=sa.String(16), nullable=False)
+    name: str = Field(sa_type=sa.String(200), nullable=False)
+    contact_person: str = Field(sa_type=sa.String(100), nullable=False)
+    email: str = Field(sa_type=sa.String(254), nullable=False)
+    phone: str = Field(sa_type=sa.String(32), nullable=False)
+    address: str = Field(sa_type=sa.String(500), nullable=False)
+    credit_code: str | None = Field(default=None, sa_type=sa.String(18), nullable=True)
+    real_name_state: RealNameState = Field(
+        default=RealNameState.UNVERIFIED, sa_type=sa.String(16), nullable=False
+    )
+    standing: Standing = Field(default=Standing.NORMAL, sa_type=sa.String(16), nullable=False)
+    demo: bool = Field(default=False, nullable=False)
