@@ -1,0 +1,65 @@
+"""The Starlette application."""
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
+from starlette.applications import Starlette
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from api import assets
+from api.db import create_engine, session_factory
+from api.graphql import AccordGraphQL
+from api.health import healthz, metrics_endpoint, readyz
+from api.middleware import RequestMiddleware
+from api.settings import ProductionRefused, Settings, production_problems
+from models import User
+from schema import build_schema
+from services.clock import Clock, SystemClock
+
+log = logging.getLogger("accord")
+
+
+async def demo_logins(app: Starlette) -> list[str]:
+    try:
+        async with app.state.session_factory() as session:
+            return list((await session.execute(select(User.login).where(User.demo))).scalars())
+    except DBAPIError:
+        return []  # not migrated yet: then no demo user exists either
+
+
+async def check_production(app: Starlette) -> None:
+    problems = production_problems(app.state.settings, demo_logins=await demo_logins(app))
+    if problems:
+        raise ProductionRefused("refusing to start in production: " + "; ".join(problems))
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Starlette:
+    settings = settings or Settings()
+    engine = create_engine(settings.database_url)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await check_production(app)
+        yield
+        await engine.dispose()
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", AccordGraphQL(build_schema()), methods=["GET", "POST"]),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", metrics_endpoint),
+            Mount("/static/graphiql", StaticFiles(directory=assets.ASSET_DIR, check_dir=False)),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = session_factory(engine)
+    app.state.clock = clock or SystemClock()
+    app.add_middleware(RequestMiddleware)
+    return app

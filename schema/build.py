@@ -1,0 +1,45 @@
+"""Assemble the schema from each domain's Query and Mutation parts."""
+
+import strawberry
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import Info
+
+from schema.calendar.resolvers import CalendarMutation, CalendarQuery
+from schema.calendar.types import HolidayCalendar
+from schema.errors import AccordMaskErrors
+from schema.relay import Node, resolve_node
+from schema.scalars import SCALAR_OVERRIDES
+
+# Limits on what one request may ask for (too costly queries are top-level errors).
+MAX_DEPTH = 12
+MAX_ALIASES = 30
+MAX_TOKENS = 5000
+
+
+@strawberry.type(name="Query")
+class RootQuery(CalendarQuery):
+    @strawberry.field
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        return await resolve_node(info.context, id)
+
+
+@strawberry.type(name="Mutation")
+class RootMutation(CalendarMutation):
+    pass
+
+
+def build_schema() -> strawberry.Schema:
+    return strawberry.Schema(
+        query=RootQuery,
+        mutation=RootMutation,
+        types=[HolidayCalendar],
+        scalar_overrides=SCALAR_OVERRIDES,
+        config=StrawberryConfig(auto_camel_case=True),
+        extensions=[
+            QueryDepthLimiter(max_depth=MAX_DEPTH),
+            MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+            MaxTokensLimiter(max_token_count=MAX_TOKENS),
+            AccordMaskErrors(),
+        ],
+    )

@@ -1,0 +1,1 @@
+"""GraphQL for the working-day calendar (T-2, T-3)."""

@@ -1,0 +1,58 @@
+from datetime import date
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from auth.principal import StaffRole
+from schema.calendar.types import CalendarPayload, HolidayCalendar, HolidayCalendarInput
+from schema.errors import query_error
+from schema.mutations import run_mutation
+from schema.permissions import Requires
+from schema.relay import Connection, connection, page_args
+from services import calendar
+from services.errors import DomainError
+
+
+@strawberry.type
+class CalendarQuery:
+    @strawberry.field(description="T-2. CALENDAR_UNKNOWN surfaces as a top-level error here.")
+    async def working_days(
+        self, info: Info, from_: Annotated[date, strawberry.argument(name="from")], to: date
+    ) -> list[date]:
+        try:
+            return (await calendar.calendar(info.context.session)).working_days(from_, to)
+        except DomainError as error:
+            raise query_error(error) from None
+
+    @strawberry.field(description="Years whose official arrangement is known (package or loaded).")
+    async def known_calendar_years(self, info: Info) -> list[int]:
+        return (await calendar.calendar(info.context.session)).known_years()
+
+    @strawberry.field(description="Years staff loaded into the database (they win over the package).")
+    async def holiday_calendars(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Connection[HolidayCalendar]:
+        size, after_key = page_args(first, after)
+        page = await calendar.page_years(info.context.session, first=size, after=after_key)
+        return connection(page, HolidayCalendar.from_model)
+
+
+@strawberry.type
+class CalendarMutation:
+    @strawberry.mutation(
+        description="Staff ADMIN (T-2, T-3): load or replace a year's official arrangement.",
+        extensions=[Requires(roles=frozenset({StaffRole.ADMIN}))],
+    )
+    async def load_holiday_calendar(self, info: Info, input: HolidayCalendarInput) -> CalendarPayload:
+        context = info.context
+        return await run_mutation(
+            info,
+            payload=CalendarPayload,
+            target=f"calendar:{input.year}",
+            call=lambda: calendar.load_year(
+                context.session, clock=context.clock, actor=context.actor, year=input.year,
+                holidays=input.holidays, adjusted_workdays=input.adjusted_workdays,
+            ),
+            ok=lambda row: CalendarPayload(year=row.year),
+        )

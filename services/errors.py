@@ -1,0 +1,69 @@
+"""Typed domain errors. Each carries a machine code from the contract's ``ErrorCode`` enum.
+
+The GraphQL layer maps these to ``userErrors`` (mutations) or to top-level errors with
+``extensions.code`` (queries) in exactly one place: ``schema/errors.py``.
+"""
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    INVALID = "INVALID"
+    NOT_FOUND = "NOT_FOUND"
+    INSUFFICIENT_PERMISSION = "INSUFFICIENT_PERMISSION"
+    INVALID_STATE = "INVALID_STATE"
+    IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"
+    REAL_NAME_REQUIRED = "REAL_NAME_REQUIRED"
+    SUBJECT_MISMATCH = "SUBJECT_MISMATCH"
+    ACCOUNT_FROZEN = "ACCOUNT_FROZEN"
+    ADMIN_ORDER_REQUIRED = "ADMIN_ORDER_REQUIRED"
+    NOTICE_REQUIRED = "NOTICE_REQUIRED"
+    CURE_PERIOD_RUNNING = "CURE_PERIOD_RUNNING"
+    NOTICE_TOO_SHORT = "NOTICE_TOO_SHORT"
+    DISPUTE_WINDOW_CLOSED = "DISPUTE_WINDOW_CLOSED"
+    TAXPAYER_CERTIFICATE_REQUIRED = "TAXPAYER_CERTIFICATE_REQUIRED"
+    EXCEEDS_INVOICEABLE = "EXCEEDS_INVOICEABLE"
+    DOCUMENT_REQUIRED = "DOCUMENT_REQUIRED"
+    CALENDAR_UNKNOWN = "CALENDAR_UNKNOWN"
+    GROUND_NOT_MET = "GROUND_NOT_MET"
+
+
+class DomainError(Exception):
+    """A refusal by a rule. ``field`` names the input path it concerns, when there is one."""
+
+    code: ErrorCode = ErrorCode.INVALID
+
+    def __init__(self, message: str, *, field: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidInput(DomainError):
+    code = ErrorCode.INVALID
+
+
+class NotFound(DomainError):
+    code = ErrorCode.NOT_FOUND
+
+
+class InsufficientPermission(DomainError):
+    code = ErrorCode.INSUFFICIENT_PERMISSION
+
+
+class InvalidState(DomainError):
+    code = ErrorCode.INVALID_STATE
+
+
+class CalendarUnknown(DomainError):
+    """T-3: a date in a year whose official holiday arrangement nobody has loaded."""
+
+    code = ErrorCode.CALENDAR_UNKNOWN
+
+    def __init__(self, year: int, *, field: list[str] | None = None) -> None:
+        super().__init__(
+            f"the official holiday arrangement for {year} is not loaded; "
+            "staff must load it (loadHolidayCalendar / accord calendar load)",
+            field=field,
+        )
+        self.year = year

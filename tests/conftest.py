@@ -1,0 +1,78 @@
+"""Shared fixtures: a fresh migrated database per test, the real app, an HTTP client."""
+
+import os
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.app import create_app
+from api.db import create_engine, session_factory
+from api.settings import Environment, Settings
+from services.clock import FixedClock
+from tests.databases import POSTGRES_URL, Databases
+
+requires_postgres = pytest.mark.skipif(
+    not POSTGRES_URL, reason="needs PostgreSQL: set ACCORD_TEST_POSTGRES_URL"
+)
+
+# A Wednesday before the 2026 National Day break.
+DEFAULT_NOW = datetime(2026, 9, 30, 2, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+async def databases() -> AsyncIterator[Databases]:
+    dbs = Databases()
+    yield dbs
+    await dbs.drop_all()
+
+
+@pytest.fixture
+async def database_url(databases: Databases) -> str:
+    return await databases.migrated()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(DEFAULT_NOW)
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, env=Environment.TEST)
+
+
+@pytest.fixture
+async def session(database_url: str) -> AsyncIterator[AsyncSession]:
+    """A session on the test's database, for calling services and asserting what is stored."""
+    engine = create_engine(database_url)
+    async with session_factory(engine)() as db:
+        yield db
+    await engine.dispose()
+
+
+@pytest.fixture
+async def app(settings: Settings, clock: FixedClock) -> AsyncIterator[object]:
+    application = create_app(settings, clock=clock)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: object) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+async def gql(client: httpx.AsyncClient, query: str, variables: dict | None = None, **kwargs) -> dict:
+    """POST a GraphQL operation; returns the decoded body (status checked by the caller)."""
+    response = await client.post("/graphql", json={"query": query, "variables": variables or {}}, **kwargs)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI") == "true"
