@@ -72,8 +72,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if settings.is_sqlite:
         asyncio.run(_ensure_schema(settings))
     uvicorn.run(
-        "api.app:create_app", factory=True, host=args.host, port=args.port,
-        workers=args.workers, log_config=None, access_log=False,
+        "api.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_config=None,
+        access_log=False,
     )
     return 0
 
@@ -104,7 +109,11 @@ def cmd_staff_create(args: argparse.Namespace) -> int:
 
     async def work(session: Any) -> Any:
         return await audit.audited(
-            session, clock=clock, actor=operator, action="staff.create", target=f"user:{args.login}",
+            session,
+            clock=clock,
+            actor=operator,
+            action="staff.create",
+            target=f"user:{args.login}",
             call=lambda: staff.create_staff(
                 session, login=args.login, password_hash=hash_password(password), roles=args.role
             ),
@@ -143,10 +152,17 @@ def cmd_calendar_load(args: argparse.Namespace) -> int:
 
     async def work(session: Any) -> Any:
         return await audit.audited(
-            session, clock=clock, actor=operator, action="loadHolidayCalendar",
+            session,
+            clock=clock,
+            actor=operator,
+            action="loadHolidayCalendar",
             target=f"calendar:{year}",
             call=lambda: calendar.load_year(
-                session, clock=clock, actor=operator, year=year, holidays=holidays,
+                session,
+                clock=clock,
+                actor=operator,
+                year=year,
+                holidays=holidays,
                 adjusted_workdays=workdays,
             ),
         )

@@ -11,7 +11,7 @@ from auth.passwords import hash_password
 from models import Account, HolderType, User, UserKind
 from services import staff
 
-DEMO_PASSWORD = "accord-demo-2026"
+DEMO_PASSWORD = "accord-demo-2026"  # noqa: S105 - published in the README on purpose
 
 STAFF = {
     "admin@accord.demo": ["ADMIN"],
@@ -62,8 +62,7 @@ async def seed(session: AsyncSession) -> int:
         session.add(account)
         await session.flush()
         session.add(
-            User(account_id=account.id, kind=UserKind.HOLDER, login=login,
-                 password_hash=password_hash, demo=True)
+            User(account_id=account.id, kind=UserKind.HOLDER, login=login, password_hash=password_hash, demo=True)
         )
         await session.flush()
         created += 2

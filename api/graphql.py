@@ -9,7 +9,7 @@ from strawberry.asgi import GraphQL
 from api import assets
 from schema.context import Context
 
-_LOCAL_PAGE = (assets.ASSET_DIR.parent.parent / "templates" / "graphiql.html")
+_LOCAL_PAGE = assets.ASSET_DIR.parent.parent / "templates" / "graphiql.html"
 
 
 class AccordGraphQL(GraphQL):
@@ -25,13 +25,8 @@ class AccordGraphQL(GraphQL):
             principal=None,
             request_id=request.state.request_id,
             simulated_clock=state.settings.simulated_clock,
+            request_state=request.state,
         )
-
-    async def parse_http_body(self, request: Any) -> Any:
-        data = await super().parse_http_body(request)
-        # For metrics and the request log line (api/middleware.py).
-        request.request.state.operation = getattr(data, "operation_name", None)
-        return data
 
     async def render_graphql_ide(self, request: Request) -> Response:
         if assets.present():

@@ -25,8 +25,7 @@ async def readyz(request: Request) -> Response:
         return JSONResponse({"status": "unavailable", "reason": "database unreachable"}, 503)
     if current != head:
         return JSONResponse(
-            {"status": "unavailable", "reason": "database not migrated to head",
-             "current": current, "head": head},
+            {"status": "unavailable", "reason": "database not migrated to head", "current": current, "head": head},
             503,
         )
     return JSONResponse({"status": "ready", "revision": current})

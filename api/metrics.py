@@ -7,12 +7,16 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 REGISTRY = CollectorRegistry(auto_describe=True)
 
 REQUESTS = Counter(
-    "accord_requests_total", "HTTP requests by operation and status",
-    ["operation", "status"], registry=REGISTRY,
+    "accord_requests_total",
+    "HTTP requests by operation and status",
+    ["operation", "status"],
+    registry=REGISTRY,
 )
 LATENCY = Histogram(
-    "accord_request_duration_seconds", "HTTP request latency by operation",
-    ["operation"], registry=REGISTRY,
+    "accord_request_duration_seconds",
+    "HTTP request latency by operation",
+    ["operation"],
+    registry=REGISTRY,
 )
 
 # Operation names come from clients: keep the label set bounded.
@@ -34,8 +38,17 @@ def operation_label(path: str, operation: str | None) -> str:
 
 
 _FIXED_PATHS = frozenset(
-    {"/healthz", "/readyz", "/metrics", "/oauth/token", "/oauth/authorize", "/oauth/revoke",
-     "/oauth/introspect", "/.well-known/jwks.json", "/.well-known/oauth-authorization-server"}
+    {
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/oauth/token",
+        "/oauth/authorize",
+        "/oauth/revoke",
+        "/oauth/introspect",
+        "/.well-known/jwks.json",
+        "/.well-known/oauth-authorization-server",
+    }
 )
 
 

@@ -107,9 +107,13 @@ class RequestMiddleware:
             log.info(
                 "request",
                 extra={
-                    "request_id": request_id, "method": scope["method"], "path": scope["path"],
-                    "status": status, "duration_ms": round(elapsed * 1000, 2),
-                    "operation": operation, "client": _client(scope),
+                    "request_id": request_id,
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status": status,
+                    "duration_ms": round(elapsed * 1000, 2),
+                    "operation": operation,
+                    "client": _client(scope),
                 },
             )
 
@@ -125,8 +129,11 @@ def _client(scope: Scope) -> Any:
 
 async def _send_error(send: Send, request_id: str) -> None:
     body = b'{"errors":[{"message":"Internal server error.","extensions":{"code":"INTERNAL"}}]}'
-    await send({
-        "type": "http.response.start", "status": 500,
-        "headers": [(b"content-type", b"application/json"), (b"x-request-id", request_id.encode())],
-    })
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 500,
+            "headers": [(b"content-type", b"application/json"), (b"x-request-id", request_id.encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

@@ -46,6 +46,4 @@ async def downgrade(engine: AsyncEngine, target: str = "base") -> None:
 
 async def current_revision(engine: AsyncEngine) -> str | None:
     async with engine.connect() as conn:
-        return await conn.run_sync(
-            lambda sync: MigrationContext.configure(sync).get_current_revision()
-        )
+        return await conn.run_sync(lambda sync: MigrationContext.configure(sync).get_current_revision())

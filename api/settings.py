@@ -19,9 +19,7 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///./accord.db"
     env: Environment = Environment.DEVELOPMENT
     issuer: str = "http://127.0.0.1:8000"
-    console_redirect_uris: str = (
-        "http://127.0.0.1:8000/graphql/callback,http://localhost:5173/callback"
-    )
+    console_redirect_uris: str = "http://127.0.0.1:8000/graphql/callback,http://localhost:5173/callback"
     simulated_clock: bool = False
     data_key: str | None = None
     smtp_url: str | None = None

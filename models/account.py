@@ -38,8 +38,6 @@ class Account(Base, table=True):
     phone: str = Field(sa_type=sa.String(32), nullable=False)
     address: str = Field(sa_type=sa.String(500), nullable=False)
     credit_code: str | None = Field(default=None, sa_type=sa.String(18), nullable=True)
-    real_name_state: RealNameState = Field(
-        default=RealNameState.UNVERIFIED, sa_type=sa.String(16), nullable=False
-    )
+    real_name_state: RealNameState = Field(default=RealNameState.UNVERIFIED, sa_type=sa.String(16), nullable=False)
     standing: Standing = Field(default=Standing.NORMAL, sa_type=sa.String(16), nullable=False)
     demo: bool = Field(default=False, nullable=False)

@@ -25,9 +25,7 @@ class PrincipalKind(StrEnum):
 class AuditRecord(Base, table=True):
     __tablename__ = "audit_records"
 
-    account_id: uuid.UUID | None = Field(
-        default=None, foreign_key="accounts.id", index=True, nullable=True
-    )
+    account_id: uuid.UUID | None = Field(default=None, foreign_key="accounts.id", index=True, nullable=True)
     principal_kind: PrincipalKind = Field(sa_type=sa.String(16), nullable=False)
     principal: str = Field(sa_type=sa.String(200), nullable=False)
     action: str = Field(sa_type=sa.String(100), nullable=False)

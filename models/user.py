@@ -29,9 +29,7 @@ class User(Base, table=True):
         ),
     )
 
-    account_id: uuid.UUID | None = Field(
-        default=None, foreign_key="accounts.id", index=True, nullable=True
-    )
+    account_id: uuid.UUID | None = Field(default=None, foreign_key="accounts.id", index=True, nullable=True)
     kind: UserKind = Field(sa_type=sa.String(16), nullable=False)
     login: str = Field(sa_type=sa.String(100), unique=True, nullable=False)
     password_hash: str = Field(sa_type=sa.String(200), nullable=False)

@@ -7,7 +7,7 @@ from strawberry.types import Info
 
 from schema.calendar.resolvers import CalendarMutation, CalendarQuery
 from schema.calendar.types import HolidayCalendar
-from schema.errors import AccordMaskErrors
+from schema.extensions import AccordMaskErrors, RecordOperationName
 from schema.relay import Node, resolve_node
 from schema.scalars import SCALAR_OVERRIDES
 
@@ -29,7 +29,7 @@ class RootMutation(CalendarMutation):
     pass
 
 
-def build_schema() -> strawberry.Schema:
+def build_schema(*, max_depth: int = MAX_DEPTH) -> strawberry.Schema:
     return strawberry.Schema(
         query=RootQuery,
         mutation=RootMutation,
@@ -37,9 +37,11 @@ def build_schema() -> strawberry.Schema:
         scalar_overrides=SCALAR_OVERRIDES,
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[
-            QueryDepthLimiter(max_depth=MAX_DEPTH),
-            MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
-            MaxTokensLimiter(max_token_count=MAX_TOKENS),
-            AccordMaskErrors(),
+            # Factories, not instances: each request gets its own extension state.
+            lambda: QueryDepthLimiter(max_depth=max_depth),
+            lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+            lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+            AccordMaskErrors,
+            RecordOperationName,
         ],
     )

@@ -38,7 +38,8 @@ class Context:
     principal: Principal | None
     request_id: str
     simulated_clock: bool = False
-    operation_name: str | None = None
+    # The request's state (Starlette), where the middleware reads the operation name.
+    request_state: Any = None
     _loaders: Loaders | None = field(default=None, repr=False)
 
     @property
@@ -61,6 +62,15 @@ class Context:
             account_id=self.principal.account_id,
             request_id=self.request_id,
         )
+
+    @property
+    def operation_name(self) -> str | None:
+        return getattr(self.request_state, "operation", None)
+
+    @operation_name.setter
+    def operation_name(self, name: str | None) -> None:
+        if self.request_state is not None:
+            self.request_state.operation = name
 
     def rollback_only(self) -> None:
         self.transaction.mark_rollback_only()

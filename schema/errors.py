@@ -8,7 +8,6 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors
 
 from services.errors import DomainError
 from services.errors import ErrorCode as DomainErrorCode
@@ -48,19 +47,3 @@ def is_deliberate(error: GraphQLError) -> bool:
         or error.path is None  # variable coercion: messages come from our scalars
         or isinstance(original, (GraphQLError, DomainError))
     )
-
-
-class AccordMaskErrors(MaskErrors):
-    """Masks unexpected errors and marks the request for rollback when any occurred, so a
-    half-done mutation never commits (the middleware reads ``rollback_only``)."""
-
-    def __init__(self) -> None:
-        super().__init__(should_mask_error=lambda error: not is_deliberate(error))
-
-    def _process_result(self, result: object) -> None:
-        errors = getattr(result, "errors", None) or []
-        if any(not is_deliberate(error) for error in errors):
-            context = self.execution_context.context
-            if context is not None:
-                context.rollback_only()
-        super()._process_result(result)

@@ -26,10 +26,14 @@ async def run_mutation(
     context = info.context
     try:
         result = await audited(
-            context.session, clock=context.clock, actor=context.actor, action=info.field_name,
-            call=call, target=target, account_id=account_id,
+            context.session,
+            clock=context.clock,
+            actor=context.actor,
+            action=info.field_name,
+            call=call,
+            target=target,
+            account_id=account_id,
         )
     except DomainError as error:
         return payload(user_errors=user_errors(error))  # type: ignore[call-arg]
     return ok(result)
-

@@ -63,9 +63,7 @@ class Requires(FieldExtension):
     def apply(self, field: StrawberryField) -> None:
         self.payload = field.type
 
-    async def resolve_async(
-        self, next_: Callable[..., Awaitable[Any]], source: Any, info: Info, **kwargs: Any
-    ) -> Any:
+    async def resolve_async(self, next_: Callable[..., Awaitable[Any]], source: Any, info: Info, **kwargs: Any) -> Any:
         context = info.context
         if context.principal is None:
             raise not_authenticated()
@@ -73,7 +71,11 @@ class Requires(FieldExtension):
             return await next_(source, info, **kwargs)
         refusal = InsufficientPermission(f"{context.principal.kind.value} may not {info.field_name}")
         await audit.record(
-            context.session, clock=context.clock, actor=context.actor, action=info.field_name,
-            outcome=refusal.code.value, detail=refusal.message,
+            context.session,
+            clock=context.clock,
+            actor=context.actor,
+            action=info.field_name,
+            outcome=refusal.code.value,
+            detail=refusal.message,
         )
         return self.payload(user_errors=user_errors(refusal))

@@ -10,7 +10,7 @@ TWO_PLACES = Decimal("0.01")
 
 def _parse_decimal(value: object) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise ValueError("Decimal takes a string such as \"1234.50\"")
+        raise ValueError('Decimal takes a string such as "1234.50"')
     try:
         parsed = Decimal(str(value).strip())
     except InvalidOperation:
@@ -26,7 +26,7 @@ def _serialize_decimal(value: Decimal) -> str:
 
 def _parse_date(value: object) -> date:
     if not isinstance(value, str):
-        raise ValueError("Date takes an ISO 8601 string such as \"2026-10-08\"")
+        raise ValueError('Date takes an ISO 8601 string such as "2026-10-08"')
     try:
         return date.fromisoformat(value)
     except ValueError:

@@ -95,11 +95,15 @@ async def audited(
             result = await call()
     except DomainError as error:
         await record(
-            session, clock=clock, actor=actor, action=action, target=target,
-            account_id=account_id, outcome=error.code.value, detail=error.message,
+            session,
+            clock=clock,
+            actor=actor,
+            action=action,
+            target=target,
+            account_id=account_id,
+            outcome=error.code.value,
+            detail=error.message,
         )
         raise
-    await record(
-        session, clock=clock, actor=actor, action=action, target=target, account_id=account_id
-    )
+    await record(session, clock=clock, actor=actor, action=action, target=target, account_id=account_id)
     return result

@@ -16,9 +16,7 @@ LOGIN = re.compile(r"^[a-z0-9][a-z0-9._@-]{2,99}$")
 def check_login(login: str) -> str:
     normalized = login.strip().lower()
     if not LOGIN.match(normalized):
-        raise InvalidInput(
-            "a login is 3-100 characters: lower-case letters, digits and . _ @ -", field=["login"]
-        )
+        raise InvalidInput("a login is 3-100 characters: lower-case letters, digits and . _ @ -", field=["login"])
     return normalized
 
 

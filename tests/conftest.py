@@ -14,9 +14,7 @@ from api.settings import Environment, Settings
 from services.clock import FixedClock
 from tests.databases import POSTGRES_URL, Databases
 
-requires_postgres = pytest.mark.skipif(
-    not POSTGRES_URL, reason="needs PostgreSQL: set ACCORD_TEST_POSTGRES_URL"
-)
+requires_postgres = pytest.mark.skipif(not POSTGRES_URL, reason="needs PostgreSQL: set ACCORD_TEST_POSTGRES_URL")
 
 # A Wednesday before the 2026 National Day break.
 DEFAULT_NOW = datetime(2026, 9, 30, 2, 0, tzinfo=UTC)

@@ -51,8 +51,12 @@ class CalendarMutation:
             payload=CalendarPayload,
             target=f"calendar:{input.year}",
             call=lambda: calendar.load_year(
-                context.session, clock=context.clock, actor=context.actor, year=input.year,
-                holidays=input.holidays, adjusted_workdays=input.adjusted_workdays,
+                context.session,
+                clock=context.clock,
+                actor=context.actor,
+                year=input.year,
+                holidays=input.holidays,
+                adjusted_workdays=input.adjusted_workdays,
             ),
             ok=lambda row: CalendarPayload(year=row.year),
         )

@@ -26,10 +26,7 @@ async def load_arrangements(session: AsyncSession) -> dict[int, YearArrangement]
         workdays.setdefault(year, set())
         if day is not None:
             (holidays if kind == CalendarDayKind.HOLIDAY else workdays)[year].add(day)
-    return {
-        year: YearArrangement(frozenset(holidays[year]), frozenset(workdays[year]))
-        for year in holidays
-    }
+    return {year: YearArrangement(frozenset(holidays[year]), frozenset(workdays[year])) for year in holidays}
 
 
 async def replace_year(
@@ -41,9 +38,7 @@ async def replace_year(
     loaded_at: datetime,
     loaded_by: str,
 ) -> CalendarYear:
-    row = (
-        await session.execute(select(CalendarYear).where(CalendarYear.year == year))
-    ).scalar_one_or_none()
+    row = (await session.execute(select(CalendarYear).where(CalendarYear.year == year))).scalar_one_or_none()
     if row is None:
         row = CalendarYear(year=year, loaded_at=loaded_at, loaded_by=loaded_by)
         session.add(row)
@@ -67,14 +62,10 @@ async def page_years(session: AsyncSession, *, first: int, after: uuid.UUID | No
     return await keyset_page(session, select(CalendarYear), CalendarYear.id, first=first, after=after)
 
 
-async def days_of_years(
-    session: AsyncSession, year_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, list[CalendarDay]]:
+async def days_of_years(session: AsyncSession, year_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[CalendarDay]]:
     """The days of several years in one query (DataLoader batch)."""
     found: dict[uuid.UUID, list[CalendarDay]] = {year_id: [] for year_id in year_ids}
-    rows = await session.execute(
-        select(CalendarDay).where(CalendarDay.year_id.in_(year_ids)).order_by(CalendarDay.day)
-    )
+    rows = await session.execute(select(CalendarDay).where(CalendarDay.year_id.in_(year_ids)).order_by(CalendarDay.day))
     for day in rows.scalars():
         found[day.year_id].append(day)
     return found

@@ -76,7 +76,5 @@ async def page_years(session: AsyncSession, *, first: int, after: uuid.UUID | No
     return await repository.page_years(session, first=first, after=after)
 
 
-async def year_days(
-    session: AsyncSession, year_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, list[CalendarDay]]:
+async def year_days(session: AsyncSession, year_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[CalendarDay]]:
     return await repository.days_of_years(session, year_ids)

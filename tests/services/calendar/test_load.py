@@ -18,7 +18,10 @@ WORKDAYS_2027 = [date(2027, 2, 6)]  # a Saturday
 async def load(session, clock, **overrides):
     args = {"year": 2027, "holidays": HOLIDAYS_2027, "adjusted_workdays": WORKDAYS_2027} | overrides
     return await audit.audited(
-        session, clock=clock, actor=OPERATOR, action="loadHolidayCalendar",
+        session,
+        clock=clock,
+        actor=OPERATOR,
+        action="loadHolidayCalendar",
         target=f"calendar:{args['year']}",
         call=lambda: calendar.load_year(session, clock=clock, actor=OPERATOR, **args),
     )

@@ -48,8 +48,13 @@ def test_t2_national_day_2026(day: date, working: bool) -> None:
 
 def test_t2_working_days_across_national_day() -> None:
     assert CAL.working_days(date(2026, 9, 28), date(2026, 10, 12)) == [
-        date(2026, 9, 28), date(2026, 9, 29), date(2026, 9, 30),
-        date(2026, 10, 8), date(2026, 10, 9), date(2026, 10, 10), date(2026, 10, 12),
+        date(2026, 9, 28),
+        date(2026, 9, 29),
+        date(2026, 9, 30),
+        date(2026, 10, 8),
+        date(2026, 10, 9),
+        date(2026, 10, 10),
+        date(2026, 10, 12),
     ]
 
 
@@ -93,11 +98,13 @@ def test_t3_a_deadline_running_into_an_unknown_year_is_refused() -> None:
 
 
 def test_t2_a_loaded_year_is_used_and_wins_over_the_package() -> None:
-    loaded = WorkingCalendar({
-        2027: YearArrangement(frozenset({date(2027, 1, 1)}), frozenset({date(2027, 1, 2)})),
-        # A staff correction of 2026: 8 Oct becomes a holiday.
-        2026: YearArrangement(frozenset({date(2026, 10, 8)}), frozenset()),
-    })
+    loaded = WorkingCalendar(
+        {
+            2027: YearArrangement(frozenset({date(2027, 1, 1)}), frozenset({date(2027, 1, 2)})),
+            # A staff correction of 2026: 8 Oct becomes a holiday.
+            2026: YearArrangement(frozenset({date(2026, 10, 8)}), frozenset()),
+        }
+    )
     assert loaded.is_working_day(date(2027, 1, 1)) is False
     assert loaded.is_working_day(date(2027, 1, 2)) is True  # adjusted Saturday
     assert loaded.is_working_day(date(2027, 1, 4)) is True

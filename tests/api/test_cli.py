@@ -1,0 +1,123 @@
+"""The `accord` command line, run as a real process against the test database."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from models import AuditRecord, CalendarYear, User
+
+ACCORD = str(Path(sys.executable).parent / "accord")
+
+
+def accord(database_url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
+    env = os.environ | {"ACCORD_DATABASE_URL": database_url}
+    return subprocess.run(
+        [ACCORD, *args], input=stdin, capture_output=True, text=True, env=env, timeout=60, check=False
+    )
+
+
+def calendar_file(tmp_path: Path, name: str = "calendar", **data) -> str:
+    path = tmp_path / f"{name}.json"
+    path.write_text(json.dumps({"year": 2027, "holidays": ["2027-01-01"], "adjustedWorkdays": []} | data))
+    return str(path)
+
+
+async def test_t2_calendar_load_then_bad_files_change_nothing(database_url, session, tmp_path) -> None:
+    done = accord(database_url, "calendar", "load", calendar_file(tmp_path, adjustedWorkdays=["2027-02-06"]))
+    assert done.returncode == 0, done.stderr
+    assert "calendar 2027 loaded" in done.stdout
+
+    bad_inputs = [
+        calendar_file(tmp_path, "other-year", holidays=["2026-12-31"]),
+        calendar_file(tmp_path, "not-a-list", holidays="2027-01-01"),
+        calendar_file(tmp_path, "bad-date", holidays=["2027-13-01"]),
+        str(tmp_path / "missing.json"),
+    ]
+    for path in bad_inputs:
+        refused = accord(database_url, "calendar", "load", path)
+        assert refused.returncode == 1
+        assert refused.stderr.startswith("accord: ") and refused.stderr.count("\n") == 1
+    (tmp_path / "broken.json").write_text("{not json")
+    assert accord(database_url, "calendar", "load", str(tmp_path / "broken.json")).returncode == 1
+
+    years = (await session.execute(select(CalendarYear.year))).scalars().all()
+    assert years == [2027]
+    outcomes = (await session.execute(select(AuditRecord.outcome).order_by(AuditRecord.id))).scalars().all()
+    assert outcomes == ["OK", "INVALID"]  # the refused service call is audited too
+
+
+async def test_staff_create(database_url, session) -> None:
+    made = accord(
+        database_url,
+        "staff",
+        "create",
+        "--login",
+        "Ops@Vendor",
+        "--role",
+        "ADMIN",
+        "--role",
+        "FINANCE",
+        "--password-stdin",
+        stdin="correct horse battery\n",
+    )
+    assert made.returncode == 0, made.stderr
+    again = accord(
+        database_url,
+        "staff",
+        "create",
+        "--login",
+        "ops@vendor",
+        "--role",
+        "SUPPORT",
+        "--password-stdin",
+        stdin="correct horse battery\n",
+    )
+    assert again.returncode == 1 and "taken" in again.stderr
+    weak = accord(
+        database_url, "staff", "create", "--login", "x@vendor", "--role", "SUPPORT", "--password-stdin", stdin="short\n"
+    )
+    assert weak.returncode == 1
+    bad_role = accord(
+        database_url,
+        "staff",
+        "create",
+        "--login",
+        "y@vendor",
+        "--role",
+        "KING",
+        "--password-stdin",
+        stdin="correct horse battery\n",
+    )
+    assert bad_role.returncode != 0
+    users = (await session.execute(select(User))).scalars().all()
+    assert [(u.login, u.staff_roles) for u in users] == [("ops@vendor", ["ADMIN", "FINANCE"])]
+    assert users[0].password_hash.startswith("$argon2id$")
+
+
+async def test_demo_seed_is_idempotent(database_url, session) -> None:
+    first = accord(database_url, "demo", "seed")
+    second = accord(database_url, "demo", "seed")
+    assert first.returncode == second.returncode == 0
+    assert "already present" in second.stdout
+    count = await session.scalar(select(func.count()).select_from(User))
+    assert count == 6  # four staff roles, two holders
+
+
+@pytest.mark.parametrize("args", [("clients", "create-metering", "--name", "meter"), ("jobs", "run", "--once")])
+def test_commands_whose_capability_comes_later_say_so(database_url, args) -> None:
+    result = accord(database_url, *args)
+    assert result.returncode != 0
+    assert "not available yet" in result.stderr
+
+
+def test_schema_export_prints_the_sdl(database_url) -> None:
+    from schema import build_schema
+
+    result = accord(database_url, "schema", "export")
+    assert result.returncode == 0
+    assert result.stdout == build_schema().as_str() + "\n"
