@@ -15,6 +15,7 @@ from api.db import create_engine, session_factory
 from api.graphql import AccordGraphQL
 from api.health import healthz, metrics_endpoint, readyz
 from api.middleware import RequestMiddleware
+from api.oauth import ROUTES as OAUTH_ROUTES
 from api.settings import ProductionRefused, Settings, production_problems
 from models import User
 from schema import build_schema
@@ -47,9 +48,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         yield
         await engine.dispose()
 
+    graphql = AccordGraphQL(build_schema())
     app = Starlette(
         routes=[
-            Route("/graphql", AccordGraphQL(build_schema()), methods=["GET", "POST"]),
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            # Where the console client's login lands in GraphiQL (the page finishes the flow).
+            Route("/graphql/callback", graphql, methods=["GET"]),
+            *OAUTH_ROUTES,
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),

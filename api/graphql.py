@@ -1,13 +1,18 @@
 """POST /graphql runs the API; GET /graphql serves GraphiQL from Accord's own assets."""
 
+import logging
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from strawberry.asgi import GraphQL
 
 from api import assets
+from auth.resource import authenticate, bearer
+from auth.tokens import InvalidToken
 from schema.context import Context
+
+log = logging.getLogger("accord.auth")
 
 _LOCAL_PAGE = assets.ASSET_DIR.parent.parent / "templates" / "graphiql.html"
 
@@ -17,12 +22,37 @@ class AccordGraphQL(GraphQL):
         # GET serves GraphiQL only: queries come by POST with a bearer token.
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=False)
 
+    async def run(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        """AUTH-1: a bearer token, when sent, must be valid (401 otherwise); without one, only
+        what the schema allows anonymously answers (permission classes say UNAUTHENTICATED)."""
+        request.state.principal = None
+        if isinstance(request, Request) and request.method == "POST":
+            state = request.app.state
+            try:
+                token = bearer(request.headers.get("authorization"))
+                if token is not None:
+                    request.state.principal = await authenticate(
+                        request.state.transaction.session, token, issuer=state.settings.issuer, now=state.clock.now()
+                    )
+            except InvalidToken as error:
+                log.info("token refused: %s", error, extra={"request_id": request.state.request_id})
+                return JSONResponse(
+                    {
+                        "errors": [
+                            {"message": "invalid or expired access token", "extensions": {"code": "UNAUTHENTICATED"}}
+                        ]
+                    },
+                    status_code=401,
+                    headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+                )
+        return await super().run(request, *args, **kwargs)
+
     async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
         state = request.app.state
         return Context(
             transaction=request.state.transaction,
             clock=state.clock,
-            principal=None,
+            principal=request.state.principal,
             request_id=request.state.request_id,
             simulated_clock=state.settings.simulated_clock,
             request_state=request.state,

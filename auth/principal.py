@@ -41,6 +41,7 @@ class Holder:
     account_id: uuid.UUID
     login: str
     scopes: frozenset[Scope] = HOLDER_SCOPES
+    frozen: bool = False
     kind: PrincipalKind = PrincipalKind.HOLDER
 
     @property
@@ -54,6 +55,7 @@ class SubAccountUser:
     account_id: uuid.UUID
     login: str
     scopes: frozenset[Scope] = frozenset()
+    frozen: bool = False
     kind: PrincipalKind = PrincipalKind.SUB_ACCOUNT
 
     @property
@@ -66,6 +68,7 @@ class PartnerClient:
     client_id: str
     account_id: uuid.UUID
     scopes: frozenset[Scope] = frozenset()
+    frozen: bool = False
     kind: PrincipalKind = PrincipalKind.PARTNER_CLIENT
 
     @property
@@ -79,6 +82,7 @@ class Staff:
     login: str
     roles: frozenset[StaffRole] = field(default_factory=frozenset)
     account_id: None = None
+    frozen: bool = False
     kind: PrincipalKind = PrincipalKind.STAFF
 
     @property

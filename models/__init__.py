@@ -7,18 +7,34 @@ from models.account import Account, HolderType, RealNameState, Standing
 from models.audit import AuditRecord, PrincipalKind
 from models.base import Base, metadata
 from models.calendar import CalendarDay, CalendarDayKind, CalendarYear
+from models.oauth import (
+    AuthorizationCode,
+    ClientKind,
+    LoginFailure,
+    OAuthClient,
+    RefreshToken,
+    RevokedAccessToken,
+    SigningKey,
+)
 from models.user import User, UserKind
 
 __all__ = [
     "Account",
     "AuditRecord",
+    "AuthorizationCode",
     "Base",
     "CalendarDay",
     "CalendarDayKind",
     "CalendarYear",
+    "ClientKind",
     "HolderType",
+    "LoginFailure",
+    "OAuthClient",
     "PrincipalKind",
     "RealNameState",
+    "RefreshToken",
+    "RevokedAccessToken",
+    "SigningKey",
     "Standing",
     "User",
     "UserKind",

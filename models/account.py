@@ -40,4 +40,6 @@ class Account(Base, table=True):
     credit_code: str | None = Field(default=None, sa_type=sa.String(18), nullable=True)
     real_name_state: RealNameState = Field(default=RealNameState.UNVERIFIED, sa_type=sa.String(16), nullable=False)
     standing: Standing = Field(default=Standing.NORMAL, sa_type=sa.String(16), nullable=False)
+    # AUTH-4 / ACC-6: bumped by revokeAllTokens to kill every token of the account at once.
+    token_generation: int = Field(default=0, nullable=False, sa_column_kwargs={"server_default": "0"})
     demo: bool = Field(default=False, nullable=False)

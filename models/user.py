@@ -36,4 +36,6 @@ class User(Base, table=True):
     staff_roles: list[str] = Field(default_factory=list, sa_type=sa.JSON(), nullable=False)
     permissions: list[str] = Field(default_factory=list, sa_type=sa.JSON(), nullable=False)
     disabled: bool = Field(default=False, nullable=False)
+    # AUTH-4: bumped to kill every token of this user at once (checked on every request).
+    token_generation: int = Field(default=0, nullable=False, sa_column_kwargs={"server_default": "0"})
     demo: bool = Field(default=False, nullable=False)

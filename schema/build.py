@@ -5,9 +5,12 @@ from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDept
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
+from schema.accounts.resolvers import AccountMutation, AccountQuery
+from schema.accounts.types import Account, AuditRecord, SubAccount
 from schema.calendar.resolvers import CalendarMutation, CalendarQuery
 from schema.calendar.types import HolidayCalendar
 from schema.extensions import AccordMaskErrors, RecordOperationName
+from schema.permissions import authenticated
 from schema.relay import Node, resolve_node
 from schema.scalars import SCALAR_OVERRIDES
 
@@ -18,14 +21,14 @@ MAX_TOKENS = 5000
 
 
 @strawberry.type(name="Query")
-class RootQuery(CalendarQuery):
-    @strawberry.field
+class RootQuery(AccountQuery, CalendarQuery):
+    @strawberry.field(extensions=authenticated())
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         return await resolve_node(info.context, id)
 
 
 @strawberry.type(name="Mutation")
-class RootMutation(CalendarMutation):
+class RootMutation(AccountMutation, CalendarMutation):
     pass
 
 
@@ -33,7 +36,7 @@ def build_schema(*, max_depth: int = MAX_DEPTH) -> strawberry.Schema:
     return strawberry.Schema(
         query=RootQuery,
         mutation=RootMutation,
-        types=[HolidayCalendar],
+        types=[HolidayCalendar, Account, AuditRecord, SubAccount],
         scalar_overrides=SCALAR_OVERRIDES,
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[

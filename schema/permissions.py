@@ -7,23 +7,37 @@ error (the contract's convention) and is audited as a refusal (ACC-3).
 """
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from strawberry.extensions.field_extension import FieldExtension
-from strawberry.permission import BasePermission
+from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types import Info
 from strawberry.types.field import StrawberryField
 
-from auth.principal import Principal, Scope, Staff, StaffRole
+from auth.principal import HOLDER_SCOPES, Holder, Principal, Scope, Staff, StaffRole
 from schema.errors import UNAUTHENTICATED, PublicError, user_errors
 from services import audit
-from services.errors import ErrorCode, InsufficientPermission
+from services.errors import AccountFrozen, DomainError, ErrorCode, InsufficientPermission
 
 
-def _allowed(principal: Principal, roles: frozenset[StaffRole], scope: Scope | None) -> bool:
-    if isinstance(principal, Staff):
-        return bool(principal.roles & roles) or (scope is not None and scope in principal.scopes)
-    return scope is not None and scope in principal.scopes
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """Who may use a field: staff with one of ``roles``, the account's holder when ``holder``,
+    and any principal holding ``scope``."""
+
+    roles: frozenset[StaffRole] = frozenset()
+    scope: Scope | None = None
+    holder: bool = False
+
+    def allows(self, principal: Principal) -> bool:
+        if isinstance(principal, Staff) and principal.roles & self.roles:
+            return True
+        # Holder-only acts (sub-accounts, real name, termination) are in no scope of the
+        # vocabulary, so a token narrowed by a requested scope cannot do them.
+        if self.holder and isinstance(principal, Holder) and principal.scopes >= HOLDER_SCOPES:
+            return True
+        return self.scope is not None and self.scope in principal.scopes
 
 
 def not_authenticated() -> PublicError:
@@ -39,26 +53,37 @@ class IsAuthenticated(BasePermission):
 
 
 class Allowed(BasePermission):
-    """A query field for the given staff roles and/or holders of a scope."""
+    """A query field for the principals a Grant names."""
 
     message = "not permitted for this principal"
     error_extensions = {"code": ErrorCode.INSUFFICIENT_PERMISSION.value}  # noqa: RUF012
 
-    def __init__(self, *, roles: frozenset[StaffRole] = frozenset(), scope: Scope | None = None):
-        self.roles, self.scope = roles, scope
+    def __init__(self, grant: Grant) -> None:
+        self.grant = grant
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         principal = info.context.principal
         if principal is None:
             raise not_authenticated()
-        return _allowed(principal, self.roles, self.scope)
+        return self.grant.allows(principal)
+
+
+def allowed(grant: Grant) -> list[FieldExtension]:
+    """``extensions=allowed(Grant(...))`` on a query field."""
+    return [PermissionExtension(permissions=[Allowed(grant)], use_directives=False)]
+
+
+def authenticated() -> list[FieldExtension]:
+    """``extensions=authenticated()`` on a query field that any signed-in principal may use."""
+    return [PermissionExtension(permissions=[IsAuthenticated()], use_directives=False)]
 
 
 class Requires(FieldExtension):
-    """A mutation for the given staff roles and/or holders of a scope."""
+    """A mutation for the principals a Grant names. A frozen account's principals may read
+    but every mutation is refused with ACCOUNT_FROZEN (ENF-5, AUTH-4)."""
 
-    def __init__(self, *, roles: frozenset[StaffRole] = frozenset(), scope: Scope | None = None):
-        self.roles, self.scope = roles, scope
+    def __init__(self, grant: Grant) -> None:
+        self.grant = grant
 
     def apply(self, field: StrawberryField) -> None:
         self.payload = field.type
@@ -67,9 +92,13 @@ class Requires(FieldExtension):
         context = info.context
         if context.principal is None:
             raise not_authenticated()
-        if _allowed(context.principal, self.roles, self.scope):
+        refusal: DomainError
+        if context.principal.frozen:
+            refusal = AccountFrozen("the account is frozen: it can be read but not changed")
+        elif self.grant.allows(context.principal):
             return await next_(source, info, **kwargs)
-        refusal = InsufficientPermission(f"{context.principal.kind.value} may not {info.field_name}")
+        else:
+            refusal = InsufficientPermission(f"{context.principal.kind.value} may not {info.field_name}")
         await audit.record(
             context.session,
             clock=context.clock,

@@ -55,6 +55,10 @@ class InvalidState(DomainError):
     code = ErrorCode.INVALID_STATE
 
 
+class AccountFrozen(DomainError):
+    code = ErrorCode.ACCOUNT_FROZEN
+
+
 class CalendarUnknown(DomainError):
     """T-3: a date in a year whose official holiday arrangement nobody has loaded."""
 

@@ -61,8 +61,23 @@ async def app(settings: Settings, clock: FixedClock) -> AsyncIterator[object]:
 @pytest.fixture
 async def client(app: object) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+    # A loopback origin: the console's default redirect URI lives there, and OAuth over plain
+    # HTTP is only acceptable on loopback.
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as http:
         yield http
+
+
+@pytest.fixture
+async def principals(session, client):
+    from tests.principals import Principals
+
+    return await Principals(session, client).setup()
+
+
+@pytest.fixture
+async def admin(principals):
+    """Headers of an ADMIN staff token, for tests that only need some valid principal."""
+    return principals.staff["ADMIN"].headers
 
 
 async def gql(client: httpx.AsyncClient, query: str, variables: dict | None = None, **kwargs) -> dict:

@@ -8,7 +8,7 @@ from auth.principal import StaffRole
 from schema.calendar.types import CalendarPayload, HolidayCalendar, HolidayCalendarInput
 from schema.errors import query_error
 from schema.mutations import run_mutation
-from schema.permissions import Requires
+from schema.permissions import Grant, Requires, authenticated
 from schema.relay import Connection, connection, page_args
 from services import calendar
 from services.errors import DomainError
@@ -16,7 +16,9 @@ from services.errors import DomainError
 
 @strawberry.type
 class CalendarQuery:
-    @strawberry.field(description="T-2. CALENDAR_UNKNOWN surfaces as a top-level error here.")
+    @strawberry.field(
+        description="T-2. CALENDAR_UNKNOWN surfaces as a top-level error here.", extensions=authenticated()
+    )
     async def working_days(
         self, info: Info, from_: Annotated[date, strawberry.argument(name="from")], to: date
     ) -> list[date]:
@@ -25,11 +27,17 @@ class CalendarQuery:
         except DomainError as error:
             raise query_error(error) from None
 
-    @strawberry.field(description="Years whose official arrangement is known (package or loaded).")
+    @strawberry.field(
+        description="Years whose official arrangement is known (package or loaded).",
+        extensions=authenticated(),
+    )
     async def known_calendar_years(self, info: Info) -> list[int]:
         return (await calendar.calendar(info.context.session)).known_years()
 
-    @strawberry.field(description="Years staff loaded into the database (they win over the package).")
+    @strawberry.field(
+        description="Years staff loaded into the database (they win over the package).",
+        extensions=authenticated(),
+    )
     async def holiday_calendars(
         self, info: Info, first: int | None = 20, after: str | None = None
     ) -> Connection[HolidayCalendar]:
@@ -42,7 +50,7 @@ class CalendarQuery:
 class CalendarMutation:
     @strawberry.mutation(
         description="Staff ADMIN (T-2, T-3): load or replace a year's official arrangement.",
-        extensions=[Requires(roles=frozenset({StaffRole.ADMIN}))],
+        extensions=[Requires(Grant(roles=frozenset({StaffRole.ADMIN})))],
     )
     async def load_holiday_calendar(self, info: Info, input: HolidayCalendarInput) -> CalendarPayload:
         context = info.context

@@ -4,6 +4,13 @@ import pytest
 
 from tests.conftest import gql
 
+
+@pytest.fixture(autouse=True)
+def _as_admin(client, admin) -> None:
+    """These tests are about the calendar and HTTP surface, asked by a signed-in ADMIN."""
+    client.headers.update(admin)
+
+
 WORKING_DAYS = """
 query WorkingDays($from: Date!, $to: Date!) { workingDays(from: $from, to: $to) }
 """
@@ -76,10 +83,32 @@ async def test_known_years_include_the_package_years_and_not_2027(client) -> Non
     assert 2027 not in years
 
 
-async def test_load_holiday_calendar_needs_a_token(client) -> None:
-    body = await gql(
-        client, LOAD_CALENDAR, {"input": {"year": 2027, "holidays": ["2027-01-01"], "adjustedWorkdays": []}}
-    )
-    assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+async def test_t3_admin_loads_2027_then_its_working_days_answer(client) -> None:
+    calendar_2027 = {"year": 2027, "holidays": ["2027-01-01"], "adjustedWorkdays": []}
+    body = await gql(client, LOAD_CALENDAR, {"input": calendar_2027})
+    assert body["data"]["loadHolidayCalendar"] == {"year": 2027, "userErrors": []}
+    days = await gql(client, WORKING_DAYS, {"from": "2026-12-31", "to": "2027-01-05"})
+    assert days["data"]["workingDays"] == ["2026-12-31", "2027-01-04", "2027-01-05"]
+
+
+async def test_load_holiday_calendar_refusals_are_user_errors(client) -> None:
+    bad = {"year": 2027, "holidays": ["2027-01-01"], "adjustedWorkdays": ["2027-01-04"]}
+    body = await gql(client, LOAD_CALENDAR, {"input": bad})
+    (error,) = body["data"]["loadHolidayCalendar"]["userErrors"]
+    assert error["code"] == "INVALID" and error["field"] == ["adjustedWorkdays"]
     after = await gql(client, "{ holidayCalendars { edges { node { year } } } }")
+    assert after["data"]["holidayCalendars"]["edges"] == []
+
+
+async def test_load_holiday_calendar_is_for_admin_only(client, principals) -> None:
+    calendar_2027 = {"input": {"year": 2027, "holidays": ["2027-01-01"], "adjustedWorkdays": []}}
+    for who in (principals.staff["FINANCE"], principals.holder_a):
+        body = await gql(client, LOAD_CALENDAR, calendar_2027, headers=who.headers)
+        assert body["data"]["loadHolidayCalendar"]["userErrors"][0]["code"] == "INSUFFICIENT_PERMISSION"
+    del client.headers["authorization"]
+    anonymous = await gql(client, LOAD_CALENDAR, calendar_2027)
+    assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    after = await gql(
+        client, "{ holidayCalendars { edges { node { year } } } }", headers=principals.staff["ADMIN"].headers
+    )
     assert after["data"]["holidayCalendars"]["edges"] == []

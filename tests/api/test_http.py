@@ -11,6 +11,12 @@ from services import calendar
 from tests.conftest import gql
 
 
+@pytest.fixture(autouse=True)
+def _as_admin(client, admin) -> None:
+    """These tests are about the calendar and HTTP surface, asked by a signed-in ADMIN."""
+    client.headers.update(admin)
+
+
 async def test_healthz(client) -> None:
     response = await client.get("/healthz")
     assert response.status_code == 200

@@ -23,7 +23,20 @@ class Server:
     def __init__(self, database_url: str, **env: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = os.environ | {"ACCORD_DATABASE_URL": database_url} | env
+        # The server is its own issuer, and GraphiQL's login lands back on it.
+        self.env = (
+            os.environ
+            | {
+                "ACCORD_DATABASE_URL": database_url,
+                "ACCORD_ISSUER": self.url,
+                "ACCORD_CONSOLE_REDIRECT_URIS": f"{self.url}/graphql/callback",
+            }
+            | env
+        )
+
+    def accord(self, *args: str) -> subprocess.CompletedProcess:
+        """Run another `accord` command against the same database."""
+        return subprocess.run([ACCORD, *args], env=self.env, capture_output=True, text=True, timeout=120, check=True)
 
     def __enter__(self) -> "Server":
         self.process = subprocess.Popen(

@@ -1,0 +1,141 @@
+"""SQL for the OAuth server and the bearer check. Async; the authlib grants reach it through
+``auth.bridge`` from their worker thread."""
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import (
+    Account,
+    AuthorizationCode,
+    LoginFailure,
+    OAuthClient,
+    RefreshToken,
+    RevokedAccessToken,
+    User,
+)
+
+
+async def user_by_login(session: AsyncSession, login: str) -> User | None:
+    return (await session.execute(select(User).where(User.login == login))).scalar_one_or_none()
+
+
+async def user(session: AsyncSession, user_id: uuid.UUID) -> User | None:
+    return await session.get(User, user_id)
+
+
+async def account(session: AsyncSession, account_id: uuid.UUID) -> Account | None:
+    return await session.get(Account, account_id)
+
+
+async def user_with_account(session: AsyncSession, user_id: uuid.UUID) -> tuple[User, Account | None] | None:
+    row = (
+        await session.execute(
+            select(User, Account).join(Account, Account.id == User.account_id, isouter=True).where(User.id == user_id)
+        )
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+async def client_with_account(session: AsyncSession, client_id: str) -> tuple[OAuthClient, Account | None] | None:
+    row = (
+        await session.execute(
+            select(OAuthClient, Account)
+            .join(Account, Account.id == OAuthClient.account_id, isouter=True)
+            .where(OAuthClient.client_id == client_id)
+        )
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+async def client(session: AsyncSession, client_id: str) -> OAuthClient | None:
+    return (await session.execute(select(OAuthClient).where(OAuthClient.client_id == client_id))).scalar_one_or_none()
+
+
+async def add(session: AsyncSession, row: object) -> None:
+    session.add(row)
+    await session.flush()
+
+
+# Login lock-out -------------------------------------------------------------------------
+
+
+async def failures_since(session: AsyncSession, key: str, since: datetime) -> int:
+    found = await session.scalar(
+        select(func.count()).select_from(LoginFailure).where(LoginFailure.key == key, LoginFailure.at > since)
+    )
+    return int(found or 0)
+
+
+async def record_failures(session: AsyncSession, keys: Sequence[str], at: datetime, *, forget_before: datetime) -> None:
+    await session.execute(delete(LoginFailure).where(LoginFailure.at <= forget_before))
+    session.add_all([LoginFailure(key=key, at=at) for key in keys])
+    await session.flush()
+
+
+async def clear_failures(session: AsyncSession, key: str) -> None:
+    await session.execute(delete(LoginFailure).where(LoginFailure.key == key))
+
+
+# Authorization codes ---------------------------------------------------------------------
+
+
+async def code_by_digest(session: AsyncSession, code_digest: str) -> AuthorizationCode | None:
+    return (
+        await session.execute(select(AuthorizationCode).where(AuthorizationCode.code_digest == code_digest))
+    ).scalar_one_or_none()
+
+
+async def delete_code(session: AsyncSession, code_id: uuid.UUID) -> None:
+    await session.execute(delete(AuthorizationCode).where(AuthorizationCode.id == code_id))
+
+
+# Refresh tokens --------------------------------------------------------------------------
+
+
+async def refresh_by_digest(session: AsyncSession, token_digest: str) -> RefreshToken | None:
+    return (
+        await session.execute(select(RefreshToken).where(RefreshToken.token_digest == token_digest))
+    ).scalar_one_or_none()
+
+
+async def revoke_refresh(session: AsyncSession, token_id: uuid.UUID, at: datetime) -> bool:
+    """Revoke one link; False when it was already revoked (a concurrent rotation won)."""
+    done = await session.execute(
+        update(RefreshToken).where(RefreshToken.id == token_id, RefreshToken.revoked_at.is_(None)).values(revoked_at=at)
+    )
+    return done.rowcount == 1
+
+
+async def revoke_family(session: AsyncSession, family_id: uuid.UUID, at: datetime) -> None:
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=at)
+    )
+
+
+async def revoke_refresh_of_users(session: AsyncSession, user_ids: Sequence[uuid.UUID], at: datetime) -> None:
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.user_id.in_(user_ids), RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=at)
+    )
+
+
+# Revoked access tokens -------------------------------------------------------------------
+
+
+async def revoke_jti(session: AsyncSession, jti: str, expires_at: datetime) -> None:
+    if await jti_revoked(session, jti):
+        return
+    session.add(RevokedAccessToken(jti=jti, expires_at=expires_at))
+    await session.flush()
+
+
+async def jti_revoked(session: AsyncSession, jti: str) -> bool:
+    found = await session.execute(select(RevokedAccessToken.id).where(RevokedAccessToken.jti == jti))
+    return found.first() is not None

@@ -1,0 +1,82 @@
+"""The resource side: a bearer token to a Principal, re-checked against the database on every
+request (AUTH-4), so nothing here trusts one process's memory."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from auth import repository
+from auth.principal import Holder, PartnerClient, Principal, Scope, Staff, StaffRole, SubAccountUser
+from auth.tokens import InvalidToken, verify
+from models import Standing, UserKind
+
+
+def bearer(header: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer …`` header; None when there is no header."""
+    if header is None:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip() or " " in token.strip():
+        raise InvalidToken("the Authorization header is not `Bearer <token>`")
+    return token.strip()
+
+
+def _scopes(claim: object) -> frozenset[Scope]:
+    values = claim.split() if isinstance(claim, str) else []
+    return frozenset(Scope(v) for v in values if v in Scope._value2member_map_)
+
+
+async def authenticate(session: AsyncSession, token: str, *, issuer: str, now: datetime) -> Principal:
+    claims = await verify(session, token, issuer=issuer, now=now)
+    if await repository.jti_revoked(session, str(claims.get("jti"))):
+        raise InvalidToken("revoked")
+    kind = claims.get("kind")
+    if kind == "PARTNER_CLIENT":
+        return await _client_principal(session, claims)
+    return await _user_principal(session, claims)
+
+
+async def _user_principal(session: AsyncSession, claims: dict) -> Principal:
+    try:
+        user_id = uuid.UUID(str(claims["sub"]))
+    except (KeyError, ValueError):
+        raise InvalidToken("bad subject") from None
+    found = await repository.user_with_account(session, user_id)
+    if found is None:
+        raise InvalidToken("unknown user")
+    user, account = found
+    if user.disabled or claims.get("ugen") != user.token_generation:
+        raise InvalidToken("user disabled or its tokens revoked")
+    if account is not None and claims.get("agen") != account.token_generation:
+        raise InvalidToken("the account's tokens were revoked")
+    granted = _scopes(claims.get("scope"))
+    frozen = account is not None and account.standing == Standing.FROZEN
+    if user.kind == UserKind.STAFF:
+        return Staff(user_id=user.id, login=user.login, roles=frozenset(StaffRole(r) for r in user.staff_roles))
+    assert account is not None
+    if user.kind == UserKind.HOLDER:
+        return Holder(user_id=user.id, account_id=account.id, login=user.login, scopes=granted, frozen=frozen)
+    # A sub-account never exceeds its grants as they are now (ACC-8), whatever the token says.
+    current = frozenset(Scope(p) for p in user.permissions if p in Scope._value2member_map_)
+    return SubAccountUser(
+        user_id=user.id, account_id=account.id, login=user.login, scopes=granted & current, frozen=frozen
+    )
+
+
+async def _client_principal(session: AsyncSession, claims: dict) -> Principal:
+    found = await repository.client_with_account(session, str(claims.get("sub")))
+    if found is None:
+        raise InvalidToken("unknown client")
+    client, account = found
+    if client.disabled or claims.get("cgen") != client.token_generation or account is None:
+        raise InvalidToken("client disabled or its tokens revoked")
+    if claims.get("agen") != account.token_generation:
+        raise InvalidToken("the account's tokens were revoked")
+    scopes = _scopes(claims.get("scope")) & frozenset(Scope(s) for s in client.scopes if s in Scope._value2member_map_)
+    return PartnerClient(
+        client_id=client.client_id,
+        account_id=account.id,
+        scopes=scopes,
+        frozen=account.standing == Standing.FROZEN,
+    )

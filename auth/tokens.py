@@ -1,0 +1,100 @@
+"""RFC 9068 access tokens: JWTs with ``typ: at+jwt``, signed ES256 with the database key.
+
+Besides the RFC 9068 claims, a token carries the generations (AUTH-4) of its user, account
+and client at issue time; the resource side compares them with the database on every request,
+so revoking, disabling or freezing takes effect at once whatever the expiry.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jws import extract_compact
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from auth import keys
+
+CLOCK_SKEW_SECONDS = 30
+
+
+class InvalidToken(Exception):
+    """The bearer token is not acceptable; the reason is logged, the client sees 401."""
+
+
+def audience(issuer: str) -> str:
+    """The resource indicator of the GraphQL API, checked by the resource side."""
+    return issuer.rstrip("/") + "/graphql"
+
+
+@dataclass(frozen=True, slots=True)
+class TokenSubject:
+    sub: str
+    kind: str
+    client_id: str
+    scope: str
+    account_id: uuid.UUID | None = None
+    user_generation: int | None = None
+    account_generation: int | None = None
+    client_generation: int | None = None
+
+
+async def mint(session: AsyncSession, *, issuer: str, now: datetime, subject: TokenSubject) -> tuple[str, int]:
+    """(JWT, lifetime in seconds)."""
+    key = await keys.current_key(session, now=now)
+    issued = int(now.timestamp())
+    lifetime = int(keys.ACCESS_TOKEN_LIFETIME.total_seconds())
+    claims = {
+        "iss": issuer,
+        "sub": subject.sub,
+        "aud": audience(issuer),
+        "iat": issued,
+        "nbf": issued,
+        "exp": issued + lifetime,
+        "jti": uuid.uuid4().hex,
+        "client_id": subject.client_id,
+        "scope": subject.scope,
+        "kind": subject.kind,
+    }
+    if subject.account_id is not None:
+        claims["acct"] = str(subject.account_id)
+    for name, value in (
+        ("ugen", subject.user_generation),
+        ("agen", subject.account_generation),
+        ("cgen", subject.client_generation),
+    ):
+        if value is not None:
+            claims[name] = value
+    header = {"alg": keys.ALGORITHM, "kid": key.kid, "typ": "at+jwt"}
+    return jwt.encode(header, claims, key.key, algorithms=[keys.ALGORITHM]), lifetime
+
+
+async def verify(session: AsyncSession, token: str, *, issuer: str, now: datetime) -> dict:
+    """The claims of a valid token, else InvalidToken. Signature, typ, iss, aud, time."""
+    try:
+        header = extract_compact(token.encode()).headers()
+    except (JoseError, ValueError, UnicodeError) as error:
+        raise InvalidToken(f"malformed token: {error}") from None
+    if header.get("typ") != "at+jwt" or header.get("alg") != keys.ALGORITHM:
+        raise InvalidToken("not an RFC 9068 access token")
+    key = await keys.verifying_key(session, str(header.get("kid", "")), now=now)
+    if key is None:
+        raise InvalidToken("unknown or retired signing key")
+    try:
+        claims = jwt.decode(token, key, algorithms=[keys.ALGORITHM]).claims
+    except (JoseError, ValueError) as error:
+        raise InvalidToken(f"bad signature: {error}") from None
+    if claims.get("iss") != issuer:
+        raise InvalidToken("wrong issuer")
+    aud = claims.get("aud")
+    if audience(issuer) not in (aud if isinstance(aud, list) else [aud]):
+        raise InvalidToken("wrong audience")
+    stamp = now.timestamp()
+    if not isinstance(claims.get("exp"), int) or claims["exp"] <= stamp:
+        raise InvalidToken("expired")
+    if not isinstance(claims.get("iat"), int) or claims["iat"] > stamp + CLOCK_SKEW_SECONDS:
+        raise InvalidToken("issued in the future")
+    if isinstance(claims.get("nbf"), int) and claims["nbf"] > stamp + CLOCK_SKEW_SECONDS:
+        raise InvalidToken("not yet valid")
+    return claims

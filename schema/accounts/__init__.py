@@ -1,0 +1,1 @@
+"""GraphQL for accounts, the viewer, sub-accounts, partner clients and the audit log."""

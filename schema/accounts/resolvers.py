@@ -1,0 +1,163 @@
+import strawberry
+from strawberry.types import Info
+
+from auth.passwords import MIN_LENGTH, hash_password
+from auth.principal import Scope, Staff, StaffRole
+from auth.secrets import digest, new_secret
+from schema.accounts.reads import read_account
+from schema.accounts.types import (
+    Account,
+    AccountIdInput,
+    AccountPayload,
+    CreatePartnerClientInput,
+    CreateSubAccountInput,
+    IdInput,
+    PartnerClientPayload,
+    SubAccount,
+    SubAccountPayload,
+    Viewer,
+    scope_of,
+)
+from schema.mutations import run_mutation
+from schema.permissions import Grant, Requires, authenticated
+from schema.relay import decode_id
+from services.accounts import service
+from services.errors import InvalidInput, NotFound
+
+
+def _key(global_id: str | None, type_name: str, field: str):  # type: ignore[no-untyped-def]
+    """The key behind a global ID of ``type_name``; anything else is NOT_FOUND."""
+    decoded = decode_id(global_id or "")
+    if decoded is None or decoded[0] != type_name:
+        raise NotFound(f"no such {type_name}", field=[field])
+    return decoded[1]
+
+
+@strawberry.type
+class AccountQuery:
+    @strawberry.field(extensions=authenticated())
+    def viewer(self, info: Info) -> Viewer:
+        principal = info.context.principal
+        return Viewer(
+            kind=principal.kind,
+            staff_roles=sorted(principal.roles) if isinstance(principal, Staff) else [],
+            permissions=sorted(s.value for s in principal.scopes),
+            account_key=principal.account_id,
+        )
+
+    @strawberry.field(
+        description="The viewer's own account when id is omitted; another account's only for staff.",
+        extensions=authenticated(),
+    )
+    async def account(self, info: Info, id: strawberry.ID | None = None) -> Account | None:
+        principal = info.context.principal
+        if id is None:
+            return None if principal.account_id is None else await read_account(info.context, principal.account_id)
+        decoded = decode_id(id)
+        if decoded is None or decoded[0] != "Account":
+            return None
+        return await read_account(info.context, decoded[1])
+
+
+@strawberry.type
+class AccountMutation:
+    @strawberry.mutation(
+        description="AUTH-4 / ACC-6: every token of the account stops working on its next request.",
+        extensions=[Requires(Grant(roles=frozenset({StaffRole.ADMIN, StaffRole.COMPLIANCE}), holder=True))],
+    )
+    async def revoke_all_tokens(self, info: Info, input: AccountIdInput) -> AccountPayload:
+        context = info.context
+
+        async def call():  # type: ignore[no-untyped-def]
+            key = (
+                context.principal.account_id
+                if input.account_id is None
+                else _key(input.account_id, "Account", "accountId")
+            )
+            if key is None:
+                raise InvalidInput("staff must name the account", field=["accountId"])
+            account = await service.account_in_scope(context.session, account_id=key, scope=scope_of(context))
+            return await service.revoke_all_tokens(context.session, account=account, now=context.clock.now())
+
+        return await run_mutation(
+            info, payload=AccountPayload, call=call, ok=lambda row: AccountPayload(account=Account.from_model(row))
+        )
+
+    @strawberry.mutation(
+        description="ACC-8: the holder creates a sub-account with permissions from the fixed list.",
+        extensions=[Requires(Grant(holder=True))],
+    )
+    async def create_sub_account(self, info: Info, input: CreateSubAccountInput) -> SubAccountPayload:
+        context = info.context
+
+        async def call():  # type: ignore[no-untyped-def]
+            if len(input.password) < MIN_LENGTH:
+                raise InvalidInput(f"a password has at least {MIN_LENGTH} characters", field=["password"])
+            return await service.create_sub_account(
+                context.session,
+                account_id=context.principal.account_id,
+                login=input.login,
+                password_hash=hash_password(input.password),
+                permissions=input.permissions,
+            )
+
+        return await run_mutation(
+            info,
+            payload=SubAccountPayload,
+            call=call,
+            target=f"user:{input.login}",
+            ok=lambda row: SubAccountPayload(sub_account=SubAccount.from_model(row)),
+        )
+
+    @strawberry.mutation(
+        description="ACC-8 / AUTH-4: the holder disables a sub-account; its tokens die at once.",
+        extensions=[Requires(Grant(holder=True))],
+    )
+    async def disable_sub_account(self, info: Info, input: IdInput) -> SubAccountPayload:
+        context = info.context
+
+        async def call():  # type: ignore[no-untyped-def]
+            return await service.disable_sub_account(
+                context.session,
+                account_id=context.principal.account_id,
+                user_id=_key(input.id, "SubAccount", "id"),
+                now=context.clock.now(),
+            )
+
+        return await run_mutation(
+            info,
+            payload=SubAccountPayload,
+            call=call,
+            target=str(input.id),
+            ok=lambda row: SubAccountPayload(sub_account=SubAccount.from_model(row)),
+        )
+
+    @strawberry.mutation(
+        description="A client_credentials client bound to the account; the secret is shown once.",
+        extensions=[Requires(Grant(scope=Scope.PARTNERS_WRITE))],
+    )
+    async def create_partner_client(self, info: Info, input: CreatePartnerClientInput) -> PartnerClientPayload:
+        context = info.context
+        principal = context.principal
+        secret = new_secret()
+        client_id = f"partner_{new_secret(12)}"
+
+        async def call():  # type: ignore[no-untyped-def]
+            return await service.create_partner_client(
+                context.session,
+                account_id=principal.account_id,
+                name=input.name,
+                scopes=input.scopes,
+                grantable=[s.value for s in principal.scopes],
+                client_id=client_id,
+                secret_digest=digest(secret),
+                created_by=principal.name,
+            )
+
+        return await run_mutation(
+            info,
+            payload=PartnerClientPayload,
+            call=call,
+            target=f"client:{client_id}",
+            ok=lambda row: PartnerClientPayload(client_id=row.client_id, client_secret=secret),
+        )

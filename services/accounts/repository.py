@@ -1,0 +1,82 @@
+"""SQL for accounts and the users and clients under them. Reads take the caller's scope."""
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Account, AuditRecord, OAuthClient, RefreshToken, User, UserKind
+from services.pagination import Page, keyset_page
+
+
+async def get_account(session: AsyncSession, account_id: uuid.UUID) -> Account | None:
+    return await session.get(Account, account_id)
+
+
+async def accounts_by_ids(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Account]:
+    rows = await session.execute(select(Account).where(Account.id.in_(ids)))
+    return {a.id: a for a in rows.scalars()}
+
+
+async def sub_account(session: AsyncSession, *, account_id: uuid.UUID, user_id: uuid.UUID) -> User | None:
+    """A sub-account of this account only: another account's user is simply not found."""
+    return (
+        await session.execute(
+            select(User).where(User.id == user_id, User.account_id == account_id, User.kind == UserKind.SUB_ACCOUNT)
+        )
+    ).scalar_one_or_none()
+
+
+async def page_sub_accounts(
+    session: AsyncSession, *, account_id: uuid.UUID, first: int, after: uuid.UUID | None
+) -> Page[User]:
+    query = select(User).where(User.account_id == account_id, User.kind == UserKind.SUB_ACCOUNT)
+    return await keyset_page(session, query, User.id, first=first, after=after)
+
+
+async def page_audit(
+    session: AsyncSession, *, account_id: uuid.UUID, first: int, after: uuid.UUID | None
+) -> Page[AuditRecord]:
+    query = select(AuditRecord).where(AuditRecord.account_id == account_id)
+    return await keyset_page(session, query, AuditRecord.id, first=first, after=after)
+
+
+async def audit_record(
+    session: AsyncSession, *, record_id: uuid.UUID, account_id: uuid.UUID | None
+) -> AuditRecord | None:
+    """``account_id`` None means staff scope (every account)."""
+    query = select(AuditRecord).where(AuditRecord.id == record_id)
+    if account_id is not None:
+        query = query.where(AuditRecord.account_id == account_id)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def login_exists(session: AsyncSession, login: str) -> bool:
+    return (await session.execute(select(User.id).where(User.login == login))).first() is not None
+
+
+async def revoke_refresh_tokens(session: AsyncSession, *, user_ids: Sequence[uuid.UUID], at: datetime) -> None:
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.user_id.in_(user_ids), RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=at)
+    )
+
+
+async def user_ids_of_account(session: AsyncSession, account_id: uuid.UUID) -> list[uuid.UUID]:
+    return list((await session.execute(select(User.id).where(User.account_id == account_id))).scalars())
+
+
+async def add(session: AsyncSession, row: object) -> None:
+    session.add(row)
+    await session.flush()
+
+
+async def client_of_account(session: AsyncSession, *, account_id: uuid.UUID, client_id: str) -> OAuthClient | None:
+    return (
+        await session.execute(
+            select(OAuthClient).where(OAuthClient.client_id == client_id, OAuthClient.account_id == account_id)
+        )
+    ).scalar_one_or_none()
