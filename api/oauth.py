@@ -25,6 +25,8 @@ from auth.principal import Scope
 SERVER = AccordAuthorizationServer()
 _LOGIN = Template((Path(__file__).parent / "templates" / "login.html").read_text(encoding="utf-8"))
 
+_ERROR_PAGE = "<!doctype html><title>Authorization error</title><h1>Authorization error</h1><p>{message}</p>"
+
 # Clickjacking protection for the login page (RFC 9700 4.16), and no caching of anything
 # that carries credentials.
 PAGE_HEADERS = {
@@ -111,11 +113,8 @@ async def authorize(request: Request) -> Response:
             return _with_issuer(_respond(failure), issuer)
         # An unknown client or a redirect URI that is not registered: never redirect there.
         message = body.get("error_description") or body.get("error") if isinstance(body, dict) else "invalid request"
-        page = f"<!doctype html><title>Authorization error</title><h1>Authorization error</h1><p>{html.escape(str(message))}</p>"
         return HTMLResponse(
-            page,
-            status_code=400,
-            headers=PAGE_HEADERS,
+            _ERROR_PAGE.format(message=html.escape(str(message))), status_code=400, headers=PAGE_HEADERS
         )
     if request.method == "GET":
         return _login_page(request, error=None, login="", status=200)
