@@ -17,6 +17,7 @@ from api.health import healthz, metrics_endpoint, readyz
 from api.middleware import RequestMiddleware
 from api.oauth import ROUTES as OAUTH_ROUTES
 from api.settings import ProductionRefused, Settings, production_problems
+from auth import keys
 from models import User
 from schema import build_schema
 from services.clock import Clock, SystemClock
@@ -32,8 +33,20 @@ async def demo_logins(app: Starlette) -> list[str]:
         return []  # not migrated yet: then no demo user exists either
 
 
+async def signing_key_generated(app: Starlette) -> bool | None:
+    try:
+        async with app.state.session_factory() as session:
+            return await keys.current_key_was_generated(session)
+    except DBAPIError:
+        return None
+
+
 async def check_production(app: Starlette) -> None:
-    problems = production_problems(app.state.settings, demo_logins=await demo_logins(app))
+    problems = production_problems(
+        app.state.settings,
+        demo_logins=await demo_logins(app),
+        signing_key_generated=await signing_key_generated(app),
+    )
     if problems:
         raise ProductionRefused("refusing to start in production: " + "; ".join(problems))
 

@@ -15,6 +15,7 @@ from api import demo
 from api.db import create_engine, session_factory
 from api.migrate import current_revision, head_revision, upgrade
 from api.settings import Settings
+from auth import keys
 from auth.passwords import MIN_LENGTH, hash_password
 from services import audit, calendar, staff
 from services.clock import SystemClock
@@ -172,6 +173,24 @@ def cmd_calendar_load(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_keys_rotate(_: argparse.Namespace) -> int:
+    clock = SystemClock()
+    operator = audit.Actor.operator(getpass.getuser())
+
+    async def work(session: Any) -> Any:
+        return await audit.audited(
+            session,
+            clock=clock,
+            actor=operator,
+            action="keys.rotate",
+            call=lambda: keys.rotate(session, now=clock.now()),
+        )
+
+    kid = asyncio.run(_in_transaction(Settings(), work))
+    print(f"new signing key {kid}; the previous one keeps verifying its tokens until they expire")
+    return 0
+
+
 def cmd_demo_seed(_: argparse.Namespace) -> int:
     created = asyncio.run(_in_transaction(Settings(), demo.seed))
     print(f"demo data: {created} new records" if created else "demo data: already present")
@@ -208,7 +227,10 @@ def parser() -> argparse.ArgumentParser:
     clients = sub.add_parser("clients").add_subparsers(dest="clients_command", required=True)
     metering = clients.add_parser("create-metering", help="internal usage:write client")
     metering.add_argument("--name", required=True)
-    metering.set_defaults(run=_not_yet("metering clients arrive with OAuth 2.0 (issue 3) and usage (issue 5)"))
+    metering.set_defaults(run=_not_yet("metering clients arrive with usage reporting (issue 5)"))
+
+    keys_cmd = sub.add_parser("keys").add_subparsers(dest="keys_command", required=True)
+    keys_cmd.add_parser("rotate", help="make a new token signing key").set_defaults(run=cmd_keys_rotate)
 
     demo_cmd = sub.add_parser("demo").add_subparsers(dest="demo_command", required=True)
     demo_cmd.add_parser("seed", help="idempotent demo data").set_defaults(run=cmd_demo_seed)

@@ -51,7 +51,7 @@ async def _oauth_request(request: Request, form: list[tuple[str, str]]) -> Starl
     return StarletteOAuth2Request(
         method=request.method,
         url=str(request.url),
-        headers=dict(request.headers),
+        headers=request.headers,  # case-insensitive, as authlib expects (`Authorization`)
         query=list(request.query_params.multi_items()),
         form=form,
     )

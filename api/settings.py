@@ -44,10 +44,12 @@ class ProductionRefused(RuntimeError):
     """Raised at start-up when ACCORD_ENV=production meets a development-only setting."""
 
 
-def production_problems(settings: Settings, *, demo_logins: list[str]) -> list[str]:
+def production_problems(settings: Settings, *, demo_logins: list[str], signing_key_generated: bool | None) -> list[str]:
     """Why production must not start with these settings (empty: fine).
 
-    ``demo_logins`` are users that ``accord demo seed`` created with published passwords.
+    ``demo_logins`` are users that ``accord demo seed`` created with published passwords;
+    ``signing_key_generated`` is None without a signing key, True when the server made the
+    current one by itself (development), False for one made by `accord keys rotate`.
     """
     if settings.env is not Environment.PRODUCTION:
         return []
@@ -61,4 +63,10 @@ def production_problems(settings: Settings, *, demo_logins: list[str]) -> list[s
         problems.append("ACCORD_DATA_KEY is unset; a generated data key is for development only")
     if not settings.smtp_url:
         problems.append("ACCORD_SMTP_URL is unset; notices would only reach the local outbox")
+    if signing_key_generated is None:
+        problems.append("no token signing key: run `accord keys rotate`")
+    elif signing_key_generated:
+        problems.append("the token signing key was generated automatically; run `accord keys rotate`")
+    if not settings.issuer.startswith("https://"):
+        problems.append("ACCORD_ISSUER must be an https URL in production")
     return problems

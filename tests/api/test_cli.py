@@ -121,3 +121,13 @@ def test_schema_export_prints_the_sdl(database_url) -> None:
     result = accord(database_url, "schema", "export")
     assert result.returncode == 0
     assert result.stdout == build_schema().as_str() + "\n"
+
+
+async def test_keys_rotate_makes_a_deliberate_key(database_url, session) -> None:
+    from models import SigningKey
+
+    first = accord(database_url, "keys", "rotate")
+    second = accord(database_url, "keys", "rotate")
+    assert first.returncode == second.returncode == 0, first.stderr
+    rows = (await session.execute(select(SigningKey).order_by(SigningKey.id))).scalars().all()
+    assert [(r.generated, r.retired_at is None) for r in rows] == [(False, False), (False, True)]

@@ -1,13 +1,16 @@
 """ACCORD_ENV=production refuses to start with development-only settings, saying which."""
 
+from datetime import UTC, datetime
+
 import pytest
 
 from api.app import create_app
 from api.db import create_engine, session_factory
 from api.demo import seed
 from api.settings import Environment, ProductionRefused, Settings
+from auth import keys
 
-GOOD = {"data_key": "k" * 44, "smtp_url": "smtp://127.0.0.1:2525"}
+GOOD = {"data_key": "k" * 44, "smtp_url": "smtp://127.0.0.1:2525", "issuer": "https://accord.example"}
 
 
 async def start(settings: Settings) -> None:
@@ -16,8 +19,30 @@ async def start(settings: Settings) -> None:
         pass
 
 
+async def rotate_key(database_url: str) -> None:
+    engine = create_engine(database_url)
+    async with session_factory(engine)() as session:
+        await keys.rotate(session, now=datetime.now(UTC))
+        await session.commit()
+    await engine.dispose()
+
+
 async def test_production_starts_with_proper_settings(database_url) -> None:
+    await rotate_key(database_url)
     await start(Settings(database_url=database_url, env=Environment.PRODUCTION, **GOOD))
+
+
+async def test_production_refuses_a_generated_or_missing_signing_key(database_url) -> None:
+    settings = Settings(database_url=database_url, env=Environment.PRODUCTION, **GOOD)
+    with pytest.raises(ProductionRefused, match="no token signing key"):
+        await start(settings)
+    engine = create_engine(database_url)
+    async with session_factory(engine)() as session:
+        await keys.current_key(session, now=datetime.now(UTC))  # what development does by itself
+        await session.commit()
+    await engine.dispose()
+    with pytest.raises(ProductionRefused, match="generated automatically"):
+        await start(settings)
 
 
 @pytest.mark.parametrize(
@@ -26,15 +51,18 @@ async def test_production_starts_with_proper_settings(database_url) -> None:
         ({"simulated_clock": True}, "ACCORD_SIMULATED_CLOCK"),
         ({"data_key": None}, "ACCORD_DATA_KEY"),
         ({"smtp_url": None}, "ACCORD_SMTP_URL"),
+        ({"issuer": "http://accord.example"}, "ACCORD_ISSUER"),
     ],
 )
 async def test_production_refuses_development_settings(database_url, overrides, reason) -> None:
+    await rotate_key(database_url)
     settings = Settings(database_url=database_url, env=Environment.PRODUCTION, **(GOOD | overrides))
     with pytest.raises(ProductionRefused, match=reason):
         await start(settings)
 
 
 async def test_production_refuses_demo_credentials(database_url) -> None:
+    await rotate_key(database_url)
     engine = create_engine(database_url)
     async with session_factory(engine)() as session:
         await seed(session)
