@@ -20,6 +20,7 @@ from api.settings import ProductionRefused, Settings, production_problems
 from auth import keys
 from models import User
 from schema import build_schema
+from services.accounts.personal_data import development_key, key_from_setting
 from services.clock import Clock, SystemClock
 
 log = logging.getLogger("accord")
@@ -51,6 +52,16 @@ async def check_production(app: Starlette) -> None:
         raise ProductionRefused("refusing to start in production: " + "; ".join(problems))
 
 
+async def ensure_development_key(app: Starlette) -> None:
+    """Make the per-database development data key at start-up, before requests race for it."""
+    try:
+        async with app.state.session_factory() as session:
+            await development_key(session)
+            await session.commit()
+    except DBAPIError:
+        pass  # not migrated yet: the first request that needs it makes it
+
+
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Starlette:
     settings = settings or Settings()
     engine = create_engine(settings.database_url)
@@ -58,6 +69,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await check_production(app)
+        if app.state.data_key is None:
+            await ensure_development_key(app)
         yield
         await engine.dispose()
 
@@ -79,5 +92,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.engine = engine
     app.state.session_factory = session_factory(engine)
     app.state.clock = clock or SystemClock()
+    app.state.data_key = key_from_setting(settings.data_key) if settings.data_key else None
     app.add_middleware(RequestMiddleware)
     return app

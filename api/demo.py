@@ -29,7 +29,6 @@ ACCOUNTS = [
         "email": "billing@shenzhen-rtc.demo",
         "phone": "13800138000",
         "address": "广东省深圳市南山区科技园一路1号",
-        "credit_code": "91440300MA5FXXXX0X",
     },
     {
         "login": "wang.fang@individual.demo",
@@ -39,7 +38,6 @@ ACCOUNTS = [
         "email": "wang.fang@individual.demo",
         "phone": "13912345678",
         "address": "北京市海淀区中关村大街27号",
-        "credit_code": None,
     },
 ]
 

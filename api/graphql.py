@@ -56,6 +56,8 @@ class AccordGraphQL(GraphQL):
             request_id=request.state.request_id,
             simulated_clock=state.settings.simulated_clock,
             request_state=request.state,
+            configured_data_key=state.data_key,
+            client_address=request.client.host if request.client else None,
         )
 
     async def render_graphql_ide(self, request: Request) -> Response:

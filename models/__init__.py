@@ -4,9 +4,18 @@ Importing the package registers every table on ``metadata`` (Alembic's target).
 """
 
 from models.account import Account, HolderType, RealNameState, Standing
+from models.app import App, BrandUseRequest, RequestState, ScopeExtensionRequest
 from models.audit import AuditRecord, PrincipalKind
 from models.base import Base, metadata
 from models.calendar import CalendarDay, CalendarDayKind, CalendarYear
+from models.cases import (
+    CompromiseReport,
+    DisputeState,
+    OwnershipDispute,
+    RateEvent,
+    ReportState,
+    TerminationRequest,
+)
 from models.oauth import (
     AuthorizationCode,
     ClientKind,
@@ -16,26 +25,41 @@ from models.oauth import (
     RevokedAccessToken,
     SigningKey,
 )
+from models.profile import DataKey, ProfileChange, RealNameSubmission, SubmissionState
 from models.user import User, UserKind
 
 __all__ = [
     "Account",
+    "App",
     "AuditRecord",
     "AuthorizationCode",
     "Base",
+    "BrandUseRequest",
     "CalendarDay",
     "CalendarDayKind",
     "CalendarYear",
     "ClientKind",
+    "CompromiseReport",
+    "DataKey",
+    "DisputeState",
     "HolderType",
     "LoginFailure",
     "OAuthClient",
+    "OwnershipDispute",
     "PrincipalKind",
+    "ProfileChange",
+    "RateEvent",
     "RealNameState",
+    "RealNameSubmission",
     "RefreshToken",
+    "ReportState",
+    "RequestState",
     "RevokedAccessToken",
+    "ScopeExtensionRequest",
     "SigningKey",
     "Standing",
+    "SubmissionState",
+    "TerminationRequest",
     "User",
     "UserKind",
     "metadata",

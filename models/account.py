@@ -37,7 +37,6 @@ class Account(Base, table=True):
     email: str = Field(sa_type=sa.String(254), nullable=False)
     phone: str = Field(sa_type=sa.String(32), nullable=False)
     address: str = Field(sa_type=sa.String(500), nullable=False)
-    credit_code: str | None = Field(default=None, sa_type=sa.String(18), nullable=True)
     real_name_state: RealNameState = Field(default=RealNameState.UNVERIFIED, sa_type=sa.String(16), nullable=False)
     standing: Standing = Field(default=Standing.NORMAL, sa_type=sa.String(16), nullable=False)
     # AUTH-4 / ACC-6: bumped by revokeAllTokens to kill every token of the account at once.

@@ -5,8 +5,12 @@ from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDept
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
+from schema.accounts.case_resolvers import CaseMutation
+from schema.accounts.profile_resolvers import ProfileMutation
 from schema.accounts.resolvers import AccountMutation, AccountQuery
-from schema.accounts.types import Account, AuditRecord, SubAccount
+from schema.accounts.types import Account, AuditRecord, ProfileChange, SubAccount
+from schema.apps.resolvers import AppMutation
+from schema.apps.types import App
 from schema.calendar.resolvers import CalendarMutation, CalendarQuery
 from schema.calendar.types import HolidayCalendar
 from schema.extensions import AccordMaskErrors, RecordOperationName
@@ -28,7 +32,7 @@ class RootQuery(AccountQuery, CalendarQuery):
 
 
 @strawberry.type(name="Mutation")
-class RootMutation(AccountMutation, CalendarMutation):
+class RootMutation(AccountMutation, ProfileMutation, CaseMutation, AppMutation, CalendarMutation):
     pass
 
 
@@ -36,7 +40,7 @@ def build_schema(*, max_depth: int = MAX_DEPTH) -> strawberry.Schema:
     return strawberry.Schema(
         query=RootQuery,
         mutation=RootMutation,
-        types=[HolidayCalendar, Account, AuditRecord, SubAccount],
+        types=[HolidayCalendar, Account, AuditRecord, SubAccount, ProfileChange, App],
         scalar_overrides=SCALAR_OVERRIDES,
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[

@@ -1,5 +1,6 @@
 """The per-request GraphQL context: DB session, clock, principal and DataLoaders."""
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -8,6 +9,8 @@ from strawberry.dataloader import DataLoader
 
 from auth.principal import Principal
 from services import calendar
+from services.accounts import cases, personal_data, real_name
+from services.apps import service as apps
 from services.audit import Actor
 from services.clock import Clock
 
@@ -20,15 +23,28 @@ class RequestTransaction:
     def mark_rollback_only(self) -> None: ...
 
 
+def _loader(
+    session: AsyncSession, batch: Callable[[AsyncSession, list[Any]], Awaitable[dict]], empty: Any
+) -> DataLoader:
+    """A DataLoader over a service function that maps keys to results in one query."""
+
+    async def load(keys: list[Any]) -> list[Any]:
+        found = await batch(session, keys)
+        return [found.get(key, empty) for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
 class Loaders:
     """Per-request DataLoaders, so list fields cost a constant number of queries."""
 
     def __init__(self, session: AsyncSession) -> None:
-        async def calendar_days(keys: list[Any]) -> list[Any]:
-            found = await calendar.year_days(session, keys)
-            return [found[key] for key in keys]
-
-        self.calendar_days = DataLoader(load_fn=calendar_days)
+        self.calendar_days = _loader(session, calendar.year_days, [])
+        self.real_name = _loader(session, real_name.latest_submissions, None)
+        self.disputes = _loader(session, cases.disputes_of, [])
+        self.compromise_reports = _loader(session, cases.reports_of, [])
+        self.brand_requests = _loader(session, apps.brand_requests_of, [])
+        self.scope_requests = _loader(session, apps.requests_of_apps, [])
 
 
 @dataclass
@@ -38,6 +54,9 @@ class Context:
     principal: Principal | None
     request_id: str
     simulated_clock: bool = False
+    # ACC-4: the configured data key (None in development: generated per database).
+    configured_data_key: bytes | None = None
+    client_address: str | None = None
     # The request's state (Starlette), where the middleware reads the operation name.
     request_state: Any = None
     _loaders: Loaders | None = field(default=None, repr=False)
@@ -71,6 +90,11 @@ class Context:
     def operation_name(self, name: str | None) -> None:
         if self.request_state is not None:
             self.request_state.operation = name
+
+    async def data_key(self) -> bytes:
+        if self.configured_data_key is not None:
+            return self.configured_data_key
+        return await personal_data.development_key(self.session)
 
     def rollback_only(self) -> None:
         self.transaction.mark_rollback_only()

@@ -7,7 +7,7 @@ from typing import TypeVar
 from strawberry.types import Info
 
 from schema.errors import user_errors
-from services.audit import audited
+from services.audit import Actor, audited
 from services.errors import DomainError
 
 P = TypeVar("P")
@@ -22,17 +22,21 @@ async def run_mutation(
     ok: Callable[[R], P],
     target: str | None = None,
     account_id: uuid.UUID | None = None,
+    actor: Actor | None = None,
+    account_of: Callable[[R], uuid.UUID] | None = None,
 ) -> P:
+    """``actor`` defaults to the request's principal (registration passes its own)."""
     context = info.context
     try:
         result = await audited(
             context.session,
             clock=context.clock,
-            actor=context.actor,
+            actor=actor or context.actor,
             action=info.field_name,
             call=call,
             target=target,
             account_id=account_id,
+            account_of=account_of,
         )
     except DomainError as error:
         return payload(user_errors=user_errors(error))  # type: ignore[call-arg]

@@ -84,8 +84,12 @@ async def audited(
     call: Callable[[], Awaitable[T]],
     target: str | None = None,
     account_id: uuid.UUID | None = None,
+    account_of: Callable[[T], uuid.UUID] | None = None,
 ) -> T:
     """Run one mutation's service call and audit it, refused or not (ACC-3).
+
+    ``account_of`` names the account of the result when it is only known afterwards (a
+    registration creates it).
 
     The call runs in a SAVEPOINT: a refusal rolls back whatever it had flushed, so a refused
     mutation changes nothing but the audit record that says it was refused.
@@ -105,5 +109,7 @@ async def audited(
             detail=error.message,
         )
         raise
+    if account_of is not None:
+        account_id = account_of(result)
     await record(session, clock=clock, actor=actor, action=action, target=target, account_id=account_id)
     return result

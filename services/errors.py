@@ -71,3 +71,19 @@ class CalendarUnknown(DomainError):
             field=field,
         )
         self.year = year
+
+
+class SubjectMismatch(DomainError):
+    code = ErrorCode.SUBJECT_MISMATCH
+
+
+class RealNameRequired(DomainError):
+    code = ErrorCode.REAL_NAME_REQUIRED
+
+
+class GroundNotMet(DomainError):
+    code = ErrorCode.GROUND_NOT_MET
+
+
+class RateLimited(Exception):
+    """Too many requests from one source; not a rule's refusal (a top-level error)."""

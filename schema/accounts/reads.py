@@ -1,9 +1,11 @@
-"""Reading an account through the principal's scope (SEC-1); staff reads are audited."""
+"""Reading accounts through the principal's scope (SEC-1); staff reads are audited."""
 
 import uuid
 
 from auth.principal import Staff
+from models import AuditRecord as AuditRow
 from schema.accounts.types import ACCOUNT_READERS, Account
+from schema.relay import Connection, connection
 from services import audit
 from services.accounts import repository
 
@@ -27,3 +29,27 @@ async def read_account(context, key: uuid.UUID) -> Account | None:  # type: igno
             account_id=row.id,
         )
     return Account.from_model(row)
+
+
+async def read_accounts(context, *, first: int, after: uuid.UUID | None, search: str | None) -> Connection[Account]:  # type: ignore[no-untyped-def]
+    """Staff only (the field says so); every listed account gets an audit record."""
+    page = await repository.page_accounts(context.session, first=first, after=after, search=search)
+    actor, now = context.actor, context.clock.now()
+    context.session.add_all(
+        [
+            AuditRow(
+                account_id=row.id,
+                principal_kind=actor.kind,
+                principal=actor.principal,
+                action="accounts.list",
+                target=f"account:{row.id}",
+                outcome=audit.OK,
+                detail=f"search={search!r}" if search else None,
+                request_id=actor.request_id,
+                at=now,
+            )
+            for row in page.items
+        ]
+    )
+    await context.session.flush()
+    return connection(page, Account.from_model)

@@ -4,8 +4,9 @@ from strawberry.types import Info
 from auth.passwords import MIN_LENGTH, hash_password
 from auth.principal import Scope, Staff, StaffRole
 from auth.secrets import digest, new_secret
-from schema.accounts.reads import read_account
+from schema.accounts.reads import read_account, read_accounts
 from schema.accounts.types import (
+    ALL_STAFF,
     Account,
     AccountIdInput,
     AccountPayload,
@@ -13,24 +14,20 @@ from schema.accounts.types import (
     CreateSubAccountInput,
     IdInput,
     PartnerClientPayload,
+    SetSubAccountPermissionsInput,
     SubAccount,
     SubAccountPayload,
     Viewer,
     scope_of,
 )
+from schema.ids import key_of
 from schema.mutations import run_mutation
-from schema.permissions import Grant, Requires, authenticated
-from schema.relay import decode_id
+from schema.permissions import Grant, Requires, allowed, authenticated
+from schema.relay import Connection, decode_id, page_args
 from services.accounts import service
-from services.errors import InvalidInput, NotFound
+from services.errors import InvalidInput
 
-
-def _key(global_id: str | None, type_name: str, field: str):  # type: ignore[no-untyped-def]
-    """The key behind a global ID of ``type_name``; anything else is NOT_FOUND."""
-    decoded = decode_id(global_id or "")
-    if decoded is None or decoded[0] != type_name:
-        raise NotFound(f"no such {type_name}", field=[field])
-    return decoded[1]
+HOLDER = Grant(holder=True)
 
 
 @strawberry.type
@@ -58,6 +55,13 @@ class AccountQuery:
             return None
         return await read_account(info.context, decoded[1])
 
+    @strawberry.field(description="Staff only.", extensions=allowed(Grant(roles=ALL_STAFF)))
+    async def accounts(
+        self, info: Info, first: int | None = 20, after: str | None = None, search: str | None = None
+    ) -> Connection[Account]:
+        size, after_key = page_args(first, after)
+        return await read_accounts(info.context, first=size, after=after_key, search=search)
+
 
 @strawberry.type
 class AccountMutation:
@@ -72,7 +76,7 @@ class AccountMutation:
             key = (
                 context.principal.account_id
                 if input.account_id is None
-                else _key(input.account_id, "Account", "accountId")
+                else key_of(input.account_id, "Account", "accountId")
             )
             if key is None:
                 raise InvalidInput("staff must name the account", field=["accountId"])
@@ -85,7 +89,7 @@ class AccountMutation:
 
     @strawberry.mutation(
         description="ACC-8: the holder creates a sub-account with permissions from the fixed list.",
-        extensions=[Requires(Grant(holder=True))],
+        extensions=[Requires(HOLDER)],
     )
     async def create_sub_account(self, info: Info, input: CreateSubAccountInput) -> SubAccountPayload:
         context = info.context
@@ -110,25 +114,40 @@ class AccountMutation:
         )
 
     @strawberry.mutation(
-        description="ACC-8 / AUTH-4: the holder disables a sub-account; its tokens die at once.",
-        extensions=[Requires(Grant(holder=True))],
+        description="ACC-8: the holder sets a sub-account's permissions (from the fixed list).",
+        extensions=[Requires(HOLDER)],
     )
-    async def disable_sub_account(self, info: Info, input: IdInput) -> SubAccountPayload:
+    async def set_sub_account_permissions(self, info: Info, input: SetSubAccountPermissionsInput) -> SubAccountPayload:
         context = info.context
-
-        async def call():  # type: ignore[no-untyped-def]
-            return await service.disable_sub_account(
-                context.session,
-                account_id=context.principal.account_id,
-                user_id=_key(input.id, "SubAccount", "id"),
-                now=context.clock.now(),
-            )
-
         return await run_mutation(
             info,
             payload=SubAccountPayload,
-            call=call,
             target=str(input.id),
+            call=lambda: service.set_sub_account_permissions(
+                context.session,
+                account_id=context.principal.account_id,
+                user_id=key_of(input.id, "SubAccount"),
+                permissions=input.permissions,
+            ),
+            ok=lambda row: SubAccountPayload(sub_account=SubAccount.from_model(row)),
+        )
+
+    @strawberry.mutation(
+        description="ACC-8 / AUTH-4: the holder disables a sub-account; its tokens die at once.",
+        extensions=[Requires(HOLDER)],
+    )
+    async def disable_sub_account(self, info: Info, input: IdInput) -> SubAccountPayload:
+        context = info.context
+        return await run_mutation(
+            info,
+            payload=SubAccountPayload,
+            target=str(input.id),
+            call=lambda: service.disable_sub_account(
+                context.session,
+                account_id=context.principal.account_id,
+                user_id=key_of(input.id, "SubAccount"),
+                now=context.clock.now(),
+            ),
             ok=lambda row: SubAccountPayload(sub_account=SubAccount.from_model(row)),
         )
 
@@ -141,9 +160,11 @@ class AccountMutation:
         principal = context.principal
         secret = new_secret()
         client_id = f"partner_{new_secret(12)}"
-
-        async def call():  # type: ignore[no-untyped-def]
-            return await service.create_partner_client(
+        return await run_mutation(
+            info,
+            payload=PartnerClientPayload,
+            target=f"client:{client_id}",
+            call=lambda: service.create_partner_client(
                 context.session,
                 account_id=principal.account_id,
                 name=input.name,
@@ -152,12 +173,6 @@ class AccountMutation:
                 client_id=client_id,
                 secret_digest=digest(secret),
                 created_by=principal.name,
-            )
-
-        return await run_mutation(
-            info,
-            payload=PartnerClientPayload,
-            call=call,
-            target=f"client:{client_id}",
+            ),
             ok=lambda row: PartnerClientPayload(client_id=row.client_id, client_secret=secret),
         )

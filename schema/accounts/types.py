@@ -1,28 +1,49 @@
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 import strawberry
 from strawberry.types import Info
 
-from auth.principal import Scope, Staff, StaffRole
+from auth.principal import Holder, Scope, Staff, StaffRole
 from models import Account as AccountRow
 from models import AuditRecord as AuditRow
+from models import HolderType as HolderTypeValue
+from models import ProfileChange as ProfileChangeRow
 from models import User, UserKind
+from schema.apps.types import App, BrandUseRequest
 from schema.enums import HolderType, PrincipalKind, RealNameState, Standing
 from schema.errors import UserError
 from schema.permissions import Grant, allowed
 from schema.relay import Connection, Node, connection, encode_id, node_fetcher, page_args
-from services.accounts import repository
+from services.accounts import personal_data, profile, repository
+from services.apps import service as apps
 
 ALL_STAFF = frozenset(StaffRole)
-# Who may read the audit log and the sub-accounts of an account: its holder and staff.
+# Who may read the audit log, sub-accounts and cases of an account: its holder and staff.
 HOLDER_OR_STAFF = Grant(roles=ALL_STAFF, holder=True)
+# Reading an account needs account:read (holders have it) or a staff role.
+ACCOUNT_READERS = Grant(roles=ALL_STAFF, scope=Scope.ACCOUNT_READ)
+APP_READERS = Grant(roles=ALL_STAFF, scope=Scope.APPS_READ)
+STAFF_ONLY = Grant(roles=ALL_STAFF)
 
 
 def scope_of(context) -> uuid.UUID | None:  # type: ignore[no-untyped-def]
     """SEC-1: the account a principal may see (None: staff see every account)."""
     principal = context.principal
     return None if isinstance(principal, Staff) else principal.account_id
+
+
+def sees_personal_numbers(context, account_id: uuid.UUID) -> bool:  # type: ignore[no-untyped-def]
+    """ACC-4: unmasked only to the account's holder and to COMPLIANCE staff."""
+    principal = context.principal
+    if isinstance(principal, Staff):
+        return StaffRole.COMPLIANCE in principal.roles
+    return isinstance(principal, Holder) and principal.account_id == account_id
+
+
+async def subject_number(info: Info, account_id: uuid.UUID, stored: str) -> str:
+    number = personal_data.decrypt(await info.context.data_key(), stored)
+    return number if sees_personal_numbers(info.context, account_id) else personal_data.mask(number)
 
 
 @strawberry.type
@@ -32,7 +53,17 @@ class AccountProfile:
     email: str
     phone: str
     address: str
-    credit_code: str | None
+    account_key: strawberry.Private[uuid.UUID]
+    holder_type: strawberry.Private[str]
+
+    @strawberry.field(description="Enterprise accounts: the verified unified social credit code (ACC-4 masking).")
+    async def credit_code(self, info: Info) -> str | None:
+        if self.holder_type != HolderTypeValue.ENTERPRISE:
+            return None
+        submission = await info.context.loaders.real_name.load(self.account_key)
+        if submission is None or submission.state != "VERIFIED":
+            return None
+        return await subject_number(info, self.account_key, submission.subject_number_encrypted)
 
 
 @strawberry.type
@@ -40,8 +71,36 @@ class RealNameVerification:
     state: RealNameState
     subject_type: HolderType | None = None
     subject_name: str | None = None
-    subject_number: str | None = strawberry.field(default=None, description="masked for all but holder and compliance")
     reviewed_at: datetime | None = None
+    rejection_reason: str | None = None
+    account_key: strawberry.Private[uuid.UUID | None] = None
+    stored_number: strawberry.Private[str | None] = None
+
+    @strawberry.field(description="masked for all but holder and compliance")
+    async def subject_number(self, info: Info) -> str | None:
+        if self.stored_number is None or self.account_key is None:
+            return None
+        return await subject_number(info, self.account_key, self.stored_number)
+
+
+@strawberry.type
+class ProfileChange(Node):
+    field: str
+    effective_on: date
+    reported_at: datetime
+    late: bool
+    new_value: str
+
+    @staticmethod
+    def from_model(row: ProfileChangeRow) -> "ProfileChange":
+        return ProfileChange(
+            id=encode_id("ProfileChange", row.id),
+            field=row.field,
+            effective_on=row.effective_on,
+            reported_at=row.reported_at,
+            late=row.late,
+            new_value=row.new_value,
+        )
 
 
 @strawberry.type
@@ -82,16 +141,37 @@ class AuditRecord(Node):
         )
 
 
+@strawberry.type(description="ACC-5")
+class OwnershipDispute(Node):
+    state: str
+    complaint: str
+    froze_account: bool
+    opened_at: datetime
+    winner: str | None
+    resolved_at: datetime | None
+
+
+@strawberry.type(description="ACC-6: SUBMITTED → IDENTITY_VERIFIED → HANDLED, or INCOMPLETE")
+class CompromiseReport(Node):
+    state: str
+    what: list[str]
+    description: str
+    reported_at: datetime
+    identity_verified_at: datetime | None
+    handled_at: datetime | None
+
+
 @strawberry.type
 class Account(Node):
     holder_type: HolderType
     profile: AccountProfile
-    real_name: RealNameVerification
     standing: Standing
+    key: strawberry.Private[uuid.UUID]
+    real_name_state: strawberry.Private[str]
 
     @staticmethod
     def from_model(row: AccountRow) -> "Account":
-        account = Account(
+        return Account(
             id=encode_id("Account", row.id),
             holder_type=row.holder_type,
             profile=AccountProfile(
@@ -100,13 +180,36 @@ class Account(Node):
                 email=row.email,
                 phone=row.phone,
                 address=row.address,
-                credit_code=row.credit_code,
+                account_key=row.id,
+                holder_type=row.holder_type,
             ),
-            real_name=RealNameVerification(state=row.real_name_state),
             standing=row.standing,
+            key=row.id,
+            real_name_state=row.real_name_state,
         )
-        account._key = row.id
-        return account
+
+    @strawberry.field
+    async def real_name(self, info: Info) -> RealNameVerification:
+        submission = await info.context.loaders.real_name.load(self.key)
+        if submission is None:
+            return RealNameVerification(state=self.real_name_state)
+        return RealNameVerification(
+            state=self.real_name_state,
+            subject_type=submission.subject_type,
+            subject_name=submission.subject_name,
+            reviewed_at=submission.reviewed_at,
+            rejection_reason=submission.reason if submission.state == "REJECTED" else None,
+            account_key=self.key,
+            stored_number=submission.subject_number_encrypted,
+        )
+
+    @strawberry.field(description="ACC-2: every reported change, with the staff-visible `late` flag.")
+    async def profile_changes(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Connection[ProfileChange]:
+        size, after_key = page_args(first, after)
+        page = await profile.page_changes(info.context.session, account_id=self.key, first=size, after=after_key)
+        return connection(page, ProfileChange.from_model)
 
     @strawberry.field(extensions=allowed(HOLDER_OR_STAFF))
     async def sub_accounts(
@@ -114,19 +217,57 @@ class Account(Node):
     ) -> Connection[SubAccount]:
         size, after_key = page_args(first, after)
         page = await repository.page_sub_accounts(
-            info.context.session, account_id=self._key, first=size, after=after_key
+            info.context.session, account_id=self.key, first=size, after=after_key
         )
         return connection(page, SubAccount.from_model)
+
+    @strawberry.field(extensions=allowed(APP_READERS))
+    async def apps(self, info: Info, first: int | None = 20, after: str | None = None) -> Connection[App]:
+        size, after_key = page_args(first, after)
+        page = await apps.page_apps(info.context.session, account_id=self.key, first=size, after=after_key)
+        return connection(page, App.from_model)
 
     @strawberry.field(extensions=allowed(HOLDER_OR_STAFF))
     async def audit_log(self, info: Info, first: int | None = 20, after: str | None = None) -> Connection[AuditRecord]:
         size, after_key = page_args(first, after)
-        page = await repository.page_audit(info.context.session, account_id=self._key, first=size, after=after_key)
+        page = await repository.page_audit(info.context.session, account_id=self.key, first=size, after=after_key)
         return connection(page, AuditRecord.from_model)
 
+    @strawberry.field(extensions=allowed(STAFF_ONLY), description="ACC-5, staff only.")
+    async def ownership_disputes(self, info: Info) -> list[OwnershipDispute]:
+        rows = await info.context.loaders.disputes.load(self.key)
+        return [
+            OwnershipDispute(
+                id=encode_id("OwnershipDispute", r.id),
+                state=r.state,
+                complaint=r.complaint,
+                froze_account=r.froze_account,
+                opened_at=r.opened_at,
+                winner=r.winner,
+                resolved_at=r.resolved_at,
+            )
+            for r in rows
+        ]
 
-# Reading an account needs account:read (holders have it) or a staff role.
-ACCOUNT_READERS = Grant(roles=ALL_STAFF, scope=Scope.ACCOUNT_READ)
+    @strawberry.field(extensions=allowed(HOLDER_OR_STAFF), description="ACC-6")
+    async def compromise_reports(self, info: Info) -> list[CompromiseReport]:
+        rows = await info.context.loaders.compromise_reports.load(self.key)
+        return [
+            CompromiseReport(
+                id=encode_id("CompromiseReport", r.id),
+                state=r.state,
+                what=list(r.what),
+                description=r.description,
+                reported_at=r.reported_at,
+                identity_verified_at=r.identity_verified_at,
+                handled_at=r.handled_at,
+            )
+            for r in rows
+        ]
+
+    @strawberry.field(extensions=allowed(HOLDER_OR_STAFF), description="APP-4")
+    async def brand_use_requests(self, info: Info) -> list[BrandUseRequest]:
+        return [BrandUseRequest.from_model(r) for r in await info.context.loaders.brand_requests.load(self.key)]
 
 
 @node_fetcher("Account")
@@ -155,6 +296,17 @@ async def fetch_sub_account(context, key):  # type: ignore[no-untyped-def]
     return SubAccount.from_model(row)
 
 
+@node_fetcher("ProfileChange")
+async def fetch_profile_change(context, key):  # type: ignore[no-untyped-def]
+    if not ACCOUNT_READERS.allows(context.principal):
+        return None
+    rows = await profile.changes_by_ids(context.session, [key])
+    scope = scope_of(context)
+    if not rows or (scope is not None and rows[0].account_id != scope):
+        return None
+    return ProfileChange.from_model(rows[0])
+
+
 @strawberry.type
 class Viewer:
     kind: PrincipalKind
@@ -178,6 +330,12 @@ class AccountPayload:
 
 
 @strawberry.type
+class RegisterAccountPayload:
+    account: Account | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
 class SubAccountPayload:
     sub_account: SubAccount | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
@@ -187,6 +345,20 @@ class SubAccountPayload:
 class PartnerClientPayload:
     client_id: str | None = None
     client_secret: str | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class ReportPayload:
+    report_id: strawberry.ID | None = None
+    state: str | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class TerminationPayload:
+    effective_on: date | None = None
+    late: bool | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
@@ -204,6 +376,12 @@ class IdInput:
 class CreateSubAccountInput:
     login: str
     password: str
+    permissions: list[str]
+
+
+@strawberry.input
+class SetSubAccountPermissionsInput:
+    id: strawberry.ID
     permissions: list[str]
 
 

@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Account, AuditRecord, OAuthClient, RefreshToken, User, UserKind
@@ -18,6 +18,25 @@ async def get_account(session: AsyncSession, account_id: uuid.UUID) -> Account |
 async def accounts_by_ids(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Account]:
     rows = await session.execute(select(Account).where(Account.id.in_(ids)))
     return {a.id: a for a in rows.scalars()}
+
+
+async def page_accounts(
+    session: AsyncSession, *, first: int, after: uuid.UUID | None, search: str | None
+) -> Page[Account]:
+    """Staff's account list; ``search`` matches name, contact person, email or a login."""
+    query = select(Account)
+    if search and search.strip():
+        term = search.strip().lower()
+        logins = select(User.account_id).where(func.lower(User.login).contains(term, autoescape=True))
+        query = query.where(
+            or_(
+                func.lower(Account.name).contains(term, autoescape=True),
+                func.lower(Account.contact_person).contains(term, autoescape=True),
+                func.lower(Account.email).contains(term, autoescape=True),
+                Account.id.in_(logins),
+            )
+        )
+    return await keyset_page(session, query, Account.id, first=first, after=after)
 
 
 async def sub_account(session: AsyncSession, *, account_id: uuid.UUID, user_id: uuid.UUID) -> User | None:

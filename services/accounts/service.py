@@ -70,6 +70,19 @@ async def create_sub_account(
     return user
 
 
+async def set_sub_account_permissions(
+    session: AsyncSession, *, account_id: uuid.UUID, user_id: uuid.UUID, permissions: list[str]
+) -> User:
+    """ACC-8: a narrower grant takes effect on the next request (the bearer check intersects
+    the token's scopes with the current grants)."""
+    user = await repository.sub_account(session, account_id=account_id, user_id=user_id)
+    if user is None:
+        raise NotFound("no such sub-account", field=["id"])
+    user.permissions = check_permissions(permissions, grantable=PERMISSIONS, field="permissions")
+    await session.flush()
+    return user
+
+
 async def disable_sub_account(
     session: AsyncSession, *, account_id: uuid.UUID, user_id: uuid.UUID, now: datetime
 ) -> User:

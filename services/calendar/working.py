@@ -76,4 +76,14 @@ class WorkingCalendar:
     def deadline_after(self, moment: datetime, n: int) -> datetime:
         """T-4: "within n working days after X" ends at 23:59:59.999999 Asia/Shanghai of the
         n-th working day strictly after X's Shanghai date; returned as aware UTC."""
-        return end_of_day(self.nth_working_day_after(local_date(moment), n))
+        return self.deadline_for_date(local_date(moment), n)
+
+    def deadline_for_date(self, day: date, n: int) -> datetime:
+        """T-4 for an X that is a calendar day (e.g. the day a change took effect)."""
+        return end_of_day(self.nth_working_day_after(day, n))
+
+    def working_days_between(self, start: date, end: date) -> int:
+        """Working days strictly after ``start`` and strictly before ``end``."""
+        if end <= start + timedelta(days=1):
+            return 0
+        return len(self.working_days(start + timedelta(days=1), end - timedelta(days=1)))

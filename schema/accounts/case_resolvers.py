@@ -1,0 +1,193 @@
+"""ACC-5 ownership disputes, ACC-6 compromise reports, ACC-7 termination requests."""
+
+from datetime import date
+
+import strawberry
+from strawberry.types import Info
+
+from auth.principal import StaffRole
+from models import ReportState
+from schema.accounts.profile_resolvers import key_of_or_none, own_account
+from schema.accounts.types import Account, AccountPayload, IdInput, ReportPayload, TerminationPayload
+from schema.enums import CompromisedCredential, TerminationGround
+from schema.ids import key_of
+from schema.mutations import run_mutation
+from schema.permissions import Grant, Requires
+from schema.relay import encode_id
+from services.accounts import cases, service
+
+CASE_STAFF = Grant(roles=frozenset({StaffRole.COMPLIANCE, StaffRole.ADMIN}))
+REPORT_STAFF = Grant(roles=frozenset({StaffRole.SUPPORT, StaffRole.COMPLIANCE, StaffRole.ADMIN}))
+HOLDER = Grant(holder=True)
+
+
+@strawberry.input
+class OwnershipDisputeInput:
+    account_id: strawberry.ID
+    complaint: str
+    freeze: bool
+
+
+@strawberry.input
+class ResolveOwnershipDisputeInput:
+    id: strawberry.ID
+    note: str
+    winner: str | None = strawberry.field(
+        default=None, description="Default: the holder recorded in the verified real-name subject."
+    )
+
+
+@strawberry.input
+class ReportCompromiseInput:
+    what: list[CompromisedCredential]
+    description: str
+    evidence: str | None = None
+    requested_actions: str | None = None
+
+
+@strawberry.input
+class RequestTerminationInput:
+    ground: TerminationGround
+    reason: str
+    dissolution_date: date | None = strawberry.field(default=None, description="DISSOLUTION only")
+
+
+def _report_payload(report) -> ReportPayload:  # type: ignore[no-untyped-def]
+    return ReportPayload(report_id=encode_id("CompromiseReport", report.id), state=report.state)
+
+
+@strawberry.type
+class CaseMutation:
+    @strawberry.mutation(
+        description="ACC-5: staff open an ownership dispute, optionally freezing the account.",
+        extensions=[Requires(CASE_STAFF)],
+    )
+    async def open_ownership_dispute(self, info: Info, input: OwnershipDisputeInput) -> AccountPayload:
+        context = info.context
+
+        async def call():  # type: ignore[no-untyped-def]
+            key = key_of(input.account_id, "Account", "accountId")
+            account = await service.account_in_scope(context.session, account_id=key, scope=None)
+            await cases.open_dispute(
+                context.session,
+                account=account,
+                complaint=input.complaint,
+                freeze=input.freeze,
+                actor=context.actor.principal,
+                now=context.clock.now(),
+            )
+            return account
+
+        return await run_mutation(
+            info,
+            payload=AccountPayload,
+            call=call,
+            target=str(input.account_id),
+            account_id=key_of_or_none(input.account_id),
+            ok=lambda a: AccountPayload(account=Account.from_model(a)),
+        )
+
+    @strawberry.mutation(
+        description="ACC-5: staff resolve a dispute naming the winner; a freeze it caused is lifted.",
+        extensions=[Requires(CASE_STAFF)],
+    )
+    async def resolve_ownership_dispute(self, info: Info, input: ResolveOwnershipDisputeInput) -> AccountPayload:
+        context = info.context
+
+        async def call():  # type: ignore[no-untyped-def]
+            dispute = await cases.resolve_dispute(
+                context.session,
+                dispute_id=key_of(input.id, "OwnershipDispute"),
+                winner=input.winner,
+                note=input.note,
+                actor=context.actor.principal,
+                now=context.clock.now(),
+            )
+            return await service.account_in_scope(context.session, account_id=dispute.account_id, scope=None)
+
+        return await run_mutation(
+            info,
+            payload=AccountPayload,
+            call=call,
+            target=str(input.id),
+            account_of=lambda a: a.id,
+            ok=lambda a: AccountPayload(account=Account.from_model(a)),
+        )
+
+    @strawberry.mutation(
+        description="ACC-6: the holder reports leaked credentials (INCOMPLETE without evidence and requests).",
+        extensions=[Requires(HOLDER)],
+    )
+    async def report_compromise(self, info: Info, input: ReportCompromiseInput) -> ReportPayload:
+        context = info.context
+
+        async def call():  # type: ignore[no-untyped-def]
+            return await cases.report_compromise(
+                context.session,
+                account=await own_account(context),
+                what=[w.value for w in input.what],
+                description=input.description,
+                evidence=input.evidence,
+                requested_actions=input.requested_actions,
+                actor=context.actor.principal,
+                now=context.clock.now(),
+            )
+
+        return await run_mutation(info, payload=ReportPayload, call=call, ok=_report_payload)
+
+    @strawberry.mutation(
+        description="ACC-6: staff confirm the reporter's identity (SUBMITTED → IDENTITY_VERIFIED).",
+        extensions=[Requires(REPORT_STAFF)],
+    )
+    async def verify_compromise_reporter(self, info: Info, input: IdInput) -> ReportPayload:
+        return await _advance(info, input, ReportState.IDENTITY_VERIFIED)
+
+    @strawberry.mutation(
+        description="ACC-6: staff mark a verified report handled (IDENTITY_VERIFIED → HANDLED).",
+        extensions=[Requires(REPORT_STAFF)],
+    )
+    async def mark_compromise_handled(self, info: Info, input: IdInput) -> ReportPayload:
+        return await _advance(info, input, ReportState.HANDLED)
+
+    @strawberry.mutation(
+        description="ACC-7 and TRM-1/2/3/7: the holder asks to terminate; a late dissolution notice is marked.",
+        extensions=[Requires(HOLDER)],
+    )
+    async def request_termination(self, info: Info, input: RequestTerminationInput) -> TerminationPayload:
+        context = info.context
+
+        async def call():  # type: ignore[no-untyped-def]
+            return await cases.request_termination(
+                context.session,
+                account=await own_account(context),
+                ground=input.ground.value,
+                reason=input.reason,
+                dissolution_date=input.dissolution_date,
+                actor=context.actor.principal,
+                now=context.clock.now(),
+            )
+
+        return await run_mutation(
+            info,
+            payload=TerminationPayload,
+            call=call,
+            ok=lambda r: TerminationPayload(effective_on=r.effective_on, late=r.late),
+        )
+
+
+async def _advance(info: Info, input: IdInput, to: ReportState) -> ReportPayload:
+    context = info.context
+    return await run_mutation(
+        info,
+        payload=ReportPayload,
+        target=str(input.id),
+        call=lambda: cases.advance_report(
+            context.session,
+            report_id=key_of(input.id, "CompromiseReport"),
+            to=to,
+            actor=context.actor.principal,
+            now=context.clock.now(),
+        ),
+        account_of=lambda report: report.account_id,
+        ok=_report_payload,
+    )

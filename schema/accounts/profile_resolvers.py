@@ -1,0 +1,202 @@
+"""ACC-1 registration, ACC-2 profile changes, ACC-4 real-name verification."""
+
+import uuid
+from datetime import date, timedelta
+
+import strawberry
+from strawberry.types import Info
+
+from auth.passwords import MIN_LENGTH, hash_password
+from auth.principal import StaffRole
+from models import PrincipalKind
+from schema.accounts.types import Account, AccountPayload, RegisterAccountPayload
+from schema.enums import HolderType
+from schema.errors import PublicError
+from schema.ids import key_of
+from schema.mutations import run_mutation
+from schema.permissions import Grant, Requires
+from services import ratelimit
+from services.accounts import profile, real_name, service
+from services.audit import Actor
+from services.errors import InvalidInput, NotFound, RateLimited
+
+# registerAccount is the one operation without a token: a budget per client address.
+REGISTRATIONS_PER_ADDRESS = 10
+REGISTRATION_WINDOW = timedelta(hours=1)
+
+
+@strawberry.input
+class RegisterAccountInput:
+    holder_type: HolderType
+    login: str
+    password: str
+    name: str
+    contact_person: str
+    email: str
+    phone: str
+    address: str
+
+
+@strawberry.input
+class UpdateAccountProfileInput:
+    name: str | None = None
+    contact_person: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    address: str | None = None
+    effective_on: date = strawberry.field(description="ACC-2: when the change happened")
+
+
+@strawberry.input
+class SubmitRealNameInput:
+    subject_type: HolderType
+    subject_name: str
+    subject_number: str
+
+
+@strawberry.input
+class ReviewRealNameInput:
+    account_id: strawberry.ID
+    approve: bool
+    reason: str | None = None
+
+
+async def own_account(context):  # type: ignore[no-untyped-def]
+    return await service.account_in_scope(context.session, account_id=context.principal.account_id, scope=None)
+
+
+@strawberry.type
+class ProfileMutation:
+    @strawberry.mutation(description="ACC-1. The one mutation allowed without a token (rate-limited per address).")
+    async def register_account(self, info: Info, input: RegisterAccountInput) -> RegisterAccountPayload:
+        context = info.context
+        now = context.clock.now()
+        try:
+            await ratelimit.spend(
+                context.session,
+                key=f"register:{context.client_address}",
+                limit=REGISTRATIONS_PER_ADDRESS,
+                window=REGISTRATION_WINDOW,
+                now=now,
+            )
+        except RateLimited as error:
+            raise PublicError(str(error), "RATE_LIMITED") from None
+
+        async def call():  # type: ignore[no-untyped-def]
+            if len(input.password) < MIN_LENGTH:
+                raise InvalidInput(f"a password has at least {MIN_LENGTH} characters", field=["password"])
+            return await profile.register_account(
+                context.session,
+                new=profile.NewAccount(
+                    holder_type=input.holder_type,
+                    login=input.login,
+                    password_hash=hash_password(input.password),
+                    name=input.name,
+                    contact_person=input.contact_person,
+                    email=input.email,
+                    phone=input.phone,
+                    address=input.address,
+                ),
+            )
+
+        return await run_mutation(
+            info,
+            payload=RegisterAccountPayload,
+            call=call,
+            target=f"user:{input.login}",
+            actor=Actor(
+                kind=PrincipalKind.HOLDER, principal=f"registrant:{input.login}", request_id=context.request_id
+            ),
+            account_of=lambda account: account.id,
+            ok=lambda account: RegisterAccountPayload(account=Account.from_model(account)),
+        )
+
+    @strawberry.mutation(
+        description="ACC-2: each changed field is kept with when it happened and when it was reported.",
+        extensions=[Requires(Grant(holder=True))],
+    )
+    async def update_account_profile(self, info: Info, input: UpdateAccountProfileInput) -> AccountPayload:
+        context = info.context
+
+        async def call():  # type: ignore[no-untyped-def]
+            account = await own_account(context)
+            changes = {
+                "name": input.name,
+                "contact_person": input.contact_person,
+                "email": input.email,
+                "phone": input.phone,
+                "address": input.address,
+            }
+            await profile.update_profile(
+                context.session,
+                account=account,
+                changes=changes,
+                effective_on=input.effective_on,
+                now=context.clock.now(),
+                actor=context.actor,
+            )
+            return account
+
+        return await run_mutation(
+            info, payload=AccountPayload, call=call, ok=lambda a: AccountPayload(account=Account.from_model(a))
+        )
+
+    @strawberry.mutation(
+        description="ACC-4: the holder submits the real-name subject.", extensions=[Requires(Grant(holder=True))]
+    )
+    async def submit_real_name(self, info: Info, input: SubmitRealNameInput) -> AccountPayload:
+        context = info.context
+
+        async def call():  # type: ignore[no-untyped-def]
+            account = await own_account(context)
+            await real_name.submit(
+                context.session,
+                account=account,
+                subject_type=input.subject_type,
+                subject_name=input.subject_name,
+                subject_number=input.subject_number,
+                data_key=await context.data_key(),
+                now=context.clock.now(),
+            )
+            return account
+
+        return await run_mutation(
+            info, payload=AccountPayload, call=call, ok=lambda a: AccountPayload(account=Account.from_model(a))
+        )
+
+    @strawberry.mutation(
+        description="ACC-4: staff FINANCE or COMPLIANCE approve or reject (audited with the reviewer).",
+        extensions=[Requires(Grant(roles=frozenset({StaffRole.FINANCE, StaffRole.COMPLIANCE})))],
+    )
+    async def review_real_name(self, info: Info, input: ReviewRealNameInput) -> AccountPayload:
+        context = info.context
+
+        async def call():  # type: ignore[no-untyped-def]
+            key = key_of(input.account_id, "Account", "accountId")
+            account = await service.account_in_scope(context.session, account_id=key, scope=None)
+            await real_name.review(
+                context.session,
+                account=account,
+                approve=input.approve,
+                reason=input.reason,
+                reviewer=context.actor.principal,
+                now=context.clock.now(),
+            )
+            return account
+
+        return await run_mutation(
+            info,
+            payload=AccountPayload,
+            call=call,
+            target=str(input.account_id),
+            account_id=key_of_or_none(input.account_id),
+            ok=lambda a: AccountPayload(account=Account.from_model(a)),
+        )
+
+
+def key_of_or_none(global_id: str) -> uuid.UUID | None:
+    """For the audit record's account: None when the ID is not an account's."""
+    try:
+        return key_of(global_id, "Account")
+    except NotFound:
+        return None

@@ -1,0 +1,1 @@
+"""GraphQL for AppIDs (APP-1 to APP-4)."""

@@ -1,0 +1,172 @@
+"""APP-1 to APP-4 mutations."""
+
+import strawberry
+from strawberry.types import Info
+
+from auth.principal import Scope, StaffRole
+from auth.secrets import digest, new_secret
+from schema.accounts.profile_resolvers import own_account
+from schema.accounts.types import scope_of
+from schema.apps.types import (
+    App,
+    AppPayload,
+    BrandUseInput,
+    BrandUsePayload,
+    BrandUseRequest,
+    CreateAppInput,
+    DecideBrandUseInput,
+    DecideScopeExtensionInput,
+    RotateAppSecretInput,
+    ScopeExtensionInput,
+    ScopeExtensionPayload,
+    ScopeExtensionRequest,
+)
+from schema.ids import key_of
+from schema.mutations import run_mutation
+from schema.permissions import Grant, Requires
+from services.apps import service as apps
+
+APP_WRITERS = Grant(scope=Scope.APPS_WRITE)
+APP_STAFF = Grant(roles=frozenset({StaffRole.COMPLIANCE, StaffRole.ADMIN}))
+
+
+@strawberry.type
+class AppMutation:
+    @strawberry.mutation(
+        description="APP-1: a VERIFIED account creates an AppID with its declared scope; the secret is shown once.",
+        extensions=[Requires(APP_WRITERS)],
+    )
+    async def create_app(self, info: Info, input: CreateAppInput) -> AppPayload:
+        context = info.context
+        secret = new_secret()
+
+        async def call():  # type: ignore[no-untyped-def]
+            return await apps.create_app(
+                context.session,
+                account=await own_account(context),
+                name=input.name,
+                terminals=input.terminals,
+                scenarios=input.scenarios,
+                secret_digest=digest(secret),
+            )
+
+        return await run_mutation(
+            info,
+            payload=AppPayload,
+            call=call,
+            target=f"app:{input.name}",
+            ok=lambda row: AppPayload(app=App.from_model(row), app_secret=secret),
+        )
+
+    @strawberry.mutation(
+        description="APP-2 / ACC-6: a new secret at once; the old one stays valid for graceSeconds (0-86400).",
+        extensions=[Requires(APP_WRITERS)],
+    )
+    async def rotate_app_secret(self, info: Info, input: RotateAppSecretInput) -> AppPayload:
+        context = info.context
+        secret = new_secret()
+
+        async def call():  # type: ignore[no-untyped-def]
+            app = await apps.app_in_scope(context.session, app_id=key_of(input.id, "App"), account_id=scope_of(context))
+            return await apps.rotate_secret(
+                context.session,
+                app=app,
+                grace_seconds=input.grace_seconds or 0,
+                new_digest=digest(secret),
+                now=context.clock.now(),
+            )
+
+        return await run_mutation(
+            info,
+            payload=AppPayload,
+            call=call,
+            target=str(input.id),
+            ok=lambda row: AppPayload(app=App.from_model(row), app_secret=secret),
+        )
+
+    @strawberry.mutation(
+        description="APP-1: ask staff to widen the declared scope (nothing widens until they grant it).",
+        extensions=[Requires(APP_WRITERS)],
+    )
+    async def request_scope_extension(self, info: Info, input: ScopeExtensionInput) -> AppPayload:
+        context = info.context
+
+        async def call():  # type: ignore[no-untyped-def]
+            app = await apps.app_in_scope(context.session, app_id=key_of(input.id, "App"), account_id=scope_of(context))
+            await apps.request_scope_extension(
+                context.session, app=app, terminals=input.terminals, scenarios=input.scenarios, reason=input.reason
+            )
+            return app
+
+        return await run_mutation(
+            info,
+            payload=AppPayload,
+            call=call,
+            target=str(input.id),
+            ok=lambda row: AppPayload(app=App.from_model(row)),
+        )
+
+    @strawberry.mutation(
+        description="APP-1: staff grant (citing their written permission) or reject a scope extension.",
+        extensions=[Requires(APP_STAFF)],
+    )
+    async def decide_scope_extension(self, info: Info, input: DecideScopeExtensionInput) -> ScopeExtensionPayload:
+        context = info.context
+        return await run_mutation(
+            info,
+            payload=ScopeExtensionPayload,
+            target=str(input.id),
+            call=lambda: apps.decide_scope_extension(
+                context.session,
+                request_id=key_of(input.id, "ScopeExtensionRequest"),
+                approve=input.approve,
+                permission_reference=input.permission_reference,
+                actor=context.actor.principal,
+                now=context.clock.now(),
+            ),
+            account_of=lambda row: row.account_id,
+            ok=lambda row: ScopeExtensionPayload(request=ScopeExtensionRequest.from_model(row)),
+        )
+
+    @strawberry.mutation(
+        description="APP-4: ask for prior written approval to use the vendor's trademarks.",
+        extensions=[Requires(APP_WRITERS)],
+    )
+    async def request_brand_use(self, info: Info, input: BrandUseInput) -> BrandUsePayload:
+        context = info.context
+
+        async def call():  # type: ignore[no-untyped-def]
+            return await apps.request_brand_use(
+                context.session,
+                account=await own_account(context),
+                material=input.material,
+                description=input.description,
+            )
+
+        return await run_mutation(
+            info,
+            payload=BrandUsePayload,
+            call=call,
+            ok=lambda row: BrandUsePayload(request=BrandUseRequest.from_model(row)),
+        )
+
+    @strawberry.mutation(
+        description="APP-4: staff approve or reject a brand-use request.", extensions=[Requires(APP_STAFF)]
+    )
+    async def decide_brand_use(self, info: Info, input: DecideBrandUseInput) -> BrandUsePayload:
+        context = info.context
+        return await run_mutation(
+            info,
+            payload=BrandUsePayload,
+            target=str(input.id),
+            call=lambda: apps.decide_brand_use(
+                context.session,
+                request_id=key_of(input.id, "BrandUseRequest"),
+                approve=input.approve,
+                note=input.note,
+                actor=context.actor.principal,
+                now=context.clock.now(),
+            ),
+            account_of=lambda row: row.account_id,
+            ok=lambda row: BrandUsePayload(request=BrandUseRequest.from_model(row)),
+        )

@@ -1,0 +1,152 @@
+from datetime import datetime
+
+import strawberry
+from strawberry.types import Info
+
+from models import App as AppRow
+from models import BrandUseRequest as BrandRow
+from models import ScopeExtensionRequest as ScopeRow
+from schema.enums import Standing
+from schema.errors import UserError
+from schema.relay import Node, encode_id, node_fetcher
+from services.apps import service as apps
+from services.errors import NotFound
+
+
+@strawberry.type(description="APP-1: staff grant a wider scope with a written-permission reference.")
+class ScopeExtensionRequest(Node):
+    terminals: list[str]
+    scenarios: list[str]
+    reason: str
+    state: str
+    permission_reference: str | None
+    decided_at: datetime | None
+
+    @staticmethod
+    def from_model(row: ScopeRow) -> "ScopeExtensionRequest":
+        return ScopeExtensionRequest(
+            id=encode_id("ScopeExtensionRequest", row.id),
+            terminals=list(row.terminals),
+            scenarios=list(row.scenarios),
+            reason=row.reason,
+            state=row.state,
+            permission_reference=row.permission_reference,
+            decided_at=row.decided_at,
+        )
+
+
+@strawberry.type(description="APP-4: prior written approval to use the vendor's trademarks.")
+class BrandUseRequest(Node):
+    material: str
+    description: str
+    state: str
+    decided_at: datetime | None
+
+    @staticmethod
+    def from_model(row: BrandRow) -> "BrandUseRequest":
+        return BrandUseRequest(
+            id=encode_id("BrandUseRequest", row.id),
+            material=row.material,
+            description=row.description,
+            state=row.state,
+            decided_at=row.decided_at,
+        )
+
+
+@strawberry.type
+class App(Node):
+    app_id: str = strawberry.field(description="The public AppID the SDK uses.")
+    name: str
+    terminals: list[str]
+    scenarios: list[str]
+    standing: Standing
+    key: strawberry.Private[object]
+
+    @staticmethod
+    def from_model(row: AppRow) -> "App":
+        return App(
+            id=encode_id("App", row.id),
+            app_id=row.app_id,
+            name=row.name,
+            terminals=list(row.terminals),
+            scenarios=list(row.scenarios),
+            standing=row.standing,
+            key=row.id,
+        )
+
+    @strawberry.field
+    async def scope_extension_requests(self, info: Info) -> list[ScopeExtensionRequest]:
+        return [ScopeExtensionRequest.from_model(r) for r in await info.context.loaders.scope_requests.load(self.key)]
+
+
+@node_fetcher("App")
+async def fetch_app(context, key):  # type: ignore[no-untyped-def]
+    from schema.accounts.types import APP_READERS, scope_of
+
+    if not APP_READERS.allows(context.principal):
+        return None
+    try:
+        row = await apps.app_in_scope(context.session, app_id=key, account_id=scope_of(context))
+    except NotFound:
+        return None
+    return App.from_model(row)
+
+
+@strawberry.type
+class AppPayload:
+    app: App | None = None
+    app_secret: str | None = strawberry.field(default=None, description="shown once, at creation or rotation")
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class ScopeExtensionPayload:
+    request: ScopeExtensionRequest | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class BrandUsePayload:
+    request: BrandUseRequest | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class CreateAppInput:
+    name: str
+    terminals: list[str]
+    scenarios: list[str]
+
+
+@strawberry.input
+class RotateAppSecretInput:
+    id: strawberry.ID
+    grace_seconds: int | None = strawberry.field(default=0, description="0..86400")
+
+
+@strawberry.input
+class ScopeExtensionInput:
+    id: strawberry.ID
+    terminals: list[str]
+    scenarios: list[str]
+    reason: str
+
+
+@strawberry.input
+class DecideScopeExtensionInput:
+    id: strawberry.ID
+    approve: bool
+    permission_reference: str | None = None
+
+
+@strawberry.input
+class BrandUseInput:
+    material: str
+    description: str
+
+
+@strawberry.input
+class DecideBrandUseInput:
+    id: strawberry.ID
+    approve: bool
+    note: str | None = None

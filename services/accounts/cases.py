@@ -1,0 +1,243 @@
+"""ACC-5 ownership disputes, ACC-6 compromise reports, ACC-7 (and TRM-1/2/3/7) termination
+requests."""
+
+import uuid
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import (
+    Account,
+    CompromiseReport,
+    DisputeState,
+    HolderType,
+    OwnershipDispute,
+    ReportState,
+    Standing,
+    TerminationRequest,
+)
+from services import calendar
+from services.accounts import real_name, validation
+from services.clock import local_date
+from services.errors import GroundNotMet, InvalidInput, InvalidState, NotFound
+
+# ACC-7 interpretation: a dissolution is announced at least this many working days before it.
+DISSOLUTION_NOTICE_WORKING_DAYS = 5
+CONVENIENCE_NOTICE_DAYS = 30  # TRM-1
+REPUTATION_NOTICE_WORKING_DAYS = 10  # TRM-3
+
+
+class Credential(StrEnum):  # names of credentials, not secrets
+    """ACC-6: what a holder can report as leaked."""
+
+    PASSWORD = "PASSWORD"
+    APP_SECRET = "APP_SECRET"
+    CLIENT_SECRET = "CLIENT_SECRET"
+
+
+class Ground(StrEnum):
+    CONVENIENCE = "CONVENIENCE"
+    SERVICE_FAILURE = "SERVICE_FAILURE"
+    REPUTATION = "REPUTATION"
+    DISSOLUTION = "DISSOLUTION"
+    FORCE_MAJEURE = "FORCE_MAJEURE"
+
+
+# ACC-5 -------------------------------------------------------------------------------------
+
+
+async def open_dispute(
+    session: AsyncSession, *, account: Account, complaint: str, freeze: bool, actor: str, now: datetime
+) -> OwnershipDispute:
+    dispute = OwnershipDispute(
+        account_id=account.id,
+        complaint=validation.text(complaint, "complaint", max_length=5000),
+        froze_account=freeze,
+        standing_before=account.standing,
+        opened_by=actor,
+        opened_at=now,
+    )
+    if freeze:
+        account.standing = Standing.FROZEN
+    session.add(dispute)
+    await session.flush()
+    return dispute
+
+
+async def resolve_dispute(
+    session: AsyncSession, *, dispute_id: uuid.UUID, winner: str | None, note: str, actor: str, now: datetime
+) -> OwnershipDispute:
+    """The holder recorded in the verified real-name subject wins unless staff name another."""
+    dispute = await session.get(OwnershipDispute, dispute_id)
+    if dispute is None:
+        raise NotFound("no such ownership dispute", field=["id"])
+    if dispute.state != DisputeState.OPEN:
+        raise InvalidState("the dispute is resolved already", field=["id"])
+    account = await session.get(Account, dispute.account_id)
+    assert account is not None
+    if winner is None or not winner.strip():
+        verified = (await real_name.latest_submissions(session, [account.id])).get(account.id)
+        if verified is None or verified.state != "VERIFIED":
+            raise InvalidInput("no verified real-name subject: name the winner", field=["winner"])
+        winner = verified.subject_name
+    dispute.state = DisputeState.RESOLVED
+    dispute.winner = validation.text(winner, "winner")
+    dispute.resolution_note = validation.text(note, "note", max_length=5000)
+    dispute.resolved_by, dispute.resolved_at = actor, now
+    if dispute.froze_account and account.standing == Standing.FROZEN and not await _other_freezing(session, dispute):
+        account.standing = Standing(dispute.standing_before)
+    await session.flush()
+    return dispute
+
+
+async def _other_freezing(session: AsyncSession, dispute: OwnershipDispute) -> bool:
+    found = await session.execute(
+        select(OwnershipDispute.id).where(
+            OwnershipDispute.account_id == dispute.account_id,
+            OwnershipDispute.id != dispute.id,
+            OwnershipDispute.state == DisputeState.OPEN,
+            OwnershipDispute.froze_account.is_(True),
+        )
+    )
+    return found.first() is not None
+
+
+async def disputes_of(
+    session: AsyncSession, account_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[OwnershipDispute]]:
+    found: dict[uuid.UUID, list[OwnershipDispute]] = {key: [] for key in account_ids}
+    rows = await session.execute(
+        select(OwnershipDispute).where(OwnershipDispute.account_id.in_(account_ids)).order_by(OwnershipDispute.id)
+    )
+    for row in rows.scalars():
+        found[row.account_id].append(row)
+    return found
+
+
+# ACC-6 -------------------------------------------------------------------------------------
+
+
+async def report_compromise(
+    session: AsyncSession,
+    *,
+    account: Account,
+    what: Sequence[str],
+    description: str,
+    evidence: str | None,
+    requested_actions: str | None,
+    actor: str,
+    now: datetime,
+) -> CompromiseReport:
+    """Stored even without its materials (as INCOMPLETE), so the report time is on record."""
+    if not what or any(w not in Credential.__members__ for w in what):
+        raise InvalidInput("name what leaked: PASSWORD, APP_SECRET or CLIENT_SECRET", field=["what"])
+    complete = bool(evidence and evidence.strip() and requested_actions and requested_actions.strip())
+    report = CompromiseReport(
+        account_id=account.id,
+        what=sorted(set(what)),
+        description=validation.text(description, "description", max_length=5000),
+        evidence=evidence,
+        requested_actions=requested_actions,
+        state=ReportState.SUBMITTED if complete else ReportState.INCOMPLETE,
+        reported_by=actor,
+        reported_at=now,
+    )
+    session.add(report)
+    await session.flush()
+    return report
+
+
+async def advance_report(
+    session: AsyncSession, *, report_id: uuid.UUID, to: ReportState, actor: str, now: datetime
+) -> CompromiseReport:
+    """SUBMITTED → IDENTITY_VERIFIED → HANDLED; an INCOMPLETE report can do neither."""
+    report = await session.get(CompromiseReport, report_id)
+    if report is None:
+        raise NotFound("no such compromise report", field=["id"])
+    allowed_from = {
+        ReportState.IDENTITY_VERIFIED: ReportState.SUBMITTED,
+        ReportState.HANDLED: ReportState.IDENTITY_VERIFIED,
+    }
+    if report.state != allowed_from[to]:
+        raise InvalidState(f"a {report.state} report cannot become {to}", field=["id"])
+    report.state = to
+    if to == ReportState.IDENTITY_VERIFIED:
+        report.identity_verified_at = now
+    else:
+        report.handled_at, report.handled_by = now, actor
+    await session.flush()
+    return report
+
+
+async def reports_of(
+    session: AsyncSession, account_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[CompromiseReport]]:
+    found: dict[uuid.UUID, list[CompromiseReport]] = {key: [] for key in account_ids}
+    rows = await session.execute(
+        select(CompromiseReport).where(CompromiseReport.account_id.in_(account_ids)).order_by(CompromiseReport.id)
+    )
+    for row in rows.scalars():
+        found[row.account_id].append(row)
+    return found
+
+
+# ACC-7 and the termination grounds that need nothing from enforcement ------------------------
+
+
+async def request_termination(
+    session: AsyncSession,
+    *,
+    account: Account,
+    ground: str,
+    reason: str,
+    dissolution_date: date | None,
+    actor: str,
+    now: datetime,
+) -> TerminationRequest:
+    existing = await session.execute(select(TerminationRequest.id).where(TerminationRequest.account_id == account.id))
+    if existing.first() is not None:
+        raise InvalidState("a termination request is on file already")
+    reason = validation.text(reason, "reason", max_length=5000)
+    today = local_date(now)
+    working = await calendar.calendar(session)
+    late = False
+    if ground == "DISSOLUTION":
+        if account.holder_type != HolderType.ENTERPRISE:
+            raise InvalidInput("only an enterprise account dissolves", field=["ground"])
+        if dissolution_date is None:
+            raise InvalidInput("name the dissolution date", field=["dissolutionDate"])
+        if dissolution_date <= today:
+            raise InvalidInput("the dissolution date must be after today", field=["dissolutionDate"])
+        # ACC-7: filed at least 5 working days before the date, else accepted and marked late.
+        late = working.working_days_between(today, dissolution_date) < DISSOLUTION_NOTICE_WORKING_DAYS
+        effective_on = dissolution_date
+    elif dissolution_date is not None:
+        raise InvalidInput("dissolutionDate is for DISSOLUTION only", field=["dissolutionDate"])
+    elif ground == "CONVENIENCE":
+        effective_on = today + timedelta(days=CONVENIENCE_NOTICE_DAYS)  # TRM-1
+    elif ground == "REPUTATION":
+        effective_on = working.nth_working_day_after(today, REPUTATION_NOTICE_WORKING_DAYS)  # TRM-3
+    elif ground == "SERVICE_FAILURE":
+        # TRM-2 needs a recorded outage longer than 5 × 24 h; Accord has recorded none yet.
+        raise GroundNotMet("no recorded outage of the service lasted more than 5 days", field=["ground"])
+    elif ground == "FORCE_MAJEURE":
+        # TRM-7 needs a force-majeure event lasting more than a month; none is recorded.
+        raise GroundNotMet("no recorded force-majeure event has lasted more than one month", field=["ground"])
+    else:
+        raise InvalidInput(f"unknown ground {ground}", field=["ground"])
+    request = TerminationRequest(
+        account_id=account.id,
+        ground=ground,
+        reason=reason,
+        dissolution_date=dissolution_date,
+        effective_on=effective_on,
+        late=late,
+        filed_by=actor,
+        filed_at=now,
+    )
+    session.add(request)
+    await session.flush()
+    return request

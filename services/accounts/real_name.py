@@ -1,0 +1,81 @@
+"""ACC-4: real-name verification. UNVERIFIED → PENDING → VERIFIED | REJECTED (resubmit after
+rejection); the subject must match the holder type; staff (FINANCE, COMPLIANCE) review."""
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Account, HolderType, RealNameState, RealNameSubmission, SubmissionState
+from services.accounts import personal_data, validation
+from services.errors import InvalidInput, InvalidState, SubjectMismatch
+
+
+async def submit(
+    session: AsyncSession,
+    *,
+    account: Account,
+    subject_type: HolderType,
+    subject_name: str,
+    subject_number: str,
+    data_key: bytes,
+    now: datetime,
+) -> RealNameSubmission:
+    if account.real_name_state == RealNameState.PENDING:
+        raise InvalidState("a submission is already waiting for review")
+    if account.real_name_state == RealNameState.VERIFIED:
+        raise InvalidState("the account is verified already")
+    if subject_type != account.holder_type:
+        raise SubjectMismatch(
+            f"a {account.holder_type.lower()} account is verified with a {account.holder_type.lower()} subject",
+            field=["subjectType"],
+        )
+    name = validation.text(subject_name, "subjectName")
+    number = (
+        validation.credit_code(subject_number)
+        if subject_type == HolderType.ENTERPRISE
+        else validation.resident_id(subject_number)
+    )
+    submission = RealNameSubmission(
+        account_id=account.id,
+        subject_type=subject_type,
+        subject_name=name,
+        subject_number_encrypted=personal_data.encrypt(data_key, number),
+        submitted_at=now,
+    )
+    account.real_name_state = RealNameState.PENDING
+    session.add(submission)
+    await session.flush()
+    return submission
+
+
+async def review(
+    session: AsyncSession, *, account: Account, approve: bool, reason: str | None, reviewer: str, now: datetime
+) -> RealNameSubmission:
+    submission = (await latest_submissions(session, [account.id])).get(account.id)
+    if submission is None or submission.state != SubmissionState.PENDING:
+        raise InvalidState("no submission is waiting for review", field=["accountId"])
+    if not approve and not (reason and reason.strip()):
+        raise InvalidInput("a rejection states its reason", field=["reason"])
+    submission.state = SubmissionState.VERIFIED if approve else SubmissionState.REJECTED
+    submission.reviewed_at, submission.reviewed_by = now, reviewer
+    submission.reason = reason.strip() if reason else None
+    account.real_name_state = RealNameState.VERIFIED if approve else RealNameState.REJECTED
+    await session.flush()
+    return submission
+
+
+async def latest_submissions(
+    session: AsyncSession, account_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, RealNameSubmission]:
+    """The newest submission of each account, in one query (DataLoader batch)."""
+    newest = (
+        select(RealNameSubmission.account_id, func.max(RealNameSubmission.id).label("id"))
+        .where(RealNameSubmission.account_id.in_(account_ids))
+        .group_by(RealNameSubmission.account_id)
+        .subquery()
+    )
+    rows = await session.execute(select(RealNameSubmission).join(newest, newest.c.id == RealNameSubmission.id))
+    return {row.account_id: row for row in rows.scalars()}

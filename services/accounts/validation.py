@@ -1,0 +1,71 @@
+"""Field validation for ACC-2 and ACC-4: a malformed value is refused with INVALID naming the
+field, and nothing is stored."""
+
+import re
+from datetime import date
+
+from services.errors import InvalidInput
+
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
+# Mainland mobile numbers (optionally +86), or landlines with an area code.
+_MOBILE = re.compile(r"^(\+?86[- ]?)?1[3-9]\d{9}$")
+_LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
+
+# GB 32100-2015: the unified social credit code.
+_USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+# GB 11643-1999: the 18-digit resident identity number.
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def text(value: str, field: str, *, max_length: int = 200) -> str:
+    cleaned = value.strip()
+    if not 1 <= len(cleaned) <= max_length:
+        raise InvalidInput(f"{field} must be 1-{max_length} characters", field=[field])
+    return cleaned
+
+
+def email(value: str, field: str = "email") -> str:
+    cleaned = value.strip()
+    if len(cleaned) > 254 or not _EMAIL.match(cleaned):
+        raise InvalidInput(f"{cleaned!r} is not an email address", field=[field])
+    return cleaned
+
+
+def phone(value: str, field: str = "phone") -> str:
+    cleaned = value.strip().replace(" ", "")
+    if not (_MOBILE.match(cleaned) or _LANDLINE.match(cleaned)):
+        raise InvalidInput("not a mainland China mobile or landline number", field=[field])
+    return cleaned
+
+
+def uscc_check_char(first17: str) -> str:
+    total = sum(_USCC_CHARS.index(c) * w for c, w in zip(first17, _USCC_WEIGHTS, strict=True))
+    return _USCC_CHARS[(31 - total % 31) % 31]
+
+
+def credit_code(value: str, field: str = "subjectNumber") -> str:
+    code = value.strip().upper()
+    if len(code) != 18 or any(c not in _USCC_CHARS for c in code):
+        raise InvalidInput("a unified social credit code has 18 characters (digits and letters)", field=[field])
+    if uscc_check_char(code[:17]) != code[17]:
+        raise InvalidInput("the unified social credit code's check character is wrong", field=[field])
+    return code
+
+
+def resident_id_check_char(first17: str) -> str:
+    return _ID_CHECK[sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
+
+
+def resident_id(value: str, field: str = "subjectNumber") -> str:
+    number = value.strip().upper()
+    if not re.fullmatch(r"\d{17}[\dX]", number):
+        raise InvalidInput("a resident ID number has 17 digits and a check digit", field=[field])
+    try:
+        date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        raise InvalidInput("the resident ID number holds no valid birth date", field=[field]) from None
+    if resident_id_check_char(number[:17]) != number[17]:
+        raise InvalidInput("the resident ID number's check digit is wrong", field=[field])
+    return number

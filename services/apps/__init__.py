@@ -1,0 +1,1 @@
+"""AppIDs and permitted use (APP-1 to APP-4)."""
