@@ -1,5 +1,6 @@
 """The per-request GraphQL context: DB session, clock, principal and DataLoaders."""
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,6 +61,7 @@ class Context:
     # The request's state (Starlette), where the middleware reads the operation name.
     request_state: Any = None
     _loaders: Loaders | None = field(default=None, repr=False)
+    _data_key_task: "asyncio.Future[bytes] | None" = field(default=None, repr=False)
 
     @property
     def session(self) -> AsyncSession:
@@ -94,7 +96,11 @@ class Context:
     async def data_key(self) -> bytes:
         if self.configured_data_key is not None:
             return self.configured_data_key
-        return await personal_data.development_key(self.session)
+        # Development: the per-database key, read once per request even when many resolvers
+        # ask at the same moment.
+        if self._data_key_task is None:
+            self._data_key_task = asyncio.ensure_future(personal_data.development_key(self.session))
+        return await self._data_key_task
 
     def rollback_only(self) -> None:
         self.transaction.mark_rollback_only()

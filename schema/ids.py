@@ -12,3 +12,10 @@ def key_of(global_id: str | None, type_name: str, field: str = "id") -> uuid.UUI
     if decoded is None or decoded[0] != type_name:
         raise NotFound(f"no such {type_name}", field=[field])
     return decoded[1]
+
+
+def key_or_none(global_id: str | None, type_name: str) -> uuid.UUID | None:
+    try:
+        return key_of(global_id, type_name)
+    except NotFound:
+        return None

@@ -110,6 +110,13 @@ async def make_user(
     return Who(login=login, user_id=user.id, account_id=user.account_id)
 
 
+@dataclass(frozen=True)
+class AccountRef:
+    """An account's key, safe to use after the test session expired its ORM objects."""
+
+    id: uuid.UUID
+
+
 class Principals:
     """Two accounts (A and B) with holders, a sub-account of A, and staff of every role."""
 
@@ -118,18 +125,23 @@ class Principals:
 
     async def setup(self) -> "Principals":
         s = self.session
-        self.account_a = await make_account(s, "甲公司")
-        self.account_b = await make_account(s, "乙公司")
-        self.holder_a = await make_user(s, UserKind.HOLDER, account=self.account_a)
-        self.holder_b = await make_user(s, UserKind.HOLDER, account=self.account_b)
+        account_a = await make_account(s, "甲公司")
+        account_b = await make_account(s, "乙公司")
+        self.account_a, self.account_b = AccountRef(account_a.id), AccountRef(account_b.id)
+        self.holder_a = await make_user(s, UserKind.HOLDER, account=account_a)
+        self.holder_b = await make_user(s, UserKind.HOLDER, account=account_b)
         self.sub_a = await make_user(
-            s, UserKind.SUB_ACCOUNT, account=self.account_a, permissions=["account:read", "billing:read"]
+            s, UserKind.SUB_ACCOUNT, account=account_a, permissions=["account:read", "billing:read"]
         )
         self.staff = {
             role: await make_user(s, UserKind.STAFF, roles=[role])
             for role in ("SUPPORT", "FINANCE", "COMPLIANCE", "ADMIN")
         }
         await s.commit()
+        await self.relogin()
+        return self
+
+    async def relogin(self) -> None:
+        """Fresh tokens for everyone (after a test moved the clock past their expiry)."""
         for who in [self.holder_a, self.holder_b, self.sub_a, *self.staff.values()]:
             who.token = (await token_for(self.client, who.login))["access_token"]
-        return self

@@ -6,15 +6,18 @@ import strawberry
 from strawberry.types import Info
 
 from auth.principal import StaffRole
+from models import CompromiseReport as CompromiseReportRow
+from models import OwnershipDispute as OwnershipDisputeRow
 from models import ReportState
-from schema.accounts.profile_resolvers import key_of_or_none, own_account
+from schema.accounts.profile_resolvers import own_account
 from schema.accounts.types import Account, AccountPayload, IdInput, ReportPayload, TerminationPayload
 from schema.enums import CompromisedCredential, TerminationGround
-from schema.ids import key_of
+from schema.ids import key_of, key_or_none
 from schema.mutations import run_mutation
 from schema.permissions import Grant, Requires
 from schema.relay import encode_id
 from services.accounts import cases, service
+from services.accounts.repository import owning_account
 
 CASE_STAFF = Grant(roles=frozenset({StaffRole.COMPLIANCE, StaffRole.ADMIN}))
 REPORT_STAFF = Grant(roles=frozenset({StaffRole.SUPPORT, StaffRole.COMPLIANCE, StaffRole.ADMIN}))
@@ -83,7 +86,7 @@ class CaseMutation:
             payload=AccountPayload,
             call=call,
             target=str(input.account_id),
-            account_id=key_of_or_none(input.account_id),
+            account_id=key_or_none(input.account_id, "Account"),
             ok=lambda a: AccountPayload(account=Account.from_model(a)),
         )
 
@@ -110,7 +113,9 @@ class CaseMutation:
             payload=AccountPayload,
             call=call,
             target=str(input.id),
-            account_of=lambda a: a.id,
+            account_id=await owning_account(
+                context.session, OwnershipDisputeRow, key_or_none(input.id, "OwnershipDispute")
+            ),
             ok=lambda a: AccountPayload(account=Account.from_model(a)),
         )
 
@@ -188,6 +193,8 @@ async def _advance(info: Info, input: IdInput, to: ReportState) -> ReportPayload
             actor=context.actor.principal,
             now=context.clock.now(),
         ),
-        account_of=lambda report: report.account_id,
+        account_id=await owning_account(
+            context.session, CompromiseReportRow, key_or_none(input.id, "CompromiseReport")
+        ),
         ok=_report_payload,
     )

@@ -1,6 +1,5 @@
 """ACC-1 registration, ACC-2 profile changes, ACC-4 real-name verification."""
 
-import uuid
 from datetime import date, timedelta
 
 import strawberry
@@ -12,13 +11,13 @@ from models import PrincipalKind
 from schema.accounts.types import Account, AccountPayload, RegisterAccountPayload
 from schema.enums import HolderType
 from schema.errors import PublicError
-from schema.ids import key_of
+from schema.ids import key_of, key_or_none
 from schema.mutations import run_mutation
 from schema.permissions import Grant, Requires
 from services import ratelimit
 from services.accounts import profile, real_name, service
 from services.audit import Actor
-from services.errors import InvalidInput, NotFound, RateLimited
+from services.errors import InvalidInput, RateLimited
 
 # registerAccount is the one operation without a token: a budget per client address.
 REGISTRATIONS_PER_ADDRESS = 10
@@ -189,14 +188,6 @@ class ProfileMutation:
             payload=AccountPayload,
             call=call,
             target=str(input.account_id),
-            account_id=key_of_or_none(input.account_id),
+            account_id=key_or_none(input.account_id, "Account"),
             ok=lambda a: AccountPayload(account=Account.from_model(a)),
         )
-
-
-def key_of_or_none(global_id: str) -> uuid.UUID | None:
-    """For the audit record's account: None when the ID is not an account's."""
-    try:
-        return key_of(global_id, "Account")
-    except NotFound:
-        return None

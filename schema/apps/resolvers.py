@@ -5,6 +5,8 @@ from strawberry.types import Info
 
 from auth.principal import Scope, StaffRole
 from auth.secrets import digest, new_secret
+from models import BrandUseRequest as BrandRow
+from models import ScopeExtensionRequest as ScopeRow
 from schema.accounts.profile_resolvers import own_account
 from schema.accounts.types import scope_of
 from schema.apps.types import (
@@ -21,9 +23,10 @@ from schema.apps.types import (
     ScopeExtensionPayload,
     ScopeExtensionRequest,
 )
-from schema.ids import key_of
+from schema.ids import key_of, key_or_none
 from schema.mutations import run_mutation
 from schema.permissions import Grant, Requires
+from services.accounts.repository import owning_account
 from services.apps import service as apps
 
 APP_WRITERS = Grant(scope=Scope.APPS_WRITE)
@@ -124,7 +127,7 @@ class AppMutation:
                 actor=context.actor.principal,
                 now=context.clock.now(),
             ),
-            account_of=lambda row: row.account_id,
+            account_id=await owning_account(context.session, ScopeRow, key_or_none(input.id, "ScopeExtensionRequest")),
             ok=lambda row: ScopeExtensionPayload(request=ScopeExtensionRequest.from_model(row)),
         )
 
@@ -167,6 +170,6 @@ class AppMutation:
                 actor=context.actor.principal,
                 now=context.clock.now(),
             ),
-            account_of=lambda row: row.account_id,
+            account_id=await owning_account(context.session, BrandRow, key_or_none(input.id, "BrandUseRequest")),
             ok=lambda row: BrandUsePayload(request=BrandUseRequest.from_model(row)),
         )

@@ -99,3 +99,12 @@ async def client_of_account(session: AsyncSession, *, account_id: uuid.UUID, cli
             select(OAuthClient).where(OAuthClient.client_id == client_id, OAuthClient.account_id == account_id)
         )
     ).scalar_one_or_none()
+
+
+async def owning_account(session: AsyncSession, model: type, key: uuid.UUID | None) -> uuid.UUID | None:
+    """The account a row belongs to (None when there is no such row), so that even a refused
+    mutation on it lands in that account's audit log."""
+    if key is None:
+        return None
+    row = await session.get(model, key)
+    return None if row is None else row.account_id
