@@ -18,6 +18,7 @@ from api.settings import Settings
 from auth import keys
 from auth.passwords import MIN_LENGTH, hash_password
 from services import audit, calendar, staff
+from services.accounts.personal_data import key_from_setting
 from services.clock import SystemClock
 from services.errors import DomainError
 
@@ -192,7 +193,9 @@ def cmd_keys_rotate(_: argparse.Namespace) -> int:
 
 
 def cmd_demo_seed(_: argparse.Namespace) -> int:
-    created = asyncio.run(_in_transaction(Settings(), demo.seed))
+    settings = Settings()
+    key = key_from_setting(settings.data_key) if settings.data_key else None
+    created = asyncio.run(_in_transaction(settings, lambda session: demo.seed(session, data_key=key)))
     print(f"demo data: {created} new records" if created else "demo data: already present")
     return 0
 

@@ -1,15 +1,26 @@
-"""``accord demo seed``: idempotent demo data for exploring every capability that exists.
+"""``accord demo seed``: idempotent demo data for exploring every capability in GraphiQL.
 
-Every demo user is marked ``demo``: its password is published in the README, so production
-refuses to start while any exists (api/settings.py).
+Everything is made through the same service functions the API uses. Every demo user is marked
+``demo``: its password is published in the README, so production refuses to start while any
+exists (api/settings.py).
 """
 
-from sqlalchemy import select
+import contextlib
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.passwords import hash_password
-from models import Account, HolderType, User, UserKind
+from auth.secrets import digest, new_secret
+from models import Account, HolderType, User
 from services import staff
+from services.accounts import cases, personal_data, profile, real_name, service, validation
+from services.apps import service as apps
+from services.audit import Actor
+from services.clock import Clock, SystemClock, local_date
+from services.errors import CalendarUnknown
 
 DEMO_PASSWORD = "accord-demo-2026"  # noqa: S105 - published in the README on purpose
 
@@ -20,48 +31,204 @@ STAFF = {
     "support@accord.demo": ["SUPPORT"],
 }
 
+
+@dataclass(frozen=True)
+class DemoAccount:
+    login: str
+    holder_type: HolderType
+    name: str
+    contact: str
+    real_name: str  # the state to reach: UNVERIFIED, PENDING, VERIFIED or REJECTED
+    number_base: str  # the first 17 characters; the check character is computed
+
+
 ACCOUNTS = [
-    {
-        "login": "holder@shenzhen-rtc.demo",
-        "holder_type": HolderType.ENTERPRISE,
-        "name": "深圳示例音视频科技有限公司",
-        "contact_person": "李华",
-        "email": "billing@shenzhen-rtc.demo",
-        "phone": "13800138000",
-        "address": "广东省深圳市南山区科技园一路1号",
-    },
-    {
-        "login": "wang.fang@individual.demo",
-        "holder_type": HolderType.INDIVIDUAL,
-        "name": "王芳",
-        "contact_person": "王芳",
-        "email": "wang.fang@individual.demo",
-        "phone": "13912345678",
-        "address": "北京市海淀区中关村大街27号",
-    },
+    DemoAccount(
+        "holder@shenzhen-rtc.demo",
+        HolderType.ENTERPRISE,
+        "深圳示例音视频科技有限公司",
+        "李华",
+        "VERIFIED",
+        "91440300MA5FXK1R3",
+    ),
+    DemoAccount(
+        "holder@hangzhou-edu.demo",
+        HolderType.ENTERPRISE,
+        "杭州示例在线教育有限公司",
+        "陈静",
+        "PENDING",
+        "91330100MA2B7Q8W6",
+    ),
+    DemoAccount(
+        "holder@chengdu-game.demo",
+        HolderType.ENTERPRISE,
+        "成都示例互娱网络有限公司",
+        "刘洋",
+        "REJECTED",
+        "91510100MA6C9D2P1",
+    ),
+    DemoAccount(
+        "holder@wuhan-social.demo",
+        HolderType.ENTERPRISE,
+        "武汉示例社交科技有限公司",
+        "赵敏",
+        "UNVERIFIED",
+        "91420100MA4K3L7N2",
+    ),
+    DemoAccount("wang.fang@individual.demo", HolderType.INDIVIDUAL, "王芳", "王芳", "VERIFIED", "11010519900307002"),
+    DemoAccount("zhang.wei@individual.demo", HolderType.INDIVIDUAL, "张伟", "张伟", "PENDING", "31011519850612003"),
+    DemoAccount("li.na@individual.demo", HolderType.INDIVIDUAL, "李娜", "李娜", "REJECTED", "44030519921120004"),
+    DemoAccount("sun.li@individual.demo", HolderType.INDIVIDUAL, "孙丽", "孙丽", "UNVERIFIED", "51010719880815005"),
 ]
 
+SEEDER = Actor.operator("demo-seed")
 
-async def seed(session: AsyncSession) -> int:
-    """Create what is missing; return how many records were created."""
-    created = 0
+
+def subject_number(spec: DemoAccount) -> str:
+    check = (
+        validation.uscc_check_char(spec.number_base)
+        if spec.holder_type == HolderType.ENTERPRISE
+        else validation.resident_id_check_char(spec.number_base)
+    )
+    return spec.number_base + check
+
+
+async def seed(session: AsyncSession, *, clock: Clock | None = None, data_key: bytes | None = None) -> int:
+    """Create what is missing; return how many accounts and staff users were created."""
+    clock = clock or SystemClock()
+    key = data_key or await personal_data.development_key(session)
     password_hash = hash_password(DEMO_PASSWORD)
+    created = 0
     for login, roles in STAFF.items():
         if not await staff.login_taken(session, login):
             await staff.create_staff(session, login=login, password_hash=password_hash, roles=roles, demo=True)
             created += 1
     for spec in ACCOUNTS:
-        spec = dict(spec)
-        login = spec.pop("login")
-        exists = await session.execute(select(User.id).where(User.login == login))
-        if exists.first() is not None:
+        if await staff.login_taken(session, spec.login):
             continue
-        account = Account(**spec, demo=True)
-        session.add(account)
-        await session.flush()
-        session.add(
-            User(account_id=account.id, kind=UserKind.HOLDER, login=login, password_hash=password_hash, demo=True)
-        )
-        await session.flush()
-        created += 2
+        account = await _account(session, spec, password_hash, key, clock)
+        if spec.login == "holder@shenzhen-rtc.demo":
+            await _enterprise_extras(session, account, password_hash, clock)
+        if spec.login == "wang.fang@individual.demo":
+            await cases.report_compromise(
+                session,
+                account=account,
+                what=["PASSWORD"],
+                description="疑似在公共电脑上泄露了登录密码",
+                evidence=None,
+                requested_actions=None,
+                actor=f"user:{spec.login}",
+                now=clock.now(),
+            )
+        if spec.login == "holder@chengdu-game.demo":
+            await cases.open_dispute(
+                session,
+                account=account,
+                complaint="前员工声称此账号归其个人所有",
+                freeze=False,
+                actor="staff:compliance@accord.demo",
+                now=clock.now(),
+            )
+        created += 1
+    await session.execute(update(User).where(User.login.in_(_demo_logins())).values(demo=True))
     return created
+
+
+def _demo_logins() -> list[str]:
+    return [
+        *STAFF,
+        *(a.login for a in ACCOUNTS),
+        "ops@shenzhen-rtc.demo",
+        "billing@shenzhen-rtc.demo",
+        "intern@shenzhen-rtc.demo",
+    ]
+
+
+async def _account(session: AsyncSession, spec: DemoAccount, password_hash: str, key: bytes, clock: Clock) -> Account:
+    slug = spec.login.split("@")[1].split(".")[0]
+    account = await profile.register_account(
+        session,
+        new=profile.NewAccount(
+            holder_type=spec.holder_type,
+            login=spec.login,
+            password_hash=password_hash,
+            name=spec.name,
+            contact_person=spec.contact,
+            email=f"billing@{slug}.demo.cn",
+            phone="13800138000",
+            address="广东省深圳市南山区科技园一路1号",
+        ),
+    )
+    account.demo = True
+    if spec.real_name == "UNVERIFIED":
+        return account
+    await real_name.submit(
+        session,
+        account=account,
+        subject_type=spec.holder_type,
+        subject_name=spec.name,
+        subject_number=subject_number(spec),
+        data_key=key,
+        now=clock.now(),
+    )
+    if spec.real_name != "PENDING":
+        approve = spec.real_name == "VERIFIED"
+        await real_name.review(
+            session,
+            account=account,
+            approve=approve,
+            reason=None if approve else "营业执照/身份证照片不清晰",
+            reviewer="staff:compliance@accord.demo",
+            now=clock.now(),
+        )
+    return account
+
+
+async def _enterprise_extras(session: AsyncSession, account: Account, password_hash: str, clock: Clock) -> None:
+    """Sub-accounts, apps, a pending scope extension and brand-use request, profile changes."""
+    for login, permissions in (
+        ("ops@shenzhen-rtc.demo", ["account:read", "apps:read", "apps:write"]),
+        ("billing@shenzhen-rtc.demo", ["billing:read", "billing:topup", "bills:confirm", "invoices:read"]),
+        ("intern@shenzhen-rtc.demo", ["apps:read"]),
+    ):
+        user = await service.create_sub_account(
+            session, account_id=account.id, login=login, password_hash=password_hash, permissions=permissions
+        )
+        if login.startswith("intern"):
+            await service.disable_sub_account(session, account_id=account.id, user_id=user.id, now=clock.now())
+    live = await apps.create_app(
+        session,
+        account=account,
+        name="秀场直播",
+        terminals=["IOS", "ANDROID"],
+        scenarios=["LIVE_STREAMING"],
+        secret_digest=digest(new_secret()),
+    )
+    await apps.create_app(
+        session,
+        account=account,
+        name="1对1 视频客服",
+        terminals=["WEB", "MINI_PROGRAM"],
+        scenarios=["VIDEO_CALL"],
+        secret_digest=digest(new_secret()),
+    )
+    await apps.request_scope_extension(
+        session,
+        app=live,
+        terminals=["WEB"],
+        scenarios=["EDUCATION"],
+        reason="网页端直播课程",
+    )
+    await apps.request_brand_use(session, account=account, material="展会海报.pdf", description="2026 深圳展会宣传物料")
+    # ACC-2: one change reported long after it happened (late), one reported the same day.
+    now = clock.now()
+    for changes, effective_on in (
+        ({"address": "深圳市南山区粤海街道2号"}, date(2026, 1, 5)),
+        ({"email": "finance@shenzhen-rtc.demo.cn"}, local_date(now)),
+    ):
+        # A deadline that runs into a year nobody loaded yet skips that change (it checks first,
+        # writes after); the other change still shows.
+        with contextlib.suppress(CalendarUnknown):
+            await profile.update_profile(
+                session, account=account, changes=changes, effective_on=effective_on, now=now, actor=SEEDER
+            )

@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from models import AuditRecord, CalendarYear, User
+from models import Account, AuditRecord, CalendarYear, User
 
 ACCORD = str(Path(sys.executable).parent / "accord")
 
@@ -104,8 +104,20 @@ async def test_demo_seed_is_idempotent(database_url, session) -> None:
     second = accord(database_url, "demo", "seed")
     assert first.returncode == second.returncode == 0
     assert "already present" in second.stdout
-    count = await session.scalar(select(func.count()).select_from(User))
-    assert count == 6  # four staff roles, two holders
+    users = (await session.execute(select(User.kind, User.demo))).all()
+    # Four staff roles, eight holders (each holder type in each real-name state), three sub-accounts.
+    assert sorted({(kind, sum(1 for k, _ in users if k == kind)) for kind, _ in users}) == [
+        ("HOLDER", 8),
+        ("STAFF", 4),
+        ("SUB_ACCOUNT", 3),
+    ]
+    assert all(demo for _, demo in users)  # production refuses to start while any exists
+    states = (await session.execute(select(Account.holder_type, Account.real_name_state))).all()
+    assert sorted(states) == sorted(
+        (holder, state)
+        for holder in ("ENTERPRISE", "INDIVIDUAL")
+        for state in ("PENDING", "REJECTED", "UNVERIFIED", "VERIFIED")
+    )
 
 
 @pytest.mark.parametrize("args", [("clients", "create-metering", "--name", "meter"), ("jobs", "run", "--once")])
