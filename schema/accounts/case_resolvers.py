@@ -9,7 +9,7 @@ from auth.principal import StaffRole
 from models import CompromiseReport as CompromiseReportRow
 from models import OwnershipDispute as OwnershipDisputeRow
 from models import ReportState
-from schema.accounts.profile_resolvers import own_account
+from schema.accounts.common import own_account, staff_account_mutation
 from schema.accounts.types import Account, AccountPayload, IdInput, ReportPayload, TerminationPayload
 from schema.enums import CompromisedCredential, TerminationGround
 from schema.ids import key_of, key_or_none
@@ -67,27 +67,17 @@ class CaseMutation:
     )
     async def open_ownership_dispute(self, info: Info, input: OwnershipDisputeInput) -> AccountPayload:
         context = info.context
-
-        async def call():  # type: ignore[no-untyped-def]
-            key = key_of(input.account_id, "Account", "accountId")
-            account = await service.account_in_scope(context.session, account_id=key, scope=None)
-            await cases.open_dispute(
+        return await staff_account_mutation(
+            info,
+            input.account_id,
+            lambda account: cases.open_dispute(
                 context.session,
                 account=account,
                 complaint=input.complaint,
                 freeze=input.freeze,
                 actor=context.actor.principal,
                 now=context.clock.now(),
-            )
-            return account
-
-        return await run_mutation(
-            info,
-            payload=AccountPayload,
-            call=call,
-            target=str(input.account_id),
-            account_id=key_or_none(input.account_id, "Account"),
-            ok=lambda a: AccountPayload(account=Account.from_model(a)),
+            ),
         )
 
     @strawberry.mutation(

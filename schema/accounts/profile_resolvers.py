@@ -8,14 +8,14 @@ from strawberry.types import Info
 from auth.passwords import MIN_LENGTH, hash_password
 from auth.principal import StaffRole
 from models import PrincipalKind
+from schema.accounts.common import holder_account_mutation, staff_account_mutation
 from schema.accounts.types import Account, AccountPayload, RegisterAccountPayload
 from schema.enums import HolderType
 from schema.errors import PublicError
-from schema.ids import key_of, key_or_none
 from schema.mutations import run_mutation
 from schema.permissions import Grant, Requires
 from services import ratelimit
-from services.accounts import profile, real_name, service
+from services.accounts import profile, real_name
 from services.audit import Actor
 from services.errors import InvalidInput, RateLimited
 
@@ -58,10 +58,6 @@ class ReviewRealNameInput:
     account_id: strawberry.ID
     approve: bool
     reason: str | None = None
-
-
-async def own_account(context):  # type: ignore[no-untyped-def]
-    return await service.account_in_scope(context.session, account_id=context.principal.account_id, scope=None)
 
 
 @strawberry.type
@@ -116,28 +112,23 @@ class ProfileMutation:
     )
     async def update_account_profile(self, info: Info, input: UpdateAccountProfileInput) -> AccountPayload:
         context = info.context
-
-        async def call():  # type: ignore[no-untyped-def]
-            account = await own_account(context)
-            changes = {
-                "name": input.name,
-                "contact_person": input.contact_person,
-                "email": input.email,
-                "phone": input.phone,
-                "address": input.address,
-            }
-            await profile.update_profile(
+        changes = {
+            "name": input.name,
+            "contact_person": input.contact_person,
+            "email": input.email,
+            "phone": input.phone,
+            "address": input.address,
+        }
+        return await holder_account_mutation(
+            info,
+            lambda account: profile.update_profile(
                 context.session,
                 account=account,
                 changes=changes,
                 effective_on=input.effective_on,
                 now=context.clock.now(),
                 actor=context.actor,
-            )
-            return account
-
-        return await run_mutation(
-            info, payload=AccountPayload, call=call, ok=lambda a: AccountPayload(account=Account.from_model(a))
+            ),
         )
 
     @strawberry.mutation(
@@ -146,9 +137,8 @@ class ProfileMutation:
     async def submit_real_name(self, info: Info, input: SubmitRealNameInput) -> AccountPayload:
         context = info.context
 
-        async def call():  # type: ignore[no-untyped-def]
-            account = await own_account(context)
-            await real_name.submit(
+        async def act(account):  # type: ignore[no-untyped-def]
+            return await real_name.submit(
                 context.session,
                 account=account,
                 subject_type=input.subject_type,
@@ -157,11 +147,8 @@ class ProfileMutation:
                 data_key=await context.data_key(),
                 now=context.clock.now(),
             )
-            return account
 
-        return await run_mutation(
-            info, payload=AccountPayload, call=call, ok=lambda a: AccountPayload(account=Account.from_model(a))
-        )
+        return await holder_account_mutation(info, act)
 
     @strawberry.mutation(
         description="ACC-4: staff FINANCE or COMPLIANCE approve or reject (audited with the reviewer).",
@@ -169,25 +156,15 @@ class ProfileMutation:
     )
     async def review_real_name(self, info: Info, input: ReviewRealNameInput) -> AccountPayload:
         context = info.context
-
-        async def call():  # type: ignore[no-untyped-def]
-            key = key_of(input.account_id, "Account", "accountId")
-            account = await service.account_in_scope(context.session, account_id=key, scope=None)
-            await real_name.review(
+        return await staff_account_mutation(
+            info,
+            input.account_id,
+            lambda account: real_name.review(
                 context.session,
                 account=account,
                 approve=input.approve,
                 reason=input.reason,
                 reviewer=context.actor.principal,
                 now=context.clock.now(),
-            )
-            return account
-
-        return await run_mutation(
-            info,
-            payload=AccountPayload,
-            call=call,
-            target=str(input.account_id),
-            account_id=key_or_none(input.account_id, "Account"),
-            ok=lambda a: AccountPayload(account=Account.from_model(a)),
+            ),
         )

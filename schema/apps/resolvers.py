@@ -7,7 +7,7 @@ from auth.principal import Scope, StaffRole
 from auth.secrets import digest, new_secret
 from models import BrandUseRequest as BrandRow
 from models import ScopeExtensionRequest as ScopeRow
-from schema.accounts.profile_resolvers import own_account
+from schema.accounts.common import own_account
 from schema.accounts.types import scope_of
 from schema.apps.types import (
     App,

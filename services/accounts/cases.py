@@ -21,6 +21,7 @@ from models import (
 )
 from services import calendar
 from services.accounts import real_name, validation
+from services.batch import rows_by
 from services.clock import local_date
 from services.errors import GroundNotMet, InvalidInput, InvalidState, NotFound
 
@@ -108,13 +109,7 @@ async def _other_freezing(session: AsyncSession, dispute: OwnershipDispute) -> b
 async def disputes_of(
     session: AsyncSession, account_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[OwnershipDispute]]:
-    found: dict[uuid.UUID, list[OwnershipDispute]] = {key: [] for key in account_ids}
-    rows = await session.execute(
-        select(OwnershipDispute).where(OwnershipDispute.account_id.in_(account_ids)).order_by(OwnershipDispute.id)
-    )
-    for row in rows.scalars():
-        found[row.account_id].append(row)
-    return found
+    return await rows_by(session, OwnershipDispute, OwnershipDispute.account_id, account_ids)
 
 
 # ACC-6 -------------------------------------------------------------------------------------
@@ -175,13 +170,7 @@ async def advance_report(
 async def reports_of(
     session: AsyncSession, account_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[CompromiseReport]]:
-    found: dict[uuid.UUID, list[CompromiseReport]] = {key: [] for key in account_ids}
-    rows = await session.execute(
-        select(CompromiseReport).where(CompromiseReport.account_id.in_(account_ids)).order_by(CompromiseReport.id)
-    )
-    for row in rows.scalars():
-        found[row.account_id].append(row)
-    return found
+    return await rows_by(session, CompromiseReport, CompromiseReport.account_id, account_ids)
 
 
 # ACC-7 and the termination grounds that need nothing from enforcement ------------------------

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Account, App, BrandUseRequest, RealNameState, RequestState, ScopeExtensionRequest, Standing
 from services.accounts import validation
+from services.batch import rows_by
 from services.errors import InvalidInput, InvalidState, NotFound, RealNameRequired
 from services.pagination import Page, keyset_page
 
@@ -181,24 +182,10 @@ async def page_apps(session: AsyncSession, *, account_id: uuid.UUID, first: int,
 async def requests_of_apps(
     session: AsyncSession, app_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[ScopeExtensionRequest]]:
-    found: dict[uuid.UUID, list[ScopeExtensionRequest]] = {key: [] for key in app_ids}
-    rows = await session.execute(
-        select(ScopeExtensionRequest)
-        .where(ScopeExtensionRequest.app_id.in_(app_ids))
-        .order_by(ScopeExtensionRequest.id)
-    )
-    for row in rows.scalars():
-        found[row.app_id].append(row)
-    return found
+    return await rows_by(session, ScopeExtensionRequest, ScopeExtensionRequest.app_id, app_ids)
 
 
 async def brand_requests_of(
     session: AsyncSession, account_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[BrandUseRequest]]:
-    found: dict[uuid.UUID, list[BrandUseRequest]] = {key: [] for key in account_ids}
-    rows = await session.execute(
-        select(BrandUseRequest).where(BrandUseRequest.account_id.in_(account_ids)).order_by(BrandUseRequest.id)
-    )
-    for row in rows.scalars():
-        found[row.account_id].append(row)
-    return found
+    return await rows_by(session, BrandUseRequest, BrandUseRequest.account_id, account_ids)

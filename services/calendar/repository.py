@@ -8,6 +8,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import CalendarDay, CalendarDayKind, CalendarYear
+from services.batch import rows_by
 from services.calendar.working import YearArrangement
 from services.pagination import Page, keyset_page
 
@@ -64,8 +65,4 @@ async def page_years(session: AsyncSession, *, first: int, after: uuid.UUID | No
 
 async def days_of_years(session: AsyncSession, year_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[CalendarDay]]:
     """The days of several years in one query (DataLoader batch)."""
-    found: dict[uuid.UUID, list[CalendarDay]] = {year_id: [] for year_id in year_ids}
-    rows = await session.execute(select(CalendarDay).where(CalendarDay.year_id.in_(year_ids)).order_by(CalendarDay.day))
-    for day in rows.scalars():
-        found[day.year_id].append(day)
-    return found
+    return await rows_by(session, CalendarDay, CalendarDay.year_id, year_ids, order_by=CalendarDay.day)

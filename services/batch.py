@@ -1,0 +1,18 @@
+"""One query for the rows of many parents: the batch function behind a list DataLoader."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+async def rows_by(
+    session: AsyncSession, model: Any, column: Any, keys: Sequence[Any], *, order_by: Any = None
+) -> dict[Any, list[Any]]:
+    """{key: rows whose ``column`` equals it}, every key present, rows in ``order_by`` (default: id)."""
+    found: dict[Any, list[Any]] = {key: [] for key in keys}
+    query = select(model).where(column.in_(keys)).order_by(model.id if order_by is None else order_by)
+    for row in (await session.execute(query)).scalars():
+        found[getattr(row, column.key)].append(row)
+    return found
