@@ -71,11 +71,17 @@ async def latest_submissions(
     session: AsyncSession, account_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, RealNameSubmission]:
     """The newest submission of each account, in one query (DataLoader batch)."""
-    newest = (
-        select(RealNameSubmission.account_id, func.max(RealNameSubmission.id).label("id"))
+    # UUIDv7 keys sort by creation; row_number works on both databases (max(uuid) does not).
+    ranked = (
+        select(
+            RealNameSubmission.id,
+            func.row_number()
+            .over(partition_by=RealNameSubmission.account_id, order_by=RealNameSubmission.id.desc())
+            .label("rank"),
+        )
         .where(RealNameSubmission.account_id.in_(account_ids))
-        .group_by(RealNameSubmission.account_id)
         .subquery()
     )
-    rows = await session.execute(select(RealNameSubmission).join(newest, newest.c.id == RealNameSubmission.id))
+    newest = select(ranked.c.id).where(ranked.c.rank == 1)
+    rows = await session.execute(select(RealNameSubmission).where(RealNameSubmission.id.in_(newest)))
     return {row.account_id: row for row in rows.scalars()}
