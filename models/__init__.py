@@ -16,6 +16,7 @@ from models.cases import (
     ReportState,
     TerminationRequest,
 )
+from models.enforcement import CaseSource, EnforcementCase
 from models.oauth import (
     AuthorizationCode,
     ClientKind,
@@ -38,10 +39,12 @@ __all__ = [
     "CalendarDay",
     "CalendarDayKind",
     "CalendarYear",
+    "CaseSource",
     "ClientKind",
     "CompromiseReport",
     "DataKey",
     "DisputeState",
+    "EnforcementCase",
     "HolderType",
     "LoginFailure",
     "OAuthClient",

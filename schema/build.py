@@ -13,6 +13,8 @@ from schema.apps.resolvers import AppMutation
 from schema.apps.types import App
 from schema.calendar.resolvers import CalendarMutation, CalendarQuery
 from schema.calendar.types import HolidayCalendar
+from schema.enforcement.resolvers import EnforcementMutation
+from schema.enforcement.types import EnforcementCase
 from schema.extensions import AccordMaskErrors, RecordOperationName
 from schema.permissions import authenticated
 from schema.relay import Node, resolve_node
@@ -32,7 +34,7 @@ class RootQuery(AccountQuery, CalendarQuery):
 
 
 @strawberry.type(name="Mutation")
-class RootMutation(AccountMutation, ProfileMutation, CaseMutation, AppMutation, CalendarMutation):
+class RootMutation(AccountMutation, ProfileMutation, CaseMutation, AppMutation, EnforcementMutation, CalendarMutation):
     pass
 
 
@@ -40,7 +42,7 @@ def build_schema(*, max_depth: int = MAX_DEPTH) -> strawberry.Schema:
     return strawberry.Schema(
         query=RootQuery,
         mutation=RootMutation,
-        types=[HolidayCalendar, Account, AuditRecord, SubAccount, ProfileChange, App],
+        types=[HolidayCalendar, Account, AuditRecord, SubAccount, ProfileChange, App, EnforcementCase],
         scalar_overrides=SCALAR_OVERRIDES,
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[

@@ -14,6 +14,7 @@ from services.accounts import cases, personal_data, real_name
 from services.apps import service as apps
 from services.audit import Actor
 from services.clock import Clock
+from services.enforcement import cases as enforcement_cases
 
 
 class RequestTransaction:
@@ -46,6 +47,7 @@ class Loaders:
         self.compromise_reports = _loader(session, cases.reports_of, [])
         self.brand_requests = _loader(session, apps.brand_requests_of, [])
         self.scope_requests = _loader(session, apps.requests_of_apps, [])
+        self.enforcement_cases = _loader(session, enforcement_cases.cases_of, [])
 
 
 @dataclass

@@ -11,6 +11,7 @@ from models import HolderType as HolderTypeValue
 from models import ProfileChange as ProfileChangeRow
 from models import User, UserKind
 from schema.apps.types import App, BrandUseRequest
+from schema.enforcement.types import EnforcementCase
 from schema.enums import HolderType, PrincipalKind, RealNameState, Standing
 from schema.errors import UserError
 from schema.permissions import Grant, allowed
@@ -264,6 +265,10 @@ class Account(Node):
             )
             for r in rows
         ]
+
+    @strawberry.field(extensions=allowed(HOLDER_OR_STAFF), description="ENF-1: cases on this account.")
+    async def enforcement_cases(self, info: Info) -> list[EnforcementCase]:
+        return [EnforcementCase.from_model(r) for r in await info.context.loaders.enforcement_cases.load(self.key)]
 
     @strawberry.field(extensions=allowed(HOLDER_OR_STAFF), description="APP-4")
     async def brand_use_requests(self, info: Info) -> list[BrandUseRequest]:

@@ -1,0 +1,1 @@
+"""GraphQL for enforcement (ENF-*): cases so far."""

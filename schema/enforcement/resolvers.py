@@ -1,0 +1,45 @@
+import strawberry
+from strawberry.types import Info
+
+from auth.principal import StaffRole
+from schema.enforcement.types import CasePayload, EnforcementCase, OpenCaseInput
+from schema.ids import key_of, key_or_none
+from schema.mutations import run_mutation
+from schema.permissions import Grant, Requires
+from services.accounts import service
+from services.enforcement import cases
+
+
+@strawberry.type
+class EnforcementMutation:
+    @strawberry.mutation(
+        description="ENF-1 (staff COMPLIANCE): a case citing the clauses violated, e.g. 2.11 or 2.14 (APP-5).",
+        extensions=[Requires(Grant(roles=frozenset({StaffRole.COMPLIANCE})))],
+    )
+    async def open_enforcement_case(self, info: Info, input: OpenCaseInput) -> CasePayload:
+        context = info.context
+
+        async def call():  # type: ignore[no-untyped-def]
+            key = key_of(input.account_id, "Account", "accountId")
+            account = await service.account_in_scope(context.session, account_id=key, scope=None)
+            return await cases.open_case(
+                context.session,
+                account=account,
+                source=input.source,
+                clauses=input.clauses,
+                description=input.description,
+                app_ids=[key_of(app, "App", "apps") for app in input.apps or []],
+                admin_order_authority=input.admin_order_authority,
+                admin_order_number=input.admin_order_number,
+                opened_by=context.actor.principal,
+                now=context.clock.now(),
+            )
+
+        return await run_mutation(
+            info,
+            payload=CasePayload,
+            call=call,
+            target=str(input.account_id),
+            account_id=key_or_none(input.account_id, "Account"),
+            ok=lambda row: CasePayload(case=EnforcementCase.from_model(row)),
+        )

@@ -1,0 +1,1 @@
+"""Enforcement (ENF-*): cases so far; measures, notices and standing come with their issue."""
