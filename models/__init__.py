@@ -7,6 +7,7 @@ from models.account import Account, HolderType, RealNameState, Standing
 from models.app import App, BrandUseRequest, RequestState, ScopeExtensionRequest
 from models.audit import AuditRecord, PrincipalKind
 from models.base import Base, metadata
+from models.billing import AgreementPrice, ListPrice, Product
 from models.calendar import CalendarDay, CalendarDayKind, CalendarYear
 from models.cases import (
     CompromiseReport,
@@ -17,6 +18,8 @@ from models.cases import (
     TerminationRequest,
 )
 from models.enforcement import CaseSource, EnforcementCase
+from models.ledger import LedgerEntry, LedgerKind, TopUp, TopUpMethod, TopUpState
+from models.notice import Notice, NoticeChannel
 from models.oauth import (
     AuthorizationCode,
     ClientKind,
@@ -31,6 +34,7 @@ from models.user import User, UserKind
 
 __all__ = [
     "Account",
+    "AgreementPrice",
     "App",
     "AuditRecord",
     "AuthorizationCode",
@@ -46,10 +50,16 @@ __all__ = [
     "DisputeState",
     "EnforcementCase",
     "HolderType",
+    "LedgerEntry",
+    "LedgerKind",
+    "ListPrice",
     "LoginFailure",
+    "Notice",
+    "NoticeChannel",
     "OAuthClient",
     "OwnershipDispute",
     "PrincipalKind",
+    "Product",
     "ProfileChange",
     "RateEvent",
     "RealNameState",
@@ -63,6 +73,9 @@ __all__ = [
     "Standing",
     "SubmissionState",
     "TerminationRequest",
+    "TopUp",
+    "TopUpMethod",
+    "TopUpState",
     "User",
     "UserKind",
     "metadata",

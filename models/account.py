@@ -39,6 +39,10 @@ class Account(Base, table=True):
     address: str = Field(sa_type=sa.String(500), nullable=False)
     real_name_state: RealNameState = Field(default=RealNameState.UNVERIFIED, sa_type=sa.String(16), nullable=False)
     standing: Standing = Field(default=Standing.NORMAL, sa_type=sa.String(16), nullable=False)
+    # PRE-1: the prepaid balance in fen, moved only together with a ledger entry.
+    balance_fen: int = Field(
+        default=0, sa_type=sa.BigInteger(), nullable=False, sa_column_kwargs={"server_default": "0"}
+    )
     # AUTH-4 / ACC-6: bumped by revokeAllTokens to kill every token of the account at once.
     token_generation: int = Field(default=0, nullable=False, sa_column_kwargs={"server_default": "0"})
     demo: bool = Field(default=False, nullable=False)

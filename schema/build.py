@@ -11,6 +11,8 @@ from schema.accounts.resolvers import AccountMutation, AccountQuery
 from schema.accounts.types import Account, AuditRecord, ProfileChange, SubAccount
 from schema.apps.resolvers import AppMutation
 from schema.apps.types import App
+from schema.billing.resolvers import BillingMutation, BillingQuery
+from schema.billing.types import LedgerEntry, Notice, PendingTopUp
 from schema.calendar.resolvers import CalendarMutation, CalendarQuery
 from schema.calendar.types import HolidayCalendar
 from schema.enforcement.resolvers import EnforcementMutation
@@ -27,14 +29,16 @@ MAX_TOKENS = 5000
 
 
 @strawberry.type(name="Query")
-class RootQuery(AccountQuery, CalendarQuery):
+class RootQuery(AccountQuery, BillingQuery, CalendarQuery):
     @strawberry.field(extensions=authenticated())
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         return await resolve_node(info.context, id)
 
 
 @strawberry.type(name="Mutation")
-class RootMutation(AccountMutation, ProfileMutation, CaseMutation, AppMutation, EnforcementMutation, CalendarMutation):
+class RootMutation(
+    AccountMutation, ProfileMutation, CaseMutation, AppMutation, EnforcementMutation, BillingMutation, CalendarMutation
+):
     pass
 
 
@@ -42,7 +46,18 @@ def build_schema(*, max_depth: int = MAX_DEPTH) -> strawberry.Schema:
     return strawberry.Schema(
         query=RootQuery,
         mutation=RootMutation,
-        types=[HolidayCalendar, Account, AuditRecord, SubAccount, ProfileChange, App, EnforcementCase],
+        types=[
+            HolidayCalendar,
+            Account,
+            AuditRecord,
+            SubAccount,
+            ProfileChange,
+            App,
+            EnforcementCase,
+            LedgerEntry,
+            Notice,
+            PendingTopUp,
+        ],
         scalar_overrides=SCALAR_OVERRIDES,
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[

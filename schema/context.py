@@ -11,10 +11,12 @@ from strawberry.dataloader import DataLoader
 from auth.principal import Principal
 from services import calendar
 from services.accounts import cases, personal_data, real_name
+from services.accounts import repository as account_repository
 from services.apps import service as apps
 from services.audit import Actor
 from services.clock import Clock
 from services.enforcement import cases as enforcement_cases
+from services.ledger import topups
 
 
 class RequestTransaction:
@@ -48,6 +50,8 @@ class Loaders:
         self.brand_requests = _loader(session, apps.brand_requests_of, [])
         self.scope_requests = _loader(session, apps.requests_of_apps, [])
         self.enforcement_cases = _loader(session, enforcement_cases.cases_of, [])
+        self.balances = _loader(session, account_repository.balances, 0)
+        self.pending_top_ups = _loader(session, topups.pending_of, [])
 
 
 @dataclass

@@ -87,3 +87,11 @@ class GroundNotMet(DomainError):
 
 class RateLimited(Exception):
     """Too many requests from one source; not a rule's refusal (a top-level error)."""
+
+
+class NoticeTooShort(DomainError):
+    code = ErrorCode.NOTICE_TOO_SHORT
+
+
+class IdempotencyConflict(DomainError):
+    code = ErrorCode.IDEMPOTENCY_CONFLICT

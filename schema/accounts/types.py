@@ -1,5 +1,6 @@
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
 
 import strawberry
 from strawberry.types import Info
@@ -11,13 +12,17 @@ from models import HolderType as HolderTypeValue
 from models import ProfileChange as ProfileChangeRow
 from models import User, UserKind
 from schema.apps.types import App, BrandUseRequest
+from schema.billing.types import LedgerEntry, Notice, PendingTopUp
 from schema.enforcement.types import EnforcementCase
 from schema.enums import HolderType, PrincipalKind, RealNameState, Standing
 from schema.errors import UserError
 from schema.permissions import Grant, allowed
 from schema.relay import Connection, Node, connection, encode_id, node_fetcher, page_args
+from services import notices
 from services.accounts import personal_data, profile, repository
 from services.apps import service as apps
+from services.ledger import entries
+from services.money import fen_to_yuan
 
 ALL_STAFF = frozenset(StaffRole)
 # Who may read the audit log, sub-accounts and cases of an account: its holder and staff.
@@ -25,6 +30,7 @@ HOLDER_OR_STAFF = Grant(roles=ALL_STAFF, holder=True)
 # Reading an account needs account:read (holders have it) or a staff role.
 ACCOUNT_READERS = Grant(roles=ALL_STAFF, scope=Scope.ACCOUNT_READ)
 APP_READERS = Grant(roles=ALL_STAFF, scope=Scope.APPS_READ)
+BILLING_READERS = Grant(roles=ALL_STAFF, scope=Scope.BILLING_READ)
 STAFF_ONLY = Grant(roles=ALL_STAFF)
 
 
@@ -265,6 +271,26 @@ class Account(Node):
             )
             for r in rows
         ]
+
+    @strawberry.field(extensions=allowed(BILLING_READERS), description="PRE-1: the prepaid balance.")
+    async def balance(self, info: Info) -> Decimal:
+        return fen_to_yuan(await info.context.loaders.balances.load(self.key))
+
+    @strawberry.field(extensions=allowed(BILLING_READERS), description="PRE-1: immutable entries, oldest first.")
+    async def ledger(self, info: Info, first: int | None = 20, after: str | None = None) -> Connection[LedgerEntry]:
+        size, after_key = page_args(first, after)
+        page = await entries.page_entries(info.context.session, account_id=self.key, first=size, after=after_key)
+        return connection(page, LedgerEntry.from_model)
+
+    @strawberry.field(extensions=allowed(BILLING_READERS), description="PRE-2: bank transfers awaiting FINANCE.")
+    async def pending_top_ups(self, info: Info) -> list[PendingTopUp]:
+        return [PendingTopUp.from_model(r) for r in await info.context.loaders.pending_top_ups.load(self.key)]
+
+    @strawberry.field(extensions=allowed(ACCOUNT_READERS), description="NTC-4: notices sent to the account.")
+    async def notices(self, info: Info, first: int | None = 20, after: str | None = None) -> Connection[Notice]:
+        size, after_key = page_args(first, after)
+        page = await notices.page_for_account(info.context.session, account_id=self.key, first=size, after=after_key)
+        return connection(page, Notice.from_model)
 
     @strawberry.field(extensions=allowed(HOLDER_OR_STAFF), description="ENF-1: cases on this account.")
     async def enforcement_cases(self, info: Info) -> list[EnforcementCase]:

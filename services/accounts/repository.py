@@ -15,6 +15,12 @@ async def get_account(session: AsyncSession, account_id: uuid.UUID) -> Account |
     return await session.get(Account, account_id)
 
 
+async def balances(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """PRE-1: current balances in fen, read fresh (postings update them outside the ORM)."""
+    rows = await session.execute(select(Account.id, Account.balance_fen).where(Account.id.in_(ids)))
+    return dict(rows.all())
+
+
 async def accounts_by_ids(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Account]:
     rows = await session.execute(select(Account).where(Account.id.in_(ids)))
     return {a.id: a for a in rows.scalars()}

@@ -1,0 +1,46 @@
+"""BIL-1 to BIL-3, NTC-2: products, list prices with effective dates, supplementary-agreement
+prices, conditional discounts. Money is integer fen (M-1)."""
+
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field
+
+from models.base import Base, money_field, timestamp_field
+
+
+class Product(Base, table=True):
+    __tablename__ = "products"
+
+    code: str = Field(sa_type=sa.String(40), unique=True, nullable=False)
+    unit: str = Field(sa_type=sa.String(40), nullable=False)
+    # BIL-8: billed every month while the resource is held, even without new use.
+    continuing: bool = Field(default=False, nullable=False)
+
+
+class ListPrice(Base, table=True):
+    """NTC-2: the standard price of a product from ``effective_from`` on (the newest one whose
+    ``effective_from`` has passed is in force)."""
+
+    __tablename__ = "list_prices"
+    __table_args__ = (sa.UniqueConstraint("product_code", "effective_from"),)
+
+    product_code: str = Field(sa_type=sa.String(40), foreign_key="products.code", nullable=False)
+    unit_price_fen: int = money_field(nullable=False)
+    effective_from: datetime = timestamp_field(nullable=False)
+    legal_basis: str | None = Field(default=None, sa_type=sa.String(500), nullable=True)
+    announced_at: datetime | None = timestamp_field(default=None, nullable=True)
+
+
+class AgreementPrice(Base, table=True):
+    """BIL-2: a supplementary agreement's price for one account (used when the product has no
+    list price, and over the list price when both exist)."""
+
+    __tablename__ = "agreement_prices"
+    __table_args__ = (sa.UniqueConstraint("account_id", "product_code", "effective_from"),)
+
+    account_id: uuid.UUID = Field(foreign_key="accounts.id", index=True, nullable=False)
+    product_code: str = Field(sa_type=sa.String(40), foreign_key="products.code", nullable=False)
+    unit_price_fen: int = money_field(nullable=False)
+    effective_from: datetime = timestamp_field(nullable=False)

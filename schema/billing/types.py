@@ -1,0 +1,124 @@
+from datetime import datetime
+from decimal import Decimal
+
+import strawberry
+
+from models import LedgerEntry as EntryRow
+from models import LedgerKind as LedgerKindValue
+from models import Notice as NoticeRow
+from models import NoticeChannel as NoticeChannelValue
+from models import TopUp as TopUpRow
+from models import TopUpMethod as TopUpMethodValue
+from schema.errors import UserError
+from schema.relay import Node, encode_id
+from services.billing.prices import PriceInForce
+from services.money import fen_to_yuan
+
+LedgerKind = strawberry.enum(LedgerKindValue, name="LedgerKind")
+NoticeChannel = strawberry.enum(NoticeChannelValue, name="NoticeChannel")
+TopUpMethod = strawberry.enum(TopUpMethodValue, name="TopUpMethod")
+
+
+@strawberry.type
+class Price:
+    product: str
+    unit: str
+    unit_price: Decimal
+    effective_from: datetime
+
+    @staticmethod
+    def from_price(price: PriceInForce) -> "Price":
+        return Price(
+            product=price.product,
+            unit=price.unit,
+            unit_price=fen_to_yuan(price.unit_price_fen),
+            effective_from=price.effective_from,
+        )
+
+
+@strawberry.type(description="NTC-4")
+class Notice(Node):
+    channel: NoticeChannel
+    subject: str
+    body: str
+    sent_at: datetime
+    delivered_at: datetime = strawberry.field(description="NTC-1 deemed delivery")
+
+    @staticmethod
+    def from_model(row: NoticeRow) -> "Notice":
+        return Notice(
+            id=encode_id("Notice", row.id),
+            channel=row.channel,
+            subject=row.subject,
+            body=row.body,
+            sent_at=row.sent_at,
+            delivered_at=row.delivered_at,
+        )
+
+
+@strawberry.type(description="PRE-1: immutable; amounts signed (credits positive).")
+class LedgerEntry(Node):
+    kind: LedgerKind
+    amount: Decimal
+    balance_after: Decimal
+    created_at: datetime
+    reference: str | None
+
+    @staticmethod
+    def from_model(row: EntryRow) -> "LedgerEntry":
+        return LedgerEntry(
+            id=encode_id("LedgerEntry", row.id),
+            kind=row.kind,
+            amount=fen_to_yuan(row.amount_fen),
+            balance_after=fen_to_yuan(row.balance_after_fen),
+            created_at=row.at,
+            reference=row.reference,
+        )
+
+
+@strawberry.type(description="PRE-2: a bank transfer waiting for FINANCE to confirm receipt.")
+class PendingTopUp(Node):
+    method: TopUpMethod
+    amount: Decimal
+    reference: str
+    requested_at: datetime
+
+    @staticmethod
+    def from_model(row: TopUpRow) -> "PendingTopUp":
+        return PendingTopUp(
+            id=encode_id("TopUp", row.id),
+            method=row.method,
+            amount=fen_to_yuan(row.amount_fen),
+            reference=row.reference,
+            requested_at=row.requested_at,
+        )
+
+
+@strawberry.type
+class NoticePayload:
+    notice: Notice | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class LedgerPayload:
+    entry: LedgerEntry | None = None
+    pending: bool | None = None
+    top_up_id: strawberry.ID | None = strawberry.field(default=None, description="for confirmBankTransfer")
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class PriceChangeInput:
+    product: str
+    unit_price: Decimal
+    effective_from: datetime
+    legal_basis: str
+
+
+@strawberry.input
+class TopUpInput:
+    amount: Decimal
+    method: TopUpMethod
+    reference: str
+    idempotency_key: str

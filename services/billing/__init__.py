@@ -1,0 +1,1 @@
+"""Prices, usage and bills (BIL-*, NTC-2)."""

@@ -1,0 +1,89 @@
+"""NTC-2 / BIL-2: the standard price list in force at an instant, and law-required changes
+announced by email at least 7 days ahead."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import ListPrice, Notice, Product
+from services import notices
+from services.accounts import validation
+from services.errors import InvalidInput, NoticeTooShort
+from services.money import amount_to_fen, fen_to_yuan
+
+PRICE_CHANGE_NOTICE = timedelta(days=7)
+
+
+@dataclass(frozen=True, slots=True)
+class PriceInForce:
+    product: str
+    unit: str
+    unit_price_fen: int
+    effective_from: datetime
+
+
+async def price_list(session: AsyncSession, *, at: datetime) -> list[PriceInForce]:
+    """For each product, the newest list price whose effective_from is not after ``at``."""
+    newest = (
+        select(ListPrice.product_code, func.max(ListPrice.effective_from).label("effective_from"))
+        .where(ListPrice.effective_from <= at)
+        .group_by(ListPrice.product_code)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(Product.code, Product.unit, ListPrice.unit_price_fen, ListPrice.effective_from)
+        .join(ListPrice, ListPrice.product_code == Product.code)
+        .join(
+            newest,
+            (newest.c.product_code == ListPrice.product_code) & (newest.c.effective_from == ListPrice.effective_from),
+        )
+        .order_by(Product.code)
+    )
+    return [PriceInForce(*row) for row in rows]
+
+
+async def schedule_price_change(
+    session: AsyncSession,
+    *,
+    product: str,
+    unit_price: Decimal,
+    effective_from: datetime,
+    legal_basis: str,
+    sent_by: str,
+    now: datetime,
+) -> Notice:
+    """NTC-2: refused with NOTICE_TOO_SHORT when fewer than 7 days remain before it applies."""
+    found = (await session.execute(select(Product).where(Product.code == product))).scalar_one_or_none()
+    if found is None:
+        raise InvalidInput(f"unknown product {product}", field=["product"])
+    fen = amount_to_fen(unit_price, "unitPrice")
+    basis = validation.text(legal_basis, "legalBasis", max_length=500)
+    if effective_from - now < PRICE_CHANGE_NOTICE:
+        raise NoticeTooShort(
+            "a price change is announced by email at least 7 days before it takes effect", field=["effectiveFrom"]
+        )
+    exists = await session.execute(
+        select(ListPrice.id).where(ListPrice.product_code == product, ListPrice.effective_from == effective_from)
+    )
+    if exists.first() is not None:
+        raise InvalidInput("a price for this product already starts at that instant", field=["effectiveFrom"])
+    session.add(
+        ListPrice(
+            product_code=product, unit_price_fen=fen, effective_from=effective_from, legal_basis=basis, announced_at=now
+        )
+    )
+    return await notices.send_electronic(
+        session,
+        account_id=None,
+        addressee=notices.EVERY_CUSTOMER,
+        subject=f"价格调整通知 / Price change: {product}",
+        body=(
+            f"{product} ({found.unit}) will cost {fen_to_yuan(fen)} CNY per unit from "
+            f"{effective_from.isoformat()}. Basis: {basis}."
+        ),
+        sent_by=sent_by,
+        now=now,
+    )

@@ -1,0 +1,51 @@
+"""M-1: CNY amounts are exact. Integer fen in the database, Decimal yuan in Python, rounding
+half-up to the fen where a rule says so. Never float."""
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from services.errors import InvalidInput
+
+FEN = Decimal("0.01")
+# Usage quantities carry up to 6 decimals (CONTRACT.md); stored as integer millionths.
+QUANTITY_SCALE = 1_000_000
+
+
+def fen_to_yuan(fen: int) -> Decimal:
+    return (Decimal(fen) / 100).quantize(FEN)
+
+
+def round_to_fen(value: Decimal) -> int:
+    """Half-up to the fen, as an integer number of fen."""
+    return int((value * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def amount_to_fen(value: Decimal, field: str, *, positive: bool = True) -> int:
+    """An input amount: at most two decimals (no silent rounding of what a customer typed)."""
+    try:
+        exact = value.quantize(FEN) == value
+    except InvalidOperation:
+        exact = False
+    if not exact:
+        raise InvalidInput("an amount has at most two decimals", field=[field])
+    if positive and value <= 0:
+        raise InvalidInput("the amount must be positive", field=[field])
+    return int(value * 100)
+
+
+def quantity_to_micros(value: Decimal, field: str = "quantity") -> int:
+    try:
+        exact = value.quantize(Decimal("0.000001")) == value
+    except InvalidOperation:
+        exact = False
+    if not exact or value < 0:
+        raise InvalidInput("a quantity is non-negative with at most 6 decimals", field=[field])
+    return int(value * QUANTITY_SCALE)
+
+
+def micros_to_quantity(micros: int) -> Decimal:
+    return (Decimal(micros) / QUANTITY_SCALE).quantize(Decimal("0.000001"))
+
+
+def line_amount_fen(quantity_micros: int, unit_price_fen: int) -> int:
+    """A bill line: quantity × unit price, rounded half-up to the fen (CONTRACT.md)."""
+    return round_to_fen(Decimal(quantity_micros) * unit_price_fen / QUANTITY_SCALE / 100)
