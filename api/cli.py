@@ -17,6 +17,8 @@ from api.migrate import current_revision, head_revision, upgrade
 from api.settings import Settings
 from auth import keys
 from auth.passwords import MIN_LENGTH, hash_password
+from auth.secrets import digest, new_secret
+from models import ClientKind, OAuthClient
 from services import audit, calendar, staff
 from services.accounts.personal_data import key_from_setting
 from services.clock import SystemClock
@@ -174,6 +176,45 @@ def cmd_calendar_load(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_create_metering(args: argparse.Namespace) -> int:
+    """BIL-1: the vendor's usage pipeline, an internal client holding usage:write only."""
+    name = args.name.strip()
+    if not 1 <= len(name) <= 200:
+        raise CommandError("a client name is 1-200 characters")
+    secret, client_id = new_secret(), f"metering_{new_secret(12)}"
+    operator = audit.Actor.operator(getpass.getuser())
+    clock = SystemClock()
+
+    async def create(session: Any) -> None:
+        session.add(
+            OAuthClient(
+                client_id=client_id,
+                name=name,
+                kind=ClientKind.METERING,
+                secret_digest=digest(secret),
+                scopes=["usage:write"],
+                created_by=operator.principal,
+            )
+        )
+        await session.flush()
+
+    async def work(session: Any) -> Any:
+        return await audit.audited(
+            session,
+            clock=clock,
+            actor=operator,
+            action="clients.create-metering",
+            target=f"client:{client_id}",
+            call=lambda: create(session),
+        )
+
+    asyncio.run(_in_transaction(Settings(), work))
+    print(f"client_id={client_id}")
+    print(f"client_secret={secret}")
+    print("The secret is shown once; use it with grant_type=client_credentials at /oauth/token.")
+    return 0
+
+
 def cmd_keys_rotate(_: argparse.Namespace) -> int:
     clock = SystemClock()
     operator = audit.Actor.operator(getpass.getuser())
@@ -230,7 +271,7 @@ def parser() -> argparse.ArgumentParser:
     clients = sub.add_parser("clients").add_subparsers(dest="clients_command", required=True)
     metering = clients.add_parser("create-metering", help="internal usage:write client")
     metering.add_argument("--name", required=True)
-    metering.set_defaults(run=_not_yet("metering clients arrive with usage reporting (issue 5)"))
+    metering.set_defaults(run=cmd_create_metering)
 
     keys_cmd = sub.add_parser("keys").add_subparsers(dest="keys_command", required=True)
     keys_cmd.add_parser("rotate", help="make a new token signing key").set_defaults(run=cmd_keys_rotate)

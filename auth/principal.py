@@ -77,6 +77,21 @@ class PartnerClient:
 
 
 @dataclass(frozen=True, slots=True)
+class MeteringClient:
+    """BIL-1: the vendor's metering pipeline; reports usage for every account, reads nothing."""
+
+    client_id: str
+    scopes: frozenset[Scope] = frozenset({Scope.USAGE_WRITE})
+    account_id: None = None
+    frozen: bool = False
+    kind: PrincipalKind = PrincipalKind.METERING_CLIENT
+
+    @property
+    def name(self) -> str:
+        return f"client:{self.client_id}"
+
+
+@dataclass(frozen=True, slots=True)
 class Staff:
     user_id: uuid.UUID
     login: str
@@ -95,4 +110,4 @@ class Staff:
         return frozenset({Scope.USAGE_WRITE}) if StaffRole.ADMIN in self.roles else frozenset()
 
 
-Principal = Holder | SubAccountUser | PartnerClient | Staff
+Principal = Holder | SubAccountUser | PartnerClient | MeteringClient | Staff

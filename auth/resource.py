@@ -7,9 +7,18 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth import repository
-from auth.principal import Holder, PartnerClient, Principal, Scope, Staff, StaffRole, SubAccountUser
+from auth.principal import (
+    Holder,
+    MeteringClient,
+    PartnerClient,
+    Principal,
+    Scope,
+    Staff,
+    StaffRole,
+    SubAccountUser,
+)
 from auth.tokens import InvalidToken, verify
-from models import Standing, UserKind
+from models import ClientKind, Standing, UserKind
 
 
 def bearer(header: str | None) -> str | None:
@@ -32,7 +41,7 @@ async def authenticate(session: AsyncSession, token: str, *, issuer: str, now: d
     if await repository.jti_revoked(session, str(claims.get("jti"))):
         raise InvalidToken("revoked")
     kind = claims.get("kind")
-    if kind == "PARTNER_CLIENT":
+    if kind in ("PARTNER_CLIENT", "METERING_CLIENT"):
         return await _client_principal(session, claims)
     return await _user_principal(session, claims)
 
@@ -69,8 +78,12 @@ async def _client_principal(session: AsyncSession, claims: dict) -> Principal:
     if found is None:
         raise InvalidToken("unknown client")
     client, account = found
-    if client.disabled or claims.get("cgen") != client.token_generation or account is None:
+    if client.disabled or claims.get("cgen") != client.token_generation:
         raise InvalidToken("client disabled or its tokens revoked")
+    if client.kind == ClientKind.METERING:
+        return MeteringClient(client_id=client.client_id)
+    if account is None:
+        raise InvalidToken("a partner client without its account")
     if claims.get("agen") != account.token_generation:
         raise InvalidToken("the account's tokens were revoked")
     scopes = _scopes(claims.get("scope")) & frozenset(Scope(s) for s in client.scopes if s in Scope._value2member_map_)

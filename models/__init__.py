@@ -30,6 +30,7 @@ from models.oauth import (
     SigningKey,
 )
 from models.profile import DataKey, ProfileChange, RealNameSubmission, SubmissionState
+from models.usage import UsageRecord
 from models.user import User, UserKind
 
 __all__ = [
@@ -76,6 +77,7 @@ __all__ = [
     "TopUp",
     "TopUpMethod",
     "TopUpState",
+    "UsageRecord",
     "User",
     "UserKind",
     "metadata",

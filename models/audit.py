@@ -20,6 +20,8 @@ class PrincipalKind(StrEnum):
     SUB_ACCOUNT = "SUB_ACCOUNT"
     PARTNER_CLIENT = "PARTNER_CLIENT"
     STAFF = "STAFF"
+    # The vendor's own usage pipeline (BIL-1): an internal client with usage:write only.
+    METERING_CLIENT = "METERING_CLIENT"
 
 
 class AuditRecord(Base, table=True):

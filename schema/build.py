@@ -13,6 +13,7 @@ from schema.apps.resolvers import AppMutation
 from schema.apps.types import App
 from schema.billing.resolvers import BillingMutation, BillingQuery
 from schema.billing.types import LedgerEntry, Notice, PendingTopUp
+from schema.billing.usage import UsageMutation
 from schema.calendar.resolvers import CalendarMutation, CalendarQuery
 from schema.calendar.types import HolidayCalendar
 from schema.enforcement.resolvers import EnforcementMutation
@@ -37,7 +38,14 @@ class RootQuery(AccountQuery, BillingQuery, CalendarQuery):
 
 @strawberry.type(name="Mutation")
 class RootMutation(
-    AccountMutation, ProfileMutation, CaseMutation, AppMutation, EnforcementMutation, BillingMutation, CalendarMutation
+    AccountMutation,
+    ProfileMutation,
+    CaseMutation,
+    AppMutation,
+    EnforcementMutation,
+    BillingMutation,
+    UsageMutation,
+    CalendarMutation,
 ):
     pass
 

@@ -17,7 +17,7 @@ from auth.oauth.grants import (
 )
 from auth.principal import HOLDER_SCOPES, Scope
 from auth.tokens import TokenSubject, mint
-from models import PrincipalKind, UserKind
+from models import ClientKind, PrincipalKind, UserKind
 
 
 def _user_scopes(grant_user: GrantUser) -> frozenset[str]:
@@ -58,11 +58,12 @@ def generate_token(
         )
     else:
         row = client.row
-        assert row is not None and row.account_id is not None
-        account = b.run(repository.account, row.account_id)
+        assert row is not None
+        account = None if row.account_id is None else b.run(repository.account, row.account_id)
+        metering = row.kind == ClientKind.METERING
         subject = TokenSubject(
             sub=client.get_client_id(),
-            kind=PrincipalKind.PARTNER_CLIENT.value,
+            kind=(PrincipalKind.METERING_CLIENT if metering else PrincipalKind.PARTNER_CLIENT).value,
             client_id=client.get_client_id(),
             scope=_narrow(scope, frozenset(row.scopes)),
             account_id=row.account_id,

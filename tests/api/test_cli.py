@@ -120,7 +120,7 @@ async def test_demo_seed_is_idempotent(database_url, session) -> None:
     )
 
 
-@pytest.mark.parametrize("args", [("clients", "create-metering", "--name", "meter"), ("jobs", "run", "--once")])
+@pytest.mark.parametrize("args", [("jobs", "run", "--once")])
 def test_commands_whose_capability_comes_later_say_so(database_url, args) -> None:
     result = accord(database_url, *args)
     assert result.returncode != 0

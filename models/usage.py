@@ -1,0 +1,29 @@
+"""BIL-1: usage as the vendor's metering reports it (quantities in integer millionths of the
+product's unit). Nothing reported is ever dropped: usage outside an AppID's declared scope is
+kept and flagged (APP-3)."""
+
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field
+
+from models.base import Base, timestamp_field
+
+
+class UsageRecord(Base, table=True):
+    __tablename__ = "usage_records"
+    __table_args__ = (sa.Index("ix_usage_records_account_occurred", "account_id", "occurred_at"),)
+
+    account_id: uuid.UUID = Field(foreign_key="accounts.id", nullable=False)
+    app_id: uuid.UUID = Field(foreign_key="apps.id", index=True, nullable=False)
+    product_code: str = Field(sa_type=sa.String(40), foreign_key="products.code", nullable=False)
+    quantity_micros: int = Field(sa_type=sa.BigInteger(), nullable=False)
+    terminal: str = Field(sa_type=sa.String(20), nullable=False)
+    scenario: str = Field(sa_type=sa.String(20), nullable=False)
+    occurred_at: datetime = timestamp_field(nullable=False)
+    idempotency_key: str = Field(sa_type=sa.String(200), unique=True, nullable=False)
+    content_digest: str = Field(sa_type=sa.String(64), nullable=False)
+    within_scope: bool = Field(nullable=False)
+    reported_by: str = Field(sa_type=sa.String(200), nullable=False)
+    reported_at: datetime = timestamp_field(nullable=False)

@@ -1,0 +1,72 @@
+"""BIL-1: reportUsage, for the vendor's metering clients (usage:write) and ADMIN corrections."""
+
+from datetime import datetime
+from decimal import Decimal
+
+import strawberry
+from strawberry.types import Info
+
+from auth.principal import Scope
+from schema.errors import UserError
+from schema.mutations import run_mutation
+from schema.permissions import Grant, Requires
+from schema.relay import decode_id
+from services.billing import usage
+from services.errors import NotFound
+
+
+@strawberry.input
+class ReportUsageInput:
+    app: strawberry.ID = strawberry.field(description="The AppID: its global ID or the public AppID string.")
+    product: str
+    quantity: Decimal
+    terminal: str
+    scenario: str
+    occurred_at: datetime
+    idempotency_key: str
+
+
+@strawberry.type
+class ReportUsagePayload:
+    accepted: bool = False
+    duplicate: bool = False
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class UsageMutation:
+    @strawberry.mutation(
+        description="BIL-1: the metering client (usage:write) or ADMIN; idempotent on idempotencyKey.",
+        extensions=[Requires(Grant(scope=Scope.USAGE_WRITE))],
+    )
+    async def report_usage(self, info: Info, input: ReportUsageInput) -> ReportUsagePayload:
+        context = info.context
+        decoded = decode_id(input.app)
+        app = await usage.find_app(
+            context.session, input.app, key=decoded[1] if decoded and decoded[0] == "App" else None
+        )
+
+        async def call():  # type: ignore[no-untyped-def]
+            if app is None:
+                raise NotFound("no such AppID", field=["app"])
+            return await usage.report_usage(
+                context.session,
+                app=app,
+                product=input.product,
+                quantity=input.quantity,
+                terminal=input.terminal,
+                scenario=input.scenario,
+                occurred_at=input.occurred_at,
+                idempotency_key=input.idempotency_key,
+                reported_by=context.actor.principal,
+                now=context.clock.now(),
+            )
+
+        return await run_mutation(
+            info,
+            payload=ReportUsagePayload,
+            call=call,
+            target=f"usage:{input.idempotency_key}",
+            account_id=None if app is None else app.account_id,
+            ok=lambda reported: ReportUsagePayload(accepted=True, duplicate=reported.duplicate),
+        )

@@ -1,0 +1,124 @@
+"""BIL-1 usage reports (the vendor's figures are final, Art. 4.4.1) and APP-3: usage outside
+an AppID's declared scope is recorded, flagged, and opens an AUTOMATIC enforcement case."""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Account, App, CaseSource, EnforcementCase, Product, UsageRecord
+from services.apps import service as apps
+from services.enforcement import cases
+from services.errors import IdempotencyConflict, InvalidInput
+from services.money import quantity_to_micros
+
+
+@dataclass(frozen=True, slots=True)
+class Reported:
+    record: UsageRecord
+    duplicate: bool
+
+
+def _digest(app: App, product: str, micros: int, terminal: str, scenario: str, occurred_at: datetime) -> str:
+    content = [str(app.id), product, micros, terminal, scenario, occurred_at.timestamp()]
+    return hashlib.sha256(json.dumps(content).encode()).hexdigest()
+
+
+async def _by_key(session: AsyncSession, key: str) -> UsageRecord | None:
+    return (await session.execute(select(UsageRecord).where(UsageRecord.idempotency_key == key))).scalar_one_or_none()
+
+
+async def report_usage(
+    session: AsyncSession,
+    *,
+    app: App,
+    product: str,
+    quantity: Decimal,
+    terminal: str,
+    scenario: str,
+    occurred_at: datetime,
+    idempotency_key: str,
+    reported_by: str,
+    now: datetime,
+) -> Reported:
+    if (await session.execute(select(Product.id).where(Product.code == product))).first() is None:
+        raise InvalidInput(f"unknown product {product}", field=["product"])
+    micros = quantity_to_micros(quantity)
+    if terminal not in apps.TERMINALS:
+        raise InvalidInput(f"{terminal} is not a terminal of the vocabulary", field=["terminal"])
+    if scenario not in apps.SCENARIOS:
+        raise InvalidInput(f"{scenario} is not a scenario of the vocabulary", field=["scenario"])
+    key = idempotency_key.strip()
+    if not 1 <= len(key) <= 200:
+        raise InvalidInput("an idempotency key is 1-200 characters", field=["idempotencyKey"])
+    digest = _digest(app, product, micros, terminal, scenario, occurred_at)
+    existing = await _by_key(session, key)
+    if existing is None:
+        record = UsageRecord(
+            account_id=app.account_id,
+            app_id=app.id,
+            product_code=product,
+            quantity_micros=micros,
+            terminal=terminal,
+            scenario=scenario,
+            occurred_at=occurred_at,
+            idempotency_key=key,
+            content_digest=digest,
+            within_scope=apps.usage_within_scope(app, terminal=terminal, scenario=scenario),
+            reported_by=reported_by,
+            reported_at=now,
+        )
+        try:
+            async with session.begin_nested():
+                session.add(record)
+                await session.flush()
+        except IntegrityError:
+            existing = await _by_key(session, key)  # a concurrent report with the same key won
+            assert existing is not None
+        else:
+            if not record.within_scope:
+                await _open_scope_case(session, app=app, record=record, now=now)
+            return Reported(record, duplicate=False)
+    if existing.content_digest != digest:
+        raise IdempotencyConflict("this idempotency key was reported with other content", field=["idempotencyKey"])
+    return Reported(existing, duplicate=True)
+
+
+async def _open_scope_case(session: AsyncSession, *, app: App, record: UsageRecord, now: datetime) -> None:
+    """One open AUTOMATIC case per AppID: later out-of-scope usage adds to the same case."""
+    open_cases = await session.execute(
+        select(EnforcementCase).where(
+            EnforcementCase.account_id == app.account_id,
+            EnforcementCase.source == CaseSource.AUTOMATIC,
+            EnforcementCase.closed_at.is_(None),
+        )
+    )
+    if any(str(app.id) in case.app_ids for case in open_cases.scalars()):
+        return
+    account = await session.get(Account, app.account_id)
+    assert account is not None
+    await cases.open_case(
+        session,
+        account=account,
+        source=CaseSource.AUTOMATIC,
+        clauses=[cases.SCOPE_VIOLATION],
+        description=(
+            f"AppID {app.app_id} reported {record.product_code} on {record.terminal}/{record.scenario}, "
+            f"outside its declared scope ({', '.join(app.terminals)} / {', '.join(app.scenarios)})"
+        ),
+        app_ids=[app.id],
+        opened_by="system:metering",
+        now=now,
+    )
+
+
+async def find_app(session: AsyncSession, reference: str, *, key: object | None) -> App | None:
+    """An AppID by its global ID (``key``) or by the public AppID string the SDK uses."""
+    if key is not None:
+        return await session.get(App, key)
+    return (await session.execute(select(App).where(App.app_id == reference))).scalar_one_or_none()
