@@ -7,20 +7,23 @@ exists (api/settings.py).
 
 import contextlib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.passwords import hash_password
 from auth.secrets import digest, new_secret
-from models import Account, HolderType, User
+from models import Account, App, HolderType, TopUpMethod, User
 from services import staff
 from services.accounts import cases, personal_data, profile, real_name, service, validation
 from services.apps import service as apps
 from services.audit import Actor
+from services.billing import usage
 from services.clock import Clock, SystemClock, local_date
 from services.errors import CalendarUnknown
+from services.ledger import topups
 
 DEMO_PASSWORD = "accord-demo-2026"  # noqa: S105 - published in the README on purpose
 
@@ -134,6 +137,56 @@ async def seed(session: AsyncSession, *, clock: Clock | None = None, data_key: b
     return created
 
 
+async def _money_and_usage(session: AsyncSession, account: Account, live: App, clock: Clock) -> None:
+    """PRE-2: an online top-up and a bank transfer waiting for FINANCE; BIL-1 / APP-3: a few
+    days of metered usage, one report outside the AppID's scope (it opened an AUTOMATIC case)."""
+    now = clock.now()
+    await topups.top_up(
+        session,
+        account=account,
+        amount=Decimal("20000.00"),
+        method=TopUpMethod.ONLINE,
+        reference="支付宝 2026-demo-0001",
+        idempotency_key="demo-online-1",
+        now=now,
+    )
+    await topups.top_up(
+        session,
+        account=account,
+        amount=Decimal("50000.00"),
+        method=TopUpMethod.BANK_TRANSFER,
+        reference="招商银行电汇 2026-demo-0002",
+        idempotency_key="demo-transfer-1",
+        now=now,
+    )
+    for day, reports in _DEMO_USAGE.items():
+        for product, quantity, terminal, scenario in reports:
+            await usage.report_usage(
+                session,
+                app=live,
+                product=product,
+                quantity=quantity,
+                terminal=terminal,
+                scenario=scenario,
+                occurred_at=now - timedelta(days=day),
+                idempotency_key=f"demo-usage-{day}-{product}",
+                reported_by="client:demo-metering",
+                now=now,
+            )
+
+
+# Three days of usage of the live-streaming app; on the third, web/education traffic that the
+# app never declared (APP-3).
+_DEMO_USAGE = {
+    day: [
+        ("RTC_VIDEO_HD_MINUTES", Decimal("431.25"), "IOS", "LIVE_STREAMING"),
+        ("RTC_AUDIO_MINUTES", Decimal("96.5"), "ANDROID", "LIVE_STREAMING"),
+    ]
+    + ([("BANDWIDTH_GB", Decimal("1280.125"), "WEB", "EDUCATION")] if day == 3 else [])
+    for day in (1, 2, 3)
+}
+
+
 def _demo_logins() -> list[str]:
     return [
         *STAFF,
@@ -220,6 +273,7 @@ async def _enterprise_extras(session: AsyncSession, account: Account, password_h
         reason="网页端直播课程",
     )
     await apps.request_brand_use(session, account=account, material="展会海报.pdf", description="2026 深圳展会宣传物料")
+    await _money_and_usage(session, account, live, clock)
     # ACC-2: one change reported long after it happened (late), one reported the same day.
     now = clock.now()
     for changes, effective_on in (
