@@ -6,8 +6,11 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from services.errors import InvalidInput
 
 FEN = Decimal("0.01")
+# No single amount beyond ten billion yuan: far above any real payment, far below BigInteger.
+MAX_AMOUNT = Decimal("10000000000.00")
 # Usage quantities carry up to 6 decimals (CONTRACT.md); stored as integer millionths.
 QUANTITY_SCALE = 1_000_000
+MAX_QUANTITY = Decimal(10**9)
 
 
 def fen_to_yuan(fen: int) -> Decimal:
@@ -29,6 +32,8 @@ def amount_to_fen(value: Decimal, field: str, *, positive: bool = True) -> int:
         raise InvalidInput("an amount has at most two decimals", field=[field])
     if positive and value <= 0:
         raise InvalidInput("the amount must be positive", field=[field])
+    if abs(value) > MAX_AMOUNT:
+        raise InvalidInput(f"an amount is at most {MAX_AMOUNT}", field=[field])
     return int(value * 100)
 
 
@@ -37,8 +42,8 @@ def quantity_to_micros(value: Decimal, field: str = "quantity") -> int:
         exact = value.quantize(Decimal("0.000001")) == value
     except InvalidOperation:
         exact = False
-    if not exact or value < 0:
-        raise InvalidInput("a quantity is non-negative with at most 6 decimals", field=[field])
+    if not exact or value < 0 or value > MAX_QUANTITY:
+        raise InvalidInput(f"a quantity is 0 to {MAX_QUANTITY} with at most 6 decimals", field=[field])
     return int(value * QUANTITY_SCALE)
 
 

@@ -53,11 +53,16 @@ class Ground(StrEnum):
 async def open_dispute(
     session: AsyncSession, *, account: Account, complaint: str, freeze: bool, actor: str, now: datetime
 ) -> OwnershipDispute:
+    if freeze and account.standing == Standing.TERMINATED:
+        raise InvalidState("a terminated account is not frozen (it must stay able to pay what it owes)")
+    # The standing to return to when the last freezing dispute closes: a dispute that freezes an
+    # account another dispute froze inherits that dispute's earlier standing.
+    earlier = await _open_freezing(session, account.id)
     dispute = OwnershipDispute(
         account_id=account.id,
         complaint=validation.text(complaint, "complaint", max_length=5000),
         froze_account=freeze,
-        standing_before=account.standing,
+        standing_before=earlier[0].standing_before if earlier else account.standing,
         opened_by=actor,
         opened_at=now,
     )
@@ -88,22 +93,24 @@ async def resolve_dispute(
     dispute.winner = validation.text(winner, "winner")
     dispute.resolution_note = validation.text(note, "note", max_length=5000)
     dispute.resolved_by, dispute.resolved_at = actor, now
-    if dispute.froze_account and account.standing == Standing.FROZEN and not await _other_freezing(session, dispute):
+    await session.flush()
+    if dispute.froze_account and account.standing == Standing.FROZEN and not await _open_freezing(session, account.id):
         account.standing = Standing(dispute.standing_before)
     await session.flush()
     return dispute
 
 
-async def _other_freezing(session: AsyncSession, dispute: OwnershipDispute) -> bool:
+async def _open_freezing(session: AsyncSession, account_id: uuid.UUID) -> list[OwnershipDispute]:
     found = await session.execute(
-        select(OwnershipDispute.id).where(
-            OwnershipDispute.account_id == dispute.account_id,
-            OwnershipDispute.id != dispute.id,
+        select(OwnershipDispute)
+        .where(
+            OwnershipDispute.account_id == account_id,
             OwnershipDispute.state == DisputeState.OPEN,
             OwnershipDispute.froze_account.is_(True),
         )
+        .order_by(OwnershipDispute.id)
     )
-    return found.first() is not None
+    return list(found.scalars())
 
 
 async def disputes_of(
@@ -200,8 +207,9 @@ async def request_termination(
             raise InvalidInput("name the dissolution date", field=["dissolutionDate"])
         if dissolution_date <= today:
             raise InvalidInput("the dissolution date must be after today", field=["dissolutionDate"])
-        # ACC-7: filed at least 5 working days before the date, else accepted and marked late.
-        late = working.working_days_between(today, dissolution_date) < DISSOLUTION_NOTICE_WORKING_DAYS
+        # ACC-7: filed at least 5 working days before the date (the date may be the 5th working
+        # day after filing), else accepted and marked late. Only those 5 days need a calendar.
+        late = working.nth_working_day_after(today, DISSOLUTION_NOTICE_WORKING_DAYS) > dissolution_date
         effective_on = dissolution_date
     elif dissolution_date is not None:
         raise InvalidInput("dissolutionDate is for DISSOLUTION only", field=["dissolutionDate"])

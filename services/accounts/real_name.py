@@ -23,6 +23,7 @@ async def submit(
     data_key: bytes,
     now: datetime,
 ) -> RealNameSubmission:
+    await _lock(session, account)
     if account.real_name_state == RealNameState.PENDING:
         raise InvalidState("a submission is already waiting for review")
     if account.real_name_state == RealNameState.VERIFIED:
@@ -54,6 +55,7 @@ async def submit(
 async def review(
     session: AsyncSession, *, account: Account, approve: bool, reason: str | None, reviewer: str, now: datetime
 ) -> RealNameSubmission:
+    await _lock(session, account)
     submission = (await latest_submissions(session, [account.id])).get(account.id)
     if submission is None or submission.state != SubmissionState.PENDING:
         raise InvalidState("no submission is waiting for review", field=["accountId"])
@@ -65,6 +67,14 @@ async def review(
     account.real_name_state = RealNameState.VERIFIED if approve else RealNameState.REJECTED
     await session.flush()
     return submission
+
+
+async def _lock(session: AsyncSession, account: Account) -> None:
+    """Serialise submissions and reviews of one account (two concurrent ones both passing the
+    state check would leave an orphan or contradictory decision). SQLite serialises writers."""
+    await session.execute(
+        select(Account).where(Account.id == account.id).with_for_update().execution_options(populate_existing=True)
+    )
 
 
 async def latest_submissions(

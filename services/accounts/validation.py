@@ -7,9 +7,10 @@ from datetime import date
 from services.errors import InvalidInput
 
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
-# Mainland mobile numbers (optionally +86), or landlines with an area code.
-_MOBILE = re.compile(r"^(\+?86[- ]?)?1[3-9]\d{9}$")
-_LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
+# Mainland mobile numbers (optionally +86), or landlines with an area code. ASCII digits only:
+# `\d` would also accept full-width and other Unicode digits.
+_MOBILE = re.compile(r"^(\+?86[- ]?)?1[3-9][0-9]{9}$")
+_LANDLINE = re.compile(r"^0[0-9]{2,3}-?[0-9]{7,8}$")
 
 # GB 32100-2015: the unified social credit code.
 _USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -60,7 +61,7 @@ def resident_id_check_char(first17: str) -> str:
 
 def resident_id(value: str, field: str = "subjectNumber") -> str:
     number = value.strip().upper()
-    if not re.fullmatch(r"\d{17}[\dX]", number):
+    if not re.fullmatch(r"[0-9]{17}[0-9X]", number):
         raise InvalidInput("a resident ID number has 17 digits and a check digit", field=[field])
     try:
         date(int(number[6:10]), int(number[10:12]), int(number[12:14]))

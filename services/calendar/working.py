@@ -81,9 +81,3 @@ class WorkingCalendar:
     def deadline_for_date(self, day: date, n: int) -> datetime:
         """T-4 for an X that is a calendar day (e.g. the day a change took effect)."""
         return end_of_day(self.nth_working_day_after(day, n))
-
-    def working_days_between(self, start: date, end: date) -> int:
-        """Working days strictly after ``start`` and strictly before ``end``."""
-        if end <= start + timedelta(days=1):
-            return 0
-        return len(self.working_days(start + timedelta(days=1), end - timedelta(days=1)))

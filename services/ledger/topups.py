@@ -99,7 +99,9 @@ async def confirm_bank_transfer(
 ) -> TopUpResult:
     """FINANCE confirms receipt; a second confirmation changes nothing (INVALID_STATE)."""
     # Lock the row so two confirmations cannot both credit (PostgreSQL; SQLite serialises writers).
-    row = (await session.execute(select(TopUp).where(TopUp.id == top_up_id).with_for_update())).scalar_one_or_none()
+    # populate_existing: re-read the locked row even if this session already holds a stale copy.
+    query = select(TopUp).where(TopUp.id == top_up_id).with_for_update().execution_options(populate_existing=True)
+    row = (await session.execute(query)).scalar_one_or_none()
     if row is None or row.method != TopUpMethod.BANK_TRANSFER:
         raise NotFound("no such bank transfer", field=["id"])
     if row.state != TopUpState.PENDING:

@@ -203,3 +203,56 @@ async def test_trm_convenience_and_reputation_notice_periods(client, principals)
         client, TERMINATE, {"input": {"ground": "CONVENIENCE", "reason": "r"}}, headers=principals.holder_a.headers
     )
     assert errors(again)[0]["code"] == "INVALID_STATE"
+
+
+async def test_acc5_two_freezing_disputes_unfreeze_only_when_both_close(client, principals, session) -> None:
+    staff = principals.staff["COMPLIANCE"].headers
+    await open_dispute(client, principals)
+    await open_dispute(client, principals)
+    disputes = (await gql(client, DISPUTES, {"id": account_id(principals.account_a)}, headers=staff))["data"][
+        "account"
+    ]["ownershipDisputes"]
+    first = await gql(
+        client, RESOLVE_DISPUTE, {"input": {"id": disputes[0]["id"], "note": "n", "winner": "甲"}}, headers=staff
+    )
+    assert first["data"]["resolveOwnershipDispute"]["account"]["standing"] == "FROZEN"  # the other still freezes
+    second = await gql(
+        client, RESOLVE_DISPUTE, {"input": {"id": disputes[1]["id"], "note": "n", "winner": "甲"}}, headers=staff
+    )
+    assert second["data"]["resolveOwnershipDispute"]["account"]["standing"] == "NORMAL"
+
+
+async def test_acc5_a_terminated_account_is_not_frozen(client, principals, session) -> None:
+    from sqlalchemy import update
+
+    from models import Account, Standing
+
+    await session.execute(
+        update(Account).where(Account.id == principals.account_a.id).values(standing=Standing.TERMINATED)
+    )
+    await session.commit()
+    before = await state(session)
+    assert errors(await open_dispute(client, principals))[0]["code"] == "INVALID_STATE"
+    assert await state(session) == before
+
+
+async def test_acc7_the_dissolution_date_may_be_the_fifth_working_day(client, principals, clock) -> None:
+    from datetime import UTC, datetime
+
+    clock.set(datetime(2026, 6, 8, 2, 0, tzinfo=UTC))  # Monday 8 June 2026
+    await principals.relogin()
+    # 9, 10, 11, 12 and 15 June: the 15th is the 5th working day after filing -> on time.
+    on_time = await gql(
+        client,
+        TERMINATE,
+        {"input": {"ground": "DISSOLUTION", "reason": "r", "dissolutionDate": "2026-06-15"}},
+        headers=principals.holder_a.headers,
+    )
+    assert on_time["data"]["requestTermination"]["late"] is False
+    late = await gql(
+        client,
+        TERMINATE,
+        {"input": {"ground": "DISSOLUTION", "reason": "r", "dissolutionDate": "2026-06-12"}},
+        headers=principals.holder_b.headers,
+    )
+    assert late["data"]["requestTermination"]["late"] is True

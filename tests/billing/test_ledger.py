@@ -167,3 +167,8 @@ async def test_pre2_100_concurrent_top_ups_with_one_key_credit_once(client, prin
     count = await session.scalar(select(func.count()).select_from(LedgerEntry))
     assert count == 1
     assert await entries.balance_fen(session, principals.account_a.id) == 8888
+
+
+async def test_m1_amounts_beyond_ten_billion_yuan_are_invalid(client, principals) -> None:
+    body = await gql(client, TOP_UP, top_up("100000000000000000000.00", "huge"), headers=principals.holder_a.headers)
+    assert errors(body) == [{"code": "INVALID", "field": ["amount"]}]

@@ -53,3 +53,9 @@ def test_check_characters_are_computed_by_the_standards() -> None:
     # GB 32100-2015 and GB 11643-1999 worked examples.
     assert validation.uscc_check_char(VALID_USCC[:17]) == "3"
     assert validation.resident_id_check_char(VALID_RESIDENT_ID[:17]) == "X"
+
+
+@pytest.mark.parametrize("value", ["13８００１３８０００", "１１０１０５１９４９１２３１００２X"])
+def test_acc2_acc4_only_ascii_digits(value: str) -> None:
+    with pytest.raises(InvalidInput):
+        (validation.phone if len(value) == 11 else validation.resident_id)(value)
