@@ -83,14 +83,15 @@ async def clear_failures(session: AsyncSession, key: str) -> None:
 # Authorization codes ---------------------------------------------------------------------
 
 
-async def code_by_digest(session: AsyncSession, code_digest: str) -> AuthorizationCode | None:
-    return (
-        await session.execute(select(AuthorizationCode).where(AuthorizationCode.code_digest == code_digest))
-    ).scalar_one_or_none()
-
-
-async def delete_code(session: AsyncSession, code_id: uuid.UUID) -> None:
-    await session.execute(delete(AuthorizationCode).where(AuthorizationCode.id == code_id))
+async def consume_code(session: AsyncSession, code_digest: str) -> AuthorizationCode | None:
+    """Delete and return the code in one statement: of two concurrent redemptions, one wins."""
+    deleted = await session.execute(
+        delete(AuthorizationCode)
+        .where(AuthorizationCode.code_digest == code_digest)
+        .returning(AuthorizationCode)
+        .execution_options(synchronize_session=False)
+    )
+    return deleted.scalar_one_or_none()
 
 
 # Refresh tokens --------------------------------------------------------------------------

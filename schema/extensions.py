@@ -20,6 +20,9 @@ class AccordMaskErrors(MaskErrors):
             context = self.execution_context.context
             if context is not None:
                 context.rollback_only()
+            # Nothing of this request is kept, so nothing of it may look done: no partial data
+            # (a mutation's success payload, or data whose staff-read audit was rolled back).
+            result.data = None  # type: ignore[attr-defined]
         super()._process_result(result)
 
 

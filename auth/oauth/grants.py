@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from authlib.oauth2.rfc6749 import grants
-from authlib.oauth2.rfc6749.errors import InvalidRequestError
+from authlib.oauth2.rfc6749.errors import InvalidGrantError, InvalidRequestError
 from authlib.oauth2.rfc7636 import CodeChallenge
 
 from auth import repository
@@ -36,8 +36,10 @@ class StoredCode:
     def get_redirect_uri(self) -> str:
         return self.row.redirect_uri
 
-    def get_scope(self) -> str:
-        return self.row.scope
+    def get_scope(self) -> str | None:
+        # An authorization request without `scope` (stored as "") asks for the default: all
+        # the principal holds. (A refresh token's empty scope, by contrast, stays empty.)
+        return self.row.scope or None
 
     @property
     def code_challenge(self) -> str | None:
@@ -110,15 +112,16 @@ class CodeGrant(grants.AuthorizationCodeGrant):
         b.run(repository.add, row)
 
     def query_authorization_code(self, code: str, client: Client) -> StoredCode | None:
+        # Single use, consumed as it is looked up: a replayed (or concurrent) redemption finds
+        # nothing, and a failed one (wrong verifier, wrong redirect URI) burns the code too.
         b = bridge.current()
-        row = b.run(repository.code_by_digest, digest(code))
+        row = b.run(repository.consume_code, digest(code))
         if row is None or row.client_id != client.get_client_id() or row.expires_at <= b.now:
             return None
         return StoredCode(row)
 
     def delete_authorization_code(self, authorization_code: StoredCode) -> None:
-        # Single use: a replayed code finds nothing.
-        bridge.current().run(repository.delete_code, authorization_code.row.id)
+        return None  # consumed already by query_authorization_code
 
     def authenticate_user(self, authorization_code: StoredCode) -> GrantUser | None:
         return load_grant_user(authorization_code.row.user_id)
@@ -149,8 +152,10 @@ class RotatingRefreshGrant(grants.RefreshTokenGrant):
     def revoke_old_credential(self, refresh_token: StoredRefresh) -> None:
         b = bridge.current()
         if not b.run(repository.revoke_refresh, refresh_token.row.id, b.now):
-            # Another request rotated it first: this one is a reuse.
+            # Another request rotated it first: this one is a reuse. Revoke the family (the
+            # 400 still commits) and send no tokens.
             b.run(repository.revoke_family, refresh_token.row.family_id, b.now)
+            raise InvalidGrantError("the refresh token was already used")
 
 
 class PartnerCredentialsGrant(grants.ClientCredentialsGrant):

@@ -1,6 +1,7 @@
 """The authorization server: authlib's generic server wired to Accord's storage and tokens."""
 
 from authlib.oauth2 import AuthorizationServer
+from authlib.oauth2.rfc6749.errors import InvalidScopeError
 
 from auth import repository
 from auth.oauth import bridge
@@ -31,9 +32,16 @@ def _user_scopes(grant_user: GrantUser) -> frozenset[str]:
 
 
 def _narrow(requested: str | None, allowed: frozenset[str]) -> str:
-    if requested is None or not requested.strip():
+    """The requested scopes the principal holds. Only an absent ``scope`` means "all of them":
+    an empty one stays empty (a refresh must never widen it), and asking only for scopes one
+    does not hold is ``invalid_scope``."""
+    if requested is None:
         return " ".join(sorted(allowed))
-    return " ".join(sorted(set(requested.split()) & allowed))
+    wanted = set(requested.split())
+    granted = wanted & allowed
+    if wanted and not granted:
+        raise InvalidScopeError("none of the requested scopes is held by this principal")
+    return " ".join(sorted(granted))
 
 
 def generate_token(

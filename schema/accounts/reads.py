@@ -19,16 +19,21 @@ async def read_account(context, key: uuid.UUID) -> Account | None:  # type: igno
     row = await repository.get_account(context.session, key)
     if row is None:
         return None
-    if isinstance(principal, Staff):
+    await record_staff_read(context, account_id=row.id, target=f"account:{row.id}")
+    return Account.from_model(row)
+
+
+async def record_staff_read(context, *, account_id: uuid.UUID, target: str) -> None:  # type: ignore[no-untyped-def]
+    """SEC-1: staff may read any account, and every such read is audited on that account."""
+    if isinstance(context.principal, Staff):
         await audit.record(
             context.session,
             clock=context.clock,
             actor=context.actor,
             action="account.read",
-            target=f"account:{row.id}",
-            account_id=row.id,
+            target=target,
+            account_id=account_id,
         )
-    return Account.from_model(row)
 
 
 async def read_accounts(context, *, first: int, after: uuid.UUID | None, search: str | None) -> Connection[Account]:  # type: ignore[no-untyped-def]

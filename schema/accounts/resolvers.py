@@ -20,7 +20,7 @@ from schema.accounts.types import (
     Viewer,
     scope_of,
 )
-from schema.ids import key_of
+from schema.ids import key_of, key_or_none
 from schema.mutations import run_mutation
 from schema.permissions import Grant, Requires, allowed, authenticated
 from schema.relay import Connection, decode_id, page_args
@@ -84,7 +84,12 @@ class AccountMutation:
             return await service.revoke_all_tokens(context.session, account=account, now=context.clock.now())
 
         return await run_mutation(
-            info, payload=AccountPayload, call=call, ok=lambda row: AccountPayload(account=Account.from_model(row))
+            info,
+            payload=AccountPayload,
+            call=call,
+            target=None if input.account_id is None else str(input.account_id),
+            account_id=context.principal.account_id or key_or_none(input.account_id, "Account"),
+            ok=lambda row: AccountPayload(account=Account.from_model(row)),
         )
 
     @strawberry.mutation(

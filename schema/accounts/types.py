@@ -48,6 +48,16 @@ def sees_personal_numbers(context, account_id: uuid.UUID) -> bool:  # type: igno
     return isinstance(principal, Holder) and principal.account_id == account_id
 
 
+def support_only(context) -> bool:  # type: ignore[no-untyped-def]
+    """AUTH-2: SUPPORT reads across accounts with personal data masked."""
+    principal = context.principal
+    return isinstance(principal, Staff) and principal.roles <= {StaffRole.SUPPORT}
+
+
+def _shown(info: Info, value: str, masker) -> str:  # type: ignore[no-untyped-def]
+    return masker(value) if support_only(info.context) else value
+
+
 async def subject_number(info: Info, account_id: uuid.UUID, stored: str) -> str:
     number = personal_data.decrypt(await info.context.data_key(), stored)
     return number if sees_personal_numbers(info.context, account_id) else personal_data.mask(number)
@@ -55,13 +65,28 @@ async def subject_number(info: Info, account_id: uuid.UUID, stored: str) -> str:
 
 @strawberry.type
 class AccountProfile:
+    """Contact data is personal: SUPPORT staff see it masked (AUTH-2)."""
+
     name: str
-    contact_person: str
-    email: str
-    phone: str
-    address: str
+    raw: strawberry.Private[dict[str, str]]
     account_key: strawberry.Private[uuid.UUID]
     holder_type: strawberry.Private[str]
+
+    @strawberry.field
+    def contact_person(self, info: Info) -> str:
+        return _shown(info, self.raw["contact_person"], personal_data.mask_name)
+
+    @strawberry.field
+    def email(self, info: Info) -> str:
+        return _shown(info, self.raw["email"], personal_data.mask_email)
+
+    @strawberry.field
+    def phone(self, info: Info) -> str:
+        return _shown(info, self.raw["phone"], personal_data.mask)
+
+    @strawberry.field
+    def address(self, info: Info) -> str:
+        return _shown(info, self.raw["address"], personal_data.mask_address)
 
     @strawberry.field(description="Enterprise accounts: the verified unified social credit code (ACC-4 masking).")
     async def credit_code(self, info: Info) -> str | None:
@@ -183,10 +208,12 @@ class Account(Node):
             holder_type=row.holder_type,
             profile=AccountProfile(
                 name=row.name,
-                contact_person=row.contact_person,
-                email=row.email,
-                phone=row.phone,
-                address=row.address,
+                raw={
+                    "contact_person": row.contact_person,
+                    "email": row.email,
+                    "phone": row.phone,
+                    "address": row.address,
+                },
                 account_key=row.id,
                 holder_type=row.holder_type,
             ),
@@ -203,7 +230,11 @@ class Account(Node):
         return RealNameVerification(
             state=self.real_name_state,
             subject_type=submission.subject_type,
-            subject_name=submission.subject_name,
+            subject_name=(
+                personal_data.mask_name(submission.subject_name)
+                if support_only(info.context) and submission.subject_type == HolderTypeValue.INDIVIDUAL
+                else submission.subject_name
+            ),
             reviewed_at=submission.reviewed_at,
             rejection_reason=submission.reason if submission.state == "REJECTED" else None,
             account_key=self.key,
@@ -313,7 +344,11 @@ async def fetch_audit_record(context, key):  # type: ignore[no-untyped-def]
     if not HOLDER_OR_STAFF.allows(context.principal):
         return None
     row = await repository.audit_record(context.session, record_id=key, account_id=scope_of(context))
-    return None if row is None else AuditRecord.from_model(row)
+    if row is None:
+        return None
+    if row.account_id is not None:
+        await _staff_read(context, row.account_id, f"audit:{row.id}")
+    return AuditRecord.from_model(row)
 
 
 @node_fetcher("SubAccount")
@@ -324,6 +359,7 @@ async def fetch_sub_account(context, key):  # type: ignore[no-untyped-def]
     row = await context.session.get(User, key)
     if row is None or row.kind != UserKind.SUB_ACCOUNT or (scope is not None and row.account_id != scope):
         return None
+    await _staff_read(context, row.account_id, f"user:{row.login}")
     return SubAccount.from_model(row)
 
 
@@ -335,7 +371,14 @@ async def fetch_profile_change(context, key):  # type: ignore[no-untyped-def]
     scope = scope_of(context)
     if not rows or (scope is not None and rows[0].account_id != scope):
         return None
+    await _staff_read(context, rows[0].account_id, f"profile-change:{rows[0].id}")
     return ProfileChange.from_model(rows[0])
+
+
+async def _staff_read(context, account_id: uuid.UUID, target: str) -> None:  # type: ignore[no-untyped-def]
+    from schema.accounts.reads import record_staff_read
+
+    await record_staff_read(context, account_id=account_id, target=target)
 
 
 @strawberry.type

@@ -89,6 +89,9 @@ async def fetch_app(context, key):  # type: ignore[no-untyped-def]
         row = await apps.app_in_scope(context.session, app_id=key, account_id=scope_of(context))
     except NotFound:
         return None
+    from schema.accounts.reads import record_staff_read
+
+    await record_staff_read(context, account_id=row.account_id, target=f"app:{row.app_id}")
     return App.from_model(row)
 
 

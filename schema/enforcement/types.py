@@ -40,10 +40,14 @@ async def fetch_case(context, key):  # type: ignore[no-untyped-def]
 
     if not HOLDER_OR_STAFF.allows(context.principal):
         return None
+    from schema.accounts.reads import record_staff_read
+
     try:
-        return EnforcementCase.from_model(await cases.get_case(context.session, key, account_id=scope_of(context)))
+        row = await cases.get_case(context.session, key, account_id=scope_of(context))
     except NotFound:
         return None
+    await record_staff_read(context, account_id=row.account_id, target=f"case:{row.id}")
+    return EnforcementCase.from_model(row)
 
 
 @strawberry.type

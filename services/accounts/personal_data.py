@@ -49,3 +49,18 @@ def mask(number: str) -> str:
     if len(number) <= 6:
         return "*" * len(number)
     return number[:4] + "*" * (len(number) - 6) + number[-2:]
+
+
+def mask_name(name: str) -> str:
+    """王芳 -> 王*; Li Lei -> L*****."""
+    return name[:1] + "*" * max(len(name) - 1, 1)
+
+
+def mask_email(email: str) -> str:
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}***@{domain}"
+
+
+def mask_address(address: str) -> str:
+    """Keep the region (at most the first 6 characters, never more than half), hide the rest."""
+    return address[: min(6, len(address) // 2)] + "****"

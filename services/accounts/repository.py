@@ -4,10 +4,10 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Account, AuditRecord, OAuthClient, RefreshToken, User, UserKind
+from models import Account, AuditRecord, AuthorizationCode, OAuthClient, RefreshToken, User, UserKind
 from services.pagination import Page, keyset_page
 
 
@@ -88,6 +88,11 @@ async def revoke_refresh_tokens(session: AsyncSession, *, user_ids: Sequence[uui
         .where(RefreshToken.user_id.in_(user_ids), RefreshToken.revoked_at.is_(None))
         .values(revoked_at=at)
     )
+
+
+async def delete_authorization_codes(session: AsyncSession, *, user_ids: Sequence[uuid.UUID]) -> None:
+    """Codes issued before a revocation must not be redeemable after it (AUTH-4)."""
+    await session.execute(delete(AuthorizationCode).where(AuthorizationCode.user_id.in_(user_ids)))
 
 
 async def user_ids_of_account(session: AsyncSession, account_id: uuid.UUID) -> list[uuid.UUID]:

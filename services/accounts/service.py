@@ -42,6 +42,7 @@ async def revoke_all_tokens(session: AsyncSession, *, account: Account, now: dat
     account.token_generation += 1
     user_ids = await repository.user_ids_of_account(session, account.id)
     await repository.revoke_refresh_tokens(session, user_ids=user_ids, at=now)
+    await repository.delete_authorization_codes(session, user_ids=user_ids)
     await session.flush()
     return account
 
@@ -95,6 +96,7 @@ async def disable_sub_account(
     user.disabled = True
     user.token_generation += 1
     await repository.revoke_refresh_tokens(session, user_ids=[user.id], at=now)
+    await repository.delete_authorization_codes(session, user_ids=[user.id])
     await session.flush()
     return user
 

@@ -124,3 +124,31 @@ async def test_unexpected_errors_are_masked_and_roll_back(client, monkeypatch, s
     assert body["errors"][0]["message"] == "Unexpected error."
     assert "SELECT" not in str(body) and "Traceback" not in str(body)
     assert await session.scalar(select(func.count()).select_from(CalendarYear)) == 0
+
+
+async def test_an_unexpected_error_in_a_mutation_returns_no_data_and_keeps_nothing(
+    client, monkeypatch, session
+) -> None:
+    """Two mutations in one document: the second fails unexpectedly, so the first's success
+    must not be reported either (the whole transaction is rolled back)."""
+    from services.calendar import service as calendar_service
+
+    real = calendar_service.load_year
+    calls = []
+
+    async def second_call_breaks(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(calendar, "load_year", second_call_breaks)
+    body = await gql(
+        client,
+        """mutation {
+          a: loadHolidayCalendar(input: {year: 2027, holidays: ["2027-01-01"], adjustedWorkdays: []}) { year }
+          b: loadHolidayCalendar(input: {year: 2028, holidays: ["2028-01-01"], adjustedWorkdays: []}) { year }
+        }""",
+    )
+    assert body["data"] is None and body["errors"][0]["message"] == "Unexpected error."
+    assert await session.scalar(select(func.count()).select_from(CalendarYear)) == 0

@@ -135,3 +135,34 @@ async def test_acc3_no_interface_changes_audit_records(client, principals) -> No
     )
     names = [f["name"] for f in mutations["data"]["__schema"]["mutationType"]["fields"]]
     assert names and not [n for n in names if "audit" in n.lower()]
+
+
+async def test_auth2_support_staff_see_personal_data_masked(client, principals) -> None:
+    query = "query($id: ID) { account(id: $id) { profile { name contactPerson email phone address } } }"
+    variables = {"id": encode_id("Account", principals.account_a.id)}
+    support = (await gql(client, query, variables, headers=principals.staff["SUPPORT"].headers))["data"]["account"][
+        "profile"
+    ]
+    finance = (await gql(client, query, variables, headers=principals.staff["FINANCE"].headers))["data"]["account"][
+        "profile"
+    ]
+    assert finance["phone"] == "13800138000" and finance["contactPerson"] == "张三"
+    assert support["name"] == finance["name"]  # the company name is business data
+    assert support["phone"] == "1380*****00" and support["contactPerson"] == "张*"
+    assert support["email"].startswith(finance["email"][0] + "***@") and support["address"] == "深圳市****"
+
+
+async def test_sec1_staff_reads_through_node_are_audited(client, principals, session) -> None:
+    created = await gql(
+        client, CREATE_SUB, {"login": "n@a.test", "permissions": []}, headers=principals.holder_a.headers
+    )
+    sub_id = created["data"]["createSubAccount"]["subAccount"]["id"]
+    assert (await gql(client, NODE, {"id": sub_id}, headers=principals.staff["SUPPORT"].headers))["data"]["node"] == {
+        "id": sub_id
+    }
+    reads = (
+        await session.execute(
+            select(AuditRecord.target, AuditRecord.account_id).where(AuditRecord.action == "account.read")
+        )
+    ).all()
+    assert reads == [("user:n@a.test", principals.account_a.id)]

@@ -190,3 +190,45 @@ async def test_introspection_for_confidential_clients(client, principals, method
     assert other == {"active": False}
     console = await client.post("/oauth/introspect", data={"token": token, "client_id": "console"})
     assert console.status_code in (400, 401)
+
+
+async def test_auth1_an_empty_scope_never_widens_on_refresh(client, principals) -> None:
+    from tests.principals import authorization_code
+
+    code, verifier, _ = await authorization_code(client, principals.holder_a.login, scope="usage:write")
+    exchanged = await client.post(
+        "/oauth/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "client_id": "console",
+            "code_verifier": verifier,
+            "redirect_uri": "http://127.0.0.1:8000/graphql/callback",
+        },
+    )
+    assert exchanged.status_code == 400 and exchanged.json()["error"] == "invalid_scope"  # holds none of it
+
+    narrowed = await token_for(client, principals.holder_a.login, scope="billing:read")
+    again = (await refresh(client, narrowed["refresh_token"])).json()
+    assert again["scope"] == "billing:read"  # refresh keeps the narrowed scope, never widens it
+
+
+async def test_auth4_revocation_also_kills_authorization_codes_not_yet_redeemed(client, principals) -> None:
+    from tests.principals import authorization_code
+
+    code, verifier, _ = await authorization_code(client, principals.holder_a.login)
+    revoked = await gql(
+        client, "mutation { revokeAllTokens(input: {}) { userErrors { code } } }", headers=principals.holder_a.headers
+    )
+    assert revoked["data"]["revokeAllTokens"]["userErrors"] == []
+    late = await client.post(
+        "/oauth/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "client_id": "console",
+            "code_verifier": verifier,
+            "redirect_uri": "http://127.0.0.1:8000/graphql/callback",
+        },
+    )
+    assert late.status_code == 400 and late.json()["error"] == "invalid_grant"
