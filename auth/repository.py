@@ -16,6 +16,7 @@ from models import (
     RefreshToken,
     RevokedAccessToken,
     User,
+    UserKind,
 )
 
 
@@ -49,6 +50,19 @@ async def client_with_account(session: AsyncSession, client_id: str) -> tuple[OA
         )
     ).first()
     return None if row is None else (row[0], row[1])
+
+
+async def creator_grants(session: AsyncSession, client: OAuthClient) -> frozenset[str] | None:
+    """What the user who made a partner client may grant now; None when that user is disabled
+    (the client then stops). Clients without a recorded creator keep their own scopes."""
+    if client.created_by_user_id is None:
+        return frozenset(client.scopes)
+    creator = await session.get(User, client.created_by_user_id)
+    if creator is None or creator.disabled:
+        return None
+    if creator.kind == UserKind.HOLDER:
+        return frozenset(client.scopes)
+    return frozenset(client.scopes) & frozenset(creator.permissions)
 
 
 async def client(session: AsyncSession, client_id: str) -> OAuthClient | None:

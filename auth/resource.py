@@ -86,7 +86,10 @@ async def _client_principal(session: AsyncSession, claims: dict) -> Principal:
         raise InvalidToken("a partner client without its account")
     if claims.get("agen") != account.token_generation:
         raise InvalidToken("the account's tokens were revoked")
-    scopes = _scopes(claims.get("scope")) & frozenset(Scope(s) for s in client.scopes if s in Scope._value2member_map_)
+    allowed = await repository.creator_grants(session, client)
+    if allowed is None:
+        raise InvalidToken("the user who made this client is disabled")
+    scopes = _scopes(claims.get("scope")) & _scopes(" ".join(allowed))
     return PartnerClient(
         client_id=client.client_id,
         account_id=account.id,

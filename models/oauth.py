@@ -34,6 +34,9 @@ class OAuthClient(Base, table=True):
     # AUTH-4: bumped to kill every token of this client at once (checked on every request).
     token_generation: int = Field(default=0, nullable=False, sa_column_kwargs={"server_default": "0"})
     created_by: str = Field(sa_type=sa.String(200), nullable=False)
+    # A partner client never outlives or outgrows the user who made it: its scopes are cut to
+    # that user's current grants, and it stops when that user is disabled (ACC-8).
+    created_by_user_id: uuid.UUID | None = Field(default=None, foreign_key="users.id", nullable=True)
 
 
 class AuthorizationCode(Base, table=True):

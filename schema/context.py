@@ -12,6 +12,7 @@ from auth.principal import Principal
 from services import calendar
 from services.accounts import cases, personal_data, real_name
 from services.accounts import repository as account_repository
+from services.accounts import service as account_service
 from services.apps import service as apps
 from services.audit import Actor
 from services.clock import Clock
@@ -52,6 +53,7 @@ class Loaders:
         self.enforcement_cases = _loader(session, enforcement_cases.cases_of, [])
         self.balances = _loader(session, account_repository.balances, 0)
         self.pending_top_ups = _loader(session, topups.pending_of, [])
+        self.partner_clients = _loader(session, account_service.partner_clients_of, [])
 
 
 @dataclass

@@ -18,6 +18,7 @@ from models import (
     CalendarYear,
     CompromiseReport,
     HolderType,
+    LedgerKind,
     OwnershipDispute,
     ProfileChange,
     RealNameSubmission,
@@ -25,7 +26,9 @@ from models import (
     User,
     UserKind,
 )
+from services import notices
 from services.accounts import personal_data
+from services.ledger import entries
 from tests.conftest import gql
 
 AT = datetime(2026, 9, 1, tzinfo=UTC)
@@ -140,6 +143,14 @@ async def add_children(session, principals, n: int, kind: str, start: int = 0) -
                     account_id=account_id, principal_kind="HOLDER", principal="h", action="a", outcome="OK", at=AT
                 )
             )
+        elif kind == "ledger":
+            await entries.post(
+                session, account_id=account_id, kind=LedgerKind.TOP_UP, amount_fen=100, reference=None, now=AT
+            )
+        elif kind == "notices":
+            await notices.send_electronic(
+                session, account_id=account_id, addressee="a", subject=f"s{i}", body="b", sent_by="s", now=AT
+            )
         elif kind == "holidayCalendars":
             year = CalendarYear(year=1900 + i, loaded_at=AT, loaded_by="s")
             session.add(year)
@@ -153,11 +164,14 @@ CHILD_QUERIES = {
     "profileChanges": "{ account { profileChanges(first: 100) { edges { node { id field late } } } } }",
     "auditLog": "{ account { auditLog(first: 100) { edges { node { id action } } } } }",
     "holidayCalendars": "{ holidayCalendars(first: 100) { edges { node { year holidays adjustedWorkdays } } } }",
+    "ledger": "{ account { ledger(first: 100) { edges { node { id kind amount balanceAfter } } } } }",
+    "notices": "{ account { notices(first: 100) { edges { node { id subject deliveredAt } } } } }",
 }
 
 ACCOUNTS = """
 { accounts(first: 100) { edges { node { id profile { name creditCode }
-    realName { state subjectNumber } ownershipDisputes { id } compromiseReports { id } brandUseRequests { id } } } } }
+    realName { state subjectNumber } ownershipDisputes { id } compromiseReports { id } brandUseRequests { id }
+    partnerClients { id } enforcementCases { id } balance pendingTopUps { id } } } } }
 """
 
 

@@ -30,11 +30,11 @@ class Client(ClientMixin):
         )
 
     @classmethod
-    def from_row(cls, row: OAuthClient) -> "Client":
+    def from_row(cls, row: OAuthClient, *, scopes: frozenset[str]) -> "Client":
         return cls(
             client_id=row.client_id,
             kind=row.kind,
-            scopes=frozenset(row.scopes),
+            scopes=scopes,
             secret_digest=row.secret_digest,
             row=row,
         )

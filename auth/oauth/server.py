@@ -73,7 +73,7 @@ def generate_token(
             sub=client.get_client_id(),
             kind=(PrincipalKind.METERING_CLIENT if metering else PrincipalKind.PARTNER_CLIENT).value,
             client_id=client.get_client_id(),
-            scope=_narrow(scope, frozenset(row.scopes)),
+            scope=_narrow(scope, client.scopes),
             account_id=row.account_id,
             account_generation=account.token_generation if account else None,
             client_generation=row.token_generation,
@@ -102,7 +102,10 @@ class AccordAuthorizationServer(AuthorizationServer):
         row = b.run(repository.client, client_id)
         if row is None or row.disabled:
             return None
-        return Client.from_row(row)
+        allowed = b.run(repository.creator_grants, row)
+        if allowed is None:
+            return None  # its creator is disabled: the client stops with them
+        return Client.from_row(row, scopes=allowed)
 
     def save_token(self, token: dict, request) -> None:  # type: ignore[no-untyped-def]
         store_refresh_token(token, request)

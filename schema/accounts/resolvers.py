@@ -158,7 +158,7 @@ class AccountMutation:
 
     @strawberry.mutation(
         description="A client_credentials client bound to the account; the secret is shown once.",
-        extensions=[Requires(Grant(scope=Scope.PARTNERS_WRITE))],
+        extensions=[Requires(Grant(scope=Scope.PARTNERS_WRITE, clients=False))],
     )
     async def create_partner_client(self, info: Info, input: CreatePartnerClientInput) -> PartnerClientPayload:
         context = info.context
@@ -178,6 +178,43 @@ class AccountMutation:
                 client_id=client_id,
                 secret_digest=digest(secret),
                 created_by=principal.name,
+                created_by_user_id=principal.user_id,
+            ),
+            ok=lambda row: PartnerClientPayload(client_id=row.client_id, client_secret=secret),
+        )
+
+    @strawberry.mutation(
+        description="AUTH-4: the holder disables a partner client; its tokens die at once.",
+        extensions=[Requires(HOLDER)],
+    )
+    async def disable_partner_client(self, info: Info, input: IdInput) -> PartnerClientPayload:
+        context = info.context
+        return await run_mutation(
+            info,
+            payload=PartnerClientPayload,
+            target=str(input.id),
+            call=lambda: service.disable_partner_client(
+                context.session, account_id=context.principal.account_id, key=key_of(input.id, "PartnerClient")
+            ),
+            ok=lambda row: PartnerClientPayload(client_id=row.client_id),
+        )
+
+    @strawberry.mutation(
+        description="ACC-6: the holder replaces a partner client's secret at once (shown once).",
+        extensions=[Requires(HOLDER)],
+    )
+    async def rotate_partner_client_secret(self, info: Info, input: IdInput) -> PartnerClientPayload:
+        context = info.context
+        secret = new_secret()
+        return await run_mutation(
+            info,
+            payload=PartnerClientPayload,
+            target=str(input.id),
+            call=lambda: service.rotate_partner_secret(
+                context.session,
+                account_id=context.principal.account_id,
+                key=key_of(input.id, "PartnerClient"),
+                secret_digest=digest(secret),
             ),
             ok=lambda row: PartnerClientPayload(client_id=row.client_id, client_secret=secret),
         )

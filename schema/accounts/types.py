@@ -173,6 +173,14 @@ class AuditRecord(Node):
         )
 
 
+@strawberry.type(description="A client_credentials client of the account (its secret is never shown again).")
+class PartnerClient(Node):
+    client_id: str
+    name: str
+    scopes: list[str]
+    disabled: bool
+
+
 @strawberry.type(description="ACC-5")
 class OwnershipDispute(Node):
     state: str
@@ -322,6 +330,19 @@ class Account(Node):
         size, after_key = page_args(first, after)
         page = await notices.page_for_account(info.context.session, account_id=self.key, first=size, after=after_key)
         return connection(page, Notice.from_model)
+
+    @strawberry.field(extensions=allowed(HOLDER_OR_STAFF))
+    async def partner_clients(self, info: Info) -> list[PartnerClient]:
+        return [
+            PartnerClient(
+                id=encode_id("PartnerClient", r.id),
+                client_id=r.client_id,
+                name=r.name,
+                scopes=list(r.scopes),
+                disabled=r.disabled,
+            )
+            for r in await info.context.loaders.partner_clients.load(self.key)
+        ]
 
     @strawberry.field(extensions=allowed(HOLDER_OR_STAFF), description="ENF-1: cases on this account.")
     async def enforcement_cases(self, info: Info) -> list[EnforcementCase]:

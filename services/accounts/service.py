@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Account, ClientKind, OAuthClient, User, UserKind
 from services.accounts import repository
+from services.batch import rows_by
 from services.errors import InsufficientPermission, InvalidInput, InvalidState, NotFound
 from services.staff import check_login
 
@@ -111,6 +112,7 @@ async def create_partner_client(
     client_id: str,
     secret_digest: str,
     created_by: str,
+    created_by_user_id: uuid.UUID,
 ) -> OAuthClient:
     """A client_credentials client bound to the account, scopes within the creator's own."""
     name = name.strip()
@@ -127,6 +129,42 @@ async def create_partner_client(
         account_id=account_id,
         scopes=granted,
         created_by=created_by,
+        created_by_user_id=created_by_user_id,
     )
     await repository.add(session, client)
     return client
+
+
+async def partner_client(session: AsyncSession, *, account_id: uuid.UUID, key: uuid.UUID) -> OAuthClient:
+    client = await session.get(OAuthClient, key)
+    if client is None or client.account_id != account_id or client.kind != ClientKind.PARTNER:
+        raise NotFound("no such partner client", field=["id"])
+    return client
+
+
+async def disable_partner_client(session: AsyncSession, *, account_id: uuid.UUID, key: uuid.UUID) -> OAuthClient:
+    """AUTH-4: the client's tokens fail on their next request and it gets no new ones."""
+    client = await partner_client(session, account_id=account_id, key=key)
+    if client.disabled:
+        raise InvalidState("the client is disabled already", field=["id"])
+    client.disabled = True
+    client.token_generation += 1
+    await session.flush()
+    return client
+
+
+async def rotate_partner_secret(
+    session: AsyncSession, *, account_id: uuid.UUID, key: uuid.UUID, secret_digest: str
+) -> OAuthClient:
+    """ACC-6: a leaked client secret is replaced at once; tokens issued with the old one die."""
+    client = await partner_client(session, account_id=account_id, key=key)
+    if client.disabled:
+        raise InvalidState("a disabled client's secret is not rotated", field=["id"])
+    client.secret_digest = secret_digest
+    client.token_generation += 1
+    await session.flush()
+    return client
+
+
+async def partner_clients_of(session: AsyncSession, account_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[OAuthClient]]:
+    return await rows_by(session, OAuthClient, OAuthClient.account_id, account_ids)

@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from models import Account, OAuthClient, Standing, User
 from tests.conftest import gql
 from tests.principals import token_for
+from tests.snapshots import state
 
 VIEWER = "{ viewer { kind staffRoles permissions account { id holderType } } }"
 CREATE_PARTNER = """
@@ -184,3 +185,71 @@ async def test_auth4_frozen_account_reads_but_every_mutation_is_account_frozen(c
         (payload,) = body["data"].values()
         assert payload["userErrors"][0]["code"] == "ACCOUNT_FROZEN"
     assert (await session.execute(select(OAuthClient))).scalars().all() == []
+
+
+DISABLE_CLIENT = "mutation D($id: ID!) { disablePartnerClient(input: {id: $id}) { clientId userErrors { code } } }"
+ROTATE_CLIENT = (
+    "mutation R($id: ID!) { rotatePartnerClientSecret(input: {id: $id}) { clientSecret userErrors { code } } }"
+)
+CLIENTS = "{ account { partnerClients { id clientId scopes disabled } } }"
+
+
+async def _sub_with_partners_write(client, principals, session) -> dict:
+    await session.execute(
+        update(User).where(User.id == principals.sub_a.user_id).values(permissions=["billing:read", "partners:write"])
+    )
+    await session.commit()
+    return {"Authorization": f"Bearer {(await token_for(client, principals.sub_a.login))['access_token']}"}
+
+
+async def test_acc8_a_partner_client_never_outlives_or_outgrows_its_creator(client, principals, session) -> None:
+    sub = await _sub_with_partners_write(client, principals, session)
+    client_id, secret, token = await partner_token(client, sub, scopes=("billing:read",))
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert (await client.post("/graphql", json={"query": VIEWER}, headers=bearer)).status_code == 200
+
+    # Narrowing the creator narrows the client at once.
+    await session.execute(
+        update(User).where(User.id == principals.sub_a.user_id).values(permissions=["partners:write"])
+    )
+    await session.commit()
+    assert (await gql(client, "{ viewer { permissions } }", headers=bearer))["data"]["viewer"]["permissions"] == []
+
+    # Disabling the creator stops the client: its token and its credentials.
+    await session.execute(update(User).where(User.id == principals.sub_a.user_id).values(disabled=True))
+    await session.commit()
+    assert (await client.post("/graphql", json={"query": VIEWER}, headers=bearer)).status_code == 401
+    again = await client.post("/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret))
+    assert again.status_code == 401
+
+
+async def test_acc8_clients_cannot_create_clients(client, principals, session) -> None:
+    _, _, token = await partner_token(client, principals.holder_a.headers, scopes=("partners:write", "billing:read"))
+    before = await state(session)
+    body = await gql(client, CREATE_PARTNER, {"scopes": ["billing:read"]}, headers={"Authorization": f"Bearer {token}"})
+    assert body["data"]["createPartnerClient"]["userErrors"][0]["code"] == "INSUFFICIENT_PERMISSION"
+    assert await state(session) == before
+
+
+async def test_acc6_auth4_holder_disables_or_rotates_a_partner_client(client, principals, session) -> None:
+    client_id, secret, token = await partner_token(client, principals.holder_a.headers)
+    (listed,) = (await gql(client, CLIENTS, headers=principals.holder_a.headers))["data"]["account"]["partnerClients"]
+    assert listed["clientId"] == client_id and listed["disabled"] is False
+
+    rotated = await gql(client, ROTATE_CLIENT, {"id": listed["id"]}, headers=principals.holder_a.headers)
+    new_secret = rotated["data"]["rotatePartnerClientSecret"]["clientSecret"]
+    assert new_secret and new_secret != secret
+    assert (
+        await client.post("/graphql", json={"query": VIEWER}, headers={"Authorization": f"Bearer {token}"})
+    ).status_code == 401
+    old = await client.post("/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret))
+    assert old.status_code == 401
+    fresh = await client.post("/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, new_secret))
+    assert fresh.status_code == 200
+
+    other = await gql(client, DISABLE_CLIENT, {"id": listed["id"]}, headers=principals.holder_b.headers)
+    assert other["data"]["disablePartnerClient"]["userErrors"][0]["code"] == "NOT_FOUND"  # SEC-1
+    disabled = await gql(client, DISABLE_CLIENT, {"id": listed["id"]}, headers=principals.holder_a.headers)
+    assert disabled["data"]["disablePartnerClient"]["userErrors"] == []
+    newest = {"Authorization": f"Bearer {fresh.json()['access_token']}"}
+    assert (await client.post("/graphql", json={"query": VIEWER}, headers=newest)).status_code == 401
