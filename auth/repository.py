@@ -24,10 +24,6 @@ async def user_by_login(session: AsyncSession, login: str) -> User | None:
     return (await session.execute(select(User).where(User.login == login))).scalar_one_or_none()
 
 
-async def user(session: AsyncSession, user_id: uuid.UUID) -> User | None:
-    return await session.get(User, user_id)
-
-
 async def account(session: AsyncSession, account_id: uuid.UUID) -> Account | None:
     return await session.get(Account, account_id)
 
@@ -129,14 +125,6 @@ async def revoke_family(session: AsyncSession, family_id: uuid.UUID, at: datetim
     await session.execute(
         update(RefreshToken)
         .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
-        .values(revoked_at=at)
-    )
-
-
-async def revoke_refresh_of_users(session: AsyncSession, user_ids: Sequence[uuid.UUID], at: datetime) -> None:
-    await session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.user_id.in_(user_ids), RefreshToken.revoked_at.is_(None))
         .values(revoked_at=at)
     )
 

@@ -47,11 +47,3 @@ def local_date(at: datetime) -> date:
 def end_of_day(day: date) -> datetime:
     """T-4: 23:59:59.999999 Asia/Shanghai on ``day``, as aware UTC."""
     return datetime.combine(day, time.max, tzinfo=SHANGHAI).astimezone(UTC)
-
-
-def start_of_day(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=SHANGHAI).astimezone(UTC)
-
-
-def add_days(day: date, n: int) -> date:
-    return day + timedelta(days=n)

@@ -47,10 +47,6 @@ def quantity_to_micros(value: Decimal, field: str = "quantity") -> int:
     return int(value * QUANTITY_SCALE)
 
 
-def micros_to_quantity(micros: int) -> Decimal:
-    return (Decimal(micros) / QUANTITY_SCALE).quantize(Decimal("0.000001"))
-
-
 def line_amount_fen(quantity_micros: int, unit_price_fen: int) -> int:
     """A bill line: quantity × unit price, rounded half-up to the fen (CONTRACT.md)."""
     return round_to_fen(Decimal(quantity_micros) * unit_price_fen / QUANTITY_SCALE / 100)

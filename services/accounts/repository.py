@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Account, AuditRecord, AuthorizationCode, OAuthClient, RefreshToken, User, UserKind
+from models import Account, AuditRecord, AuthorizationCode, RefreshToken, User, UserKind
 from services.pagination import Page, keyset_page
 
 
@@ -19,11 +19,6 @@ async def balances(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid
     """PRE-1: current balances in fen, read fresh (postings update them outside the ORM)."""
     rows = await session.execute(select(Account.id, Account.balance_fen).where(Account.id.in_(ids)))
     return dict(rows.all())
-
-
-async def accounts_by_ids(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Account]:
-    rows = await session.execute(select(Account).where(Account.id.in_(ids)))
-    return {a.id: a for a in rows.scalars()}
 
 
 async def page_accounts(
@@ -102,14 +97,6 @@ async def user_ids_of_account(session: AsyncSession, account_id: uuid.UUID) -> l
 async def add(session: AsyncSession, row: object) -> None:
     session.add(row)
     await session.flush()
-
-
-async def client_of_account(session: AsyncSession, *, account_id: uuid.UUID, client_id: str) -> OAuthClient | None:
-    return (
-        await session.execute(
-            select(OAuthClient).where(OAuthClient.client_id == client_id, OAuthClient.account_id == account_id)
-        )
-    ).scalar_one_or_none()
 
 
 async def owning_account(session: AsyncSession, model: type, key: uuid.UUID | None) -> uuid.UUID | None:
