@@ -32,7 +32,10 @@ class AccordGraphQL(GraphQL):
                 token = bearer(request.headers.get("authorization"))
                 if token is not None:
                     request.state.principal = await authenticate(
-                        request.state.transaction.session, token, issuer=state.settings.issuer, now=state.clock.now()
+                        request.state.transaction.session,
+                        token,
+                        issuer=state.settings.issuer,
+                        now=request.state.clock.now(),
                     )
             except InvalidToken as error:
                 log.info("token refused: %s", error, extra={"request_id": request.state.request_id})
@@ -51,7 +54,7 @@ class AccordGraphQL(GraphQL):
         state = request.app.state
         return Context(
             transaction=request.state.transaction,
-            clock=state.clock,
+            clock=request.state.clock,
             principal=request.state.principal,
             request_id=request.state.request_id,
             simulated_clock=state.settings.simulated_clock,

@@ -10,10 +10,13 @@ import time
 import uuid
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import metrics
+from services import simulated_clock
+from services.clock import Clock, OffsetClock
 
 log = logging.getLogger("accord.request")
 
@@ -51,6 +54,19 @@ class RequestTransaction:
             self._session = None
 
 
+async def request_clock(app_state: Any) -> Clock:
+    """T-5: the clock of this request. With ACCORD_SIMULATED_CLOCK=1 it is the base clock moved
+    by the offset staff set (read from the database, so every process agrees)."""
+    if not app_state.settings.simulated_clock:
+        return app_state.clock
+    try:
+        async with app_state.session_factory() as session:
+            return OffsetClock(app_state.clock, await simulated_clock.offset(session))
+    except DBAPIError:
+        log.warning("simulated clock offset unreadable (database not migrated?); using the base clock")
+        return app_state.clock
+
+
 class RequestMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -64,9 +80,11 @@ class RequestMiddleware:
         given = headers.get(b"x-request-id", b"").decode("latin-1")
         request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
         state = scope.setdefault("state", {})
-        transaction = RequestTransaction(scope["app"].state.session_factory)
+        app_state = scope["app"].state
+        transaction = RequestTransaction(app_state.session_factory)
         state["request_id"] = request_id
         state["transaction"] = transaction
+        state["clock"] = await request_clock(app_state)
         status = 500
         finished = False
 

@@ -41,7 +41,7 @@ def _bridge(request: Request) -> bridge.Bridge:
     state = request.app.state
     return bridge.Bridge(
         session=request.state.transaction.session,
-        now=state.clock.now(),
+        now=request.state.clock.now(),
         issuer=state.settings.issuer,
         console_redirect_uris=tuple(state.settings.redirect_uris),
     )
@@ -126,7 +126,7 @@ async def authorize(request: Request) -> Response:
         login=login,
         password=fields.get("password", ""),
         address=request.client.host if request.client else None,
-        now=request.app.state.clock.now(),
+        now=request.state.clock.now(),
     )
     if user is None:
         return _login_page(request, error=FAILURE_MESSAGE, login=login, status=401)
@@ -180,7 +180,7 @@ async def metadata(request: Request) -> Response:
 
 async def jwks(request: Request) -> Response:
     session = request.state.transaction.session
-    now = request.app.state.clock.now()
+    now = request.state.clock.now()
     # Make sure a signing key exists, so the very first JWKS already lists it.
     await keys.current_key(session, now=now)
     return JSONResponse({"keys": await keys.public_keys(session, now=now)}, headers={"Cache-Control": "max-age=60"})

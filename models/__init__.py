@@ -17,6 +17,7 @@ from models.cases import (
     ReportState,
     TerminationRequest,
 )
+from models.clock import ClockOffset
 from models.enforcement import CaseSource, EnforcementCase
 from models.ledger import LedgerEntry, LedgerKind, TopUp, TopUpMethod, TopUpState
 from models.notice import Notice, NoticeChannel
@@ -46,6 +47,7 @@ __all__ = [
     "CalendarYear",
     "CaseSource",
     "ClientKind",
+    "ClockOffset",
     "CompromiseReport",
     "DataKey",
     "DisputeState",

@@ -16,6 +16,7 @@ from schema.billing.types import LedgerEntry, Notice, PendingTopUp
 from schema.billing.usage import UsageMutation
 from schema.calendar.resolvers import CalendarMutation, CalendarQuery
 from schema.calendar.types import HolidayCalendar
+from schema.clock import ClockMutation
 from schema.enforcement.resolvers import EnforcementMutation
 from schema.enforcement.types import EnforcementCase
 from schema.extensions import AccordMaskErrors, RecordOperationName
@@ -46,6 +47,7 @@ class RootMutation(
     BillingMutation,
     UsageMutation,
     CalendarMutation,
+    ClockMutation,
 ):
     pass
 

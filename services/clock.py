@@ -47,3 +47,13 @@ def local_date(at: datetime) -> date:
 def end_of_day(day: date) -> datetime:
     """T-4: 23:59:59.999999 Asia/Shanghai on ``day``, as aware UTC."""
     return datetime.combine(day, time.max, tzinfo=SHANGHAI).astimezone(UTC)
+
+
+class OffsetClock:
+    """T-5 simulation: another clock moved by a fixed offset (time keeps flowing)."""
+
+    def __init__(self, base: Clock, offset: timedelta) -> None:
+        self.base, self.offset = base, offset
+
+    def now(self) -> datetime:
+        return self.base.now() + self.offset
