@@ -19,7 +19,7 @@ from models.cases import (
 )
 from models.clock import ClockOffset
 from models.enforcement import CaseSource, EnforcementCase
-from models.ledger import LedgerEntry, LedgerKind, TopUp, TopUpMethod, TopUpState
+from models.ledger import LedgerEntry, LedgerKind, Refund, RefundState, TopUp, TopUpMethod, TopUpState
 from models.notice import Notice, NoticeChannel
 from models.oauth import (
     AuthorizationCode,
@@ -68,6 +68,8 @@ __all__ = [
     "RealNameState",
     "RealNameSubmission",
     "RefreshToken",
+    "Refund",
+    "RefundState",
     "ReportState",
     "RequestState",
     "RevokedAccessToken",

@@ -57,3 +57,25 @@ class TopUp(Base, table=True):
     requested_at: datetime = timestamp_field(nullable=False)
     ledger_entry_id: uuid.UUID | None = Field(default=None, foreign_key="ledger_entries.id", nullable=True)
     confirmed_by: str | None = Field(default=None, sa_type=sa.String(200), nullable=True)
+
+
+class RefundState(StrEnum):
+    PENDING = "PENDING"
+    PAID = "PAID"
+
+
+class Refund(Base, table=True):
+    """PRE-6: a request to refund the remainder after the agreement ended; FINANCE pays it."""
+
+    __tablename__ = "refunds"
+    __table_args__ = (sa.UniqueConstraint("account_id", "idempotency_key"),)
+
+    account_id: uuid.UUID = Field(foreign_key="accounts.id", index=True, nullable=False)
+    amount_fen: int = money_field(nullable=False)
+    reason: str = Field(sa_type=sa.Text(), nullable=False)
+    idempotency_key: str = Field(sa_type=sa.String(100), nullable=False)
+    state: RefundState = Field(default=RefundState.PENDING, sa_type=sa.String(16), nullable=False)
+    requested_at: datetime = timestamp_field(nullable=False)
+    paid_at: datetime | None = timestamp_field(default=None, nullable=True)
+    paid_by: str | None = Field(default=None, sa_type=sa.String(200), nullable=True)
+    ledger_entry_id: uuid.UUID | None = Field(default=None, foreign_key="ledger_entries.id", nullable=True)

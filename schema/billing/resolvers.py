@@ -4,17 +4,27 @@ import strawberry
 from strawberry.types import Info
 
 from auth.principal import Scope, StaffRole
+from models import Refund as RefundRow
 from models import TopUp as TopUpRow
 from schema.accounts.common import own_account
 from schema.accounts.types import IdInput
-from schema.billing.types import LedgerEntry, LedgerPayload, Notice, NoticePayload, Price, PriceChangeInput, TopUpInput
+from schema.billing.types import (
+    LedgerEntry,
+    LedgerPayload,
+    Notice,
+    NoticePayload,
+    Price,
+    PriceChangeInput,
+    RequestRefundInput,
+    TopUpInput,
+)
 from schema.ids import key_of, key_or_none
 from schema.mutations import run_mutation
 from schema.permissions import Grant, Requires, authenticated
 from schema.relay import encode_id
 from services.accounts.repository import owning_account
 from services.billing import prices
-from services.ledger import topups
+from services.ledger import refunds, topups
 
 
 def _ledger_payload(result: topups.TopUpResult) -> LedgerPayload:
@@ -79,6 +89,50 @@ class BillingMutation:
             )
 
         return await run_mutation(info, payload=LedgerPayload, call=call, ok=_ledger_payload)
+
+    @strawberry.mutation(
+        description="PRE-6: after the agreement ended, ask for the remaining prepayment back (FINANCE pays).",
+        extensions=[Requires(Grant(holder=True))],
+    )
+    async def request_refund(self, info: Info, input: RequestRefundInput) -> LedgerPayload:
+        context = info.context
+
+        async def call():  # type: ignore[no-untyped-def]
+            return await refunds.request_refund(
+                context.session,
+                account=await own_account(context),
+                amount=input.amount,
+                reason=input.reason,
+                idempotency_key=input.idempotency_key,
+                now=context.clock.now(),
+            )
+
+        return await run_mutation(
+            info,
+            payload=LedgerPayload,
+            call=call,
+            ok=lambda row: LedgerPayload(pending=row.state == "PENDING", refund_id=encode_id("Refund", row.id)),
+        )
+
+    @strawberry.mutation(
+        description="PRE-6 (staff FINANCE): pay a refund from a balance that still covers it.",
+        extensions=[Requires(Grant(roles=frozenset({StaffRole.FINANCE})))],
+    )
+    async def pay_refund(self, info: Info, input: IdInput) -> LedgerPayload:
+        context = info.context
+        return await run_mutation(
+            info,
+            payload=LedgerPayload,
+            target=str(input.id),
+            account_id=await owning_account(context.session, RefundRow, key_or_none(input.id, "Refund")),
+            call=lambda: refunds.pay_refund(
+                context.session,
+                refund_id=key_of(input.id, "Refund"),
+                paid_by=context.actor.principal,
+                now=context.clock.now(),
+            ),
+            ok=lambda entry: LedgerPayload(entry=LedgerEntry.from_model(entry), pending=False),
+        )
 
     @strawberry.mutation(
         description="PRE-2 (staff FINANCE): the bank transfer arrived; credit it once.",

@@ -105,6 +105,7 @@ class LedgerPayload:
     entry: LedgerEntry | None = None
     pending: bool | None = None
     top_up_id: strawberry.ID | None = strawberry.field(default=None, description="for confirmBankTransfer")
+    refund_id: strawberry.ID | None = strawberry.field(default=None, description="for payRefund")
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
@@ -121,4 +122,11 @@ class TopUpInput:
     amount: Decimal
     method: TopUpMethod
     reference: str
+    idempotency_key: str
+
+
+@strawberry.input
+class RequestRefundInput:
+    amount: Decimal
+    reason: str
     idempotency_key: str

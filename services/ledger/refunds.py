@@ -1,0 +1,105 @@
+"""PRE-6 / TRM-8: after the agreement ends, what remains of the prepayment can be refunded on
+request; FINANCE pays it from a non-negative, unforfeited balance, as a ledger entry."""
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Account, LedgerEntry, LedgerKind, Refund, RefundState, Standing, TerminationRequest
+from services.accounts import validation
+from services.clock import local_date
+from services.errors import IdempotencyConflict, InvalidInput, InvalidState, NotFound
+from services.ledger import entries
+from services.money import amount_to_fen
+
+
+async def agreement_ended(session: AsyncSession, account: Account, now: datetime) -> bool:
+    if account.standing == Standing.TERMINATED:
+        return True
+    effective = await session.scalar(
+        select(TerminationRequest.effective_on).where(TerminationRequest.account_id == account.id)
+    )
+    return effective is not None and effective <= local_date(now)
+
+
+async def _forfeited(session: AsyncSession, account_id: uuid.UUID) -> bool:
+    found = await session.execute(
+        select(LedgerEntry.id).where(LedgerEntry.account_id == account_id, LedgerEntry.kind == LedgerKind.FORFEITURE)
+    )
+    return found.first() is not None
+
+
+async def _refundable_fen(session: AsyncSession, account_id: uuid.UUID) -> int:
+    """The balance less refunds already asked for and not yet paid."""
+    pending = await session.scalar(
+        select(func.coalesce(func.sum(Refund.amount_fen), 0)).where(
+            Refund.account_id == account_id, Refund.state == RefundState.PENDING
+        )
+    )
+    return await entries.balance_fen(session, account_id) - int(pending or 0)
+
+
+async def request_refund(
+    session: AsyncSession, *, account: Account, amount: Decimal, reason: str, idempotency_key: str, now: datetime
+) -> Refund:
+    fen = amount_to_fen(amount, "amount")
+    reason = validation.text(reason, "reason", max_length=2000)
+    key = validation.text(idempotency_key, "idempotencyKey", max_length=100)
+    existing = (
+        await session.execute(select(Refund).where(Refund.account_id == account.id, Refund.idempotency_key == key))
+    ).scalar_one_or_none()
+    if existing is not None:
+        if (existing.amount_fen, existing.reason) != (fen, reason):
+            raise IdempotencyConflict("this idempotency key was used with other parameters", field=["idempotencyKey"])
+        return existing
+    if not await agreement_ended(session, account, now):
+        raise InvalidState("the remainder is refunded after the agreement has ended (PRE-6)")
+    if await _forfeited(session, account.id):
+        raise InvalidState("the prepayment was forfeited as liquidated damages")
+    if fen > await _refundable_fen(session, account.id):
+        raise InvalidInput("the amount exceeds the refundable balance", field=["amount"])
+    refund = Refund(account_id=account.id, amount_fen=fen, reason=reason, idempotency_key=key, requested_at=now)
+    try:
+        async with session.begin_nested():
+            session.add(refund)
+            await session.flush()
+    except IntegrityError:
+        raise IdempotencyConflict("a concurrent request used this idempotency key", field=["idempotencyKey"]) from None
+    return refund
+
+
+async def pay_refund(session: AsyncSession, *, refund_id: uuid.UUID, paid_by: str, now: datetime) -> LedgerEntry:
+    """FINANCE pays once, and only from a balance that still covers it."""
+    query = select(Refund).where(Refund.id == refund_id).with_for_update().execution_options(populate_existing=True)
+    refund = (await session.execute(query)).scalar_one_or_none()
+    if refund is None:
+        raise NotFound("no such refund", field=["id"])
+    if refund.state != RefundState.PENDING:
+        raise InvalidState("the refund is paid already", field=["id"])
+    locked = (
+        select(Account)
+        .where(Account.id == refund.account_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    await session.execute(locked)
+    if (
+        await _forfeited(session, refund.account_id)
+        or await entries.balance_fen(session, refund.account_id) < refund.amount_fen
+    ):
+        raise InvalidState("the balance no longer covers this refund", field=["id"])
+    entry = await entries.post(
+        session,
+        account_id=refund.account_id,
+        kind=LedgerKind.REFUND,
+        amount_fen=-refund.amount_fen,
+        reference=f"refund {refund.id}",
+        now=now,
+    )
+    refund.state, refund.paid_at, refund.paid_by, refund.ledger_entry_id = RefundState.PAID, now, paid_by, entry.id
+    await session.flush()
+    return entry
