@@ -50,7 +50,7 @@ class AccordGraphQL(GraphQL):
                 )
         return await super().run(request, *args, **kwargs)
 
-    async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
+    async def get_context(self, request: Request, response: Response) -> Context:
         state = request.app.state
         return Context(
             transaction=request.state.transaction,

@@ -72,7 +72,7 @@ async def current_key_was_generated(session: AsyncSession) -> bool | None:
     return None if row is None else bool(row[0])
 
 
-def _still_verifying(now: datetime):  # type: ignore[no-untyped-def]
+def _still_verifying(now: datetime):
     return or_(SigningKey.retired_at.is_(None), SigningKey.retired_at > now - ACCESS_TOKEN_LIFETIME)
 
 

@@ -35,7 +35,7 @@ class ClockMutation:
         context = info.context
         base = context.clock.base if isinstance(context.clock, OffsetClock) else context.clock
 
-        async def call():  # type: ignore[no-untyped-def]
+        async def call():
             if not context.simulated_clock:
                 raise InvalidState("the simulated clock is off: start the server with ACCORD_SIMULATED_CLOCK=1")
             return await simulated_clock.set_clock(context.session, base=base, to=input.now)

@@ -22,7 +22,7 @@ class AccordMaskErrors(MaskErrors):
                 context.rollback_only()
             # Nothing of this request is kept, so nothing of it may look done: no partial data
             # (a mutation's success payload, or data whose staff-read audit was rolled back).
-            result.data = None  # type: ignore[attr-defined]
+            result.data = None
         super()._process_result(result)
 
 

@@ -39,5 +39,5 @@ async def run_mutation(
             account_of=account_of,
         )
     except DomainError as error:
-        return payload(user_errors=user_errors(error))  # type: ignore[call-arg]
+        return payload(user_errors=user_errors(error))
     return ok(result)

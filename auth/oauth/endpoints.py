@@ -57,10 +57,10 @@ def find_token(token_string: str, hint: str | None) -> StoredRefresh | AccessHan
 class Revocation(RevocationEndpoint):
     CLIENT_AUTH_METHODS = ["none", "client_secret_basic", "client_secret_post"]  # noqa: RUF012
 
-    def query_token(self, token_string: str, token_type_hint: str | None):  # type: ignore[no-untyped-def]
+    def query_token(self, token_string: str, token_type_hint: str | None):
         return find_token(token_string, token_type_hint)
 
-    def revoke_token(self, token, request) -> None:  # type: ignore[no-untyped-def]
+    def revoke_token(self, token, request) -> None:
         b = bridge.current()
         if isinstance(token, StoredRefresh):
             # Revoking a refresh token ends its whole rotation family.
@@ -75,13 +75,13 @@ class Introspection(IntrospectionEndpoint):
 
     CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]  # noqa: RUF012
 
-    def query_token(self, token_string: str, token_type_hint: str | None):  # type: ignore[no-untyped-def]
+    def query_token(self, token_string: str, token_type_hint: str | None):
         return find_token(token_string, token_type_hint)
 
-    def check_permission(self, token, client: Client, request) -> bool:  # type: ignore[no-untyped-def]
+    def check_permission(self, token, client: Client, request) -> bool:
         return token.check_client(client)
 
-    def introspect_token(self, token) -> dict:  # type: ignore[no-untyped-def]
+    def introspect_token(self, token) -> dict:
         if isinstance(token, StoredRefresh):
             return {
                 "active": True,

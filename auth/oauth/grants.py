@@ -84,7 +84,7 @@ class S256Required(CodeChallenge):
     def __init__(self) -> None:
         super().__init__(required=True)
 
-    def validate_code_challenge(self, grant, redirect_uri):  # type: ignore[no-untyped-def]
+    def validate_code_challenge(self, grant, redirect_uri):
         data = grant.request.payload.data
         if not data.get("code_challenge"):
             raise InvalidRequestError("PKCE is required: send code_challenge", redirect_uri=redirect_uri)
@@ -96,7 +96,7 @@ class S256Required(CodeChallenge):
 class CodeGrant(grants.AuthorizationCodeGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = ["none"]  # noqa: RUF012 - the console is a public client
 
-    def save_authorization_code(self, code: str, request) -> None:  # type: ignore[no-untyped-def]
+    def save_authorization_code(self, code: str, request) -> None:
         b = bridge.current()
         data = request.payload.data
         row = AuthorizationCode(
@@ -162,7 +162,7 @@ class PartnerCredentialsGrant(grants.ClientCredentialsGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]  # noqa: RUF012
 
 
-def store_refresh_token(token: dict, request) -> None:  # type: ignore[no-untyped-def]
+def store_refresh_token(token: dict, request) -> None:
     """Persist the refresh token of a token response (digest only), keeping its family."""
     value = token.get("refresh_token")
     if not value or request.user is None:

@@ -107,17 +107,17 @@ class AccordAuthorizationServer(AuthorizationServer):
             return None  # its creator is disabled: the client stops with them
         return Client.from_row(row, scopes=allowed)
 
-    def save_token(self, token: dict, request) -> None:  # type: ignore[no-untyped-def]
+    def save_token(self, token: dict, request) -> None:
         store_refresh_token(token, request)
 
-    def create_oauth2_request(self, request):  # type: ignore[no-untyped-def]
+    def create_oauth2_request(self, request):
         return request  # already an authlib request (auth/oauth/adapter.py)
 
-    def create_json_request(self, request):  # type: ignore[no-untyped-def]
+    def create_json_request(self, request):
         return request
 
-    def handle_response(self, status: int, body, headers):  # type: ignore[no-untyped-def]
+    def handle_response(self, status: int, body, headers):
         return status, body, headers
 
-    def send_signal(self, name: str, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def send_signal(self, name: str, *args, **kwargs) -> None:
         return None

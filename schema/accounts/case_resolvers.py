@@ -55,7 +55,7 @@ class RequestTerminationInput:
     dissolution_date: date | None = strawberry.field(default=None, description="DISSOLUTION only")
 
 
-def _report_payload(report) -> ReportPayload:  # type: ignore[no-untyped-def]
+def _report_payload(report) -> ReportPayload:
     return ReportPayload(report_id=encode_id("CompromiseReport", report.id), state=report.state)
 
 
@@ -87,7 +87,7 @@ class CaseMutation:
     async def resolve_ownership_dispute(self, info: Info, input: ResolveOwnershipDisputeInput) -> AccountPayload:
         context = info.context
 
-        async def call():  # type: ignore[no-untyped-def]
+        async def call():
             dispute = await cases.resolve_dispute(
                 context.session,
                 dispute_id=key_of(input.id, "OwnershipDispute"),
@@ -116,7 +116,7 @@ class CaseMutation:
     async def report_compromise(self, info: Info, input: ReportCompromiseInput) -> ReportPayload:
         context = info.context
 
-        async def call():  # type: ignore[no-untyped-def]
+        async def call():
             return await cases.report_compromise(
                 context.session,
                 account=await own_account(context),
@@ -151,7 +151,7 @@ class CaseMutation:
     async def request_termination(self, info: Info, input: RequestTerminationInput) -> TerminationPayload:
         context = info.context
 
-        async def call():  # type: ignore[no-untyped-def]
+        async def call():
             return await cases.request_termination(
                 context.session,
                 account=await own_account(context),

@@ -12,7 +12,7 @@ from schema.mutations import run_mutation
 from services.accounts import service
 
 
-async def own_account(context) -> AccountRow:  # type: ignore[no-untyped-def]
+async def own_account(context) -> AccountRow:
     return await service.account_in_scope(context.session, account_id=context.principal.account_id, scope=None)
 
 

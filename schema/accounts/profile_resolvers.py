@@ -77,7 +77,7 @@ class ProfileMutation:
         except RateLimited as error:
             raise PublicError(str(error), "RATE_LIMITED") from None
 
-        async def call():  # type: ignore[no-untyped-def]
+        async def call():
             if len(input.password) < MIN_LENGTH:
                 raise InvalidInput(f"a password has at least {MIN_LENGTH} characters", field=["password"])
             return await profile.register_account(
@@ -137,7 +137,7 @@ class ProfileMutation:
     async def submit_real_name(self, info: Info, input: SubmitRealNameInput) -> AccountPayload:
         context = info.context
 
-        async def act(account):  # type: ignore[no-untyped-def]
+        async def act(account):
             return await real_name.submit(
                 context.session,
                 account=account,

@@ -10,7 +10,7 @@ from services import audit
 from services.accounts import repository
 
 
-async def read_account(context, key: uuid.UUID) -> Account | None:  # type: ignore[no-untyped-def]
+async def read_account(context, key: uuid.UUID) -> Account | None:
     principal = context.principal
     if principal is None or not ACCOUNT_READERS.allows(principal):
         return None
@@ -23,7 +23,7 @@ async def read_account(context, key: uuid.UUID) -> Account | None:  # type: igno
     return Account.from_model(row)
 
 
-async def record_staff_read(context, *, account_id: uuid.UUID, target: str) -> None:  # type: ignore[no-untyped-def]
+async def record_staff_read(context, *, account_id: uuid.UUID, target: str) -> None:
     """SEC-1: staff may read any account, and every such read is audited on that account."""
     if isinstance(context.principal, Staff):
         await audit.record(
@@ -36,7 +36,7 @@ async def record_staff_read(context, *, account_id: uuid.UUID, target: str) -> N
         )
 
 
-async def read_accounts(context, *, first: int, after: uuid.UUID | None, search: str | None) -> Connection[Account]:  # type: ignore[no-untyped-def]
+async def read_accounts(context, *, first: int, after: uuid.UUID | None, search: str | None) -> Connection[Account]:
     """Staff only (the field says so); every listed account gets an audit record."""
     page = await repository.page_accounts(context.session, first=first, after=after, search=search)
     actor, now = context.actor, context.clock.now()

@@ -72,7 +72,7 @@ class AccountMutation:
     async def revoke_all_tokens(self, info: Info, input: AccountIdInput) -> AccountPayload:
         context = info.context
 
-        async def call():  # type: ignore[no-untyped-def]
+        async def call():
             key = (
                 context.principal.account_id
                 if input.account_id is None
@@ -99,7 +99,7 @@ class AccountMutation:
     async def create_sub_account(self, info: Info, input: CreateSubAccountInput) -> SubAccountPayload:
         context = info.context
 
-        async def call():  # type: ignore[no-untyped-def]
+        async def call():
             if len(input.password) < MIN_LENGTH:
                 raise InvalidInput(f"a password has at least {MIN_LENGTH} characters", field=["password"])
             return await service.create_sub_account(

@@ -34,13 +34,13 @@ BILLING_READERS = Grant(roles=ALL_STAFF, scope=Scope.BILLING_READ)
 STAFF_ONLY = Grant(roles=ALL_STAFF)
 
 
-def scope_of(context) -> uuid.UUID | None:  # type: ignore[no-untyped-def]
+def scope_of(context) -> uuid.UUID | None:
     """SEC-1: the account a principal may see (None: staff see every account)."""
     principal = context.principal
     return None if isinstance(principal, Staff) else principal.account_id
 
 
-def sees_personal_numbers(context, account_id: uuid.UUID) -> bool:  # type: ignore[no-untyped-def]
+def sees_personal_numbers(context, account_id: uuid.UUID) -> bool:
     """ACC-4: unmasked only to the account's holder and to COMPLIANCE staff."""
     principal = context.principal
     if isinstance(principal, Staff):
@@ -48,13 +48,13 @@ def sees_personal_numbers(context, account_id: uuid.UUID) -> bool:  # type: igno
     return isinstance(principal, Holder) and principal.account_id == account_id
 
 
-def support_only(context) -> bool:  # type: ignore[no-untyped-def]
+def support_only(context) -> bool:
     """AUTH-2: SUPPORT reads across accounts with personal data masked."""
     principal = context.principal
     return isinstance(principal, Staff) and principal.roles <= {StaffRole.SUPPORT}
 
 
-def _shown(info: Info, value: str, masker) -> str:  # type: ignore[no-untyped-def]
+def _shown(info: Info, value: str, masker) -> str:
     return masker(value) if support_only(info.context) else value
 
 
@@ -354,14 +354,14 @@ class Account(Node):
 
 
 @node_fetcher("Account")
-async def fetch_account(context, key):  # type: ignore[no-untyped-def]
+async def fetch_account(context, key):
     from schema.accounts.reads import read_account
 
     return await read_account(context, key)
 
 
 @node_fetcher("AuditRecord")
-async def fetch_audit_record(context, key):  # type: ignore[no-untyped-def]
+async def fetch_audit_record(context, key):
     if not HOLDER_OR_STAFF.allows(context.principal):
         return None
     row = await repository.audit_record(context.session, record_id=key, account_id=scope_of(context))
@@ -373,7 +373,7 @@ async def fetch_audit_record(context, key):  # type: ignore[no-untyped-def]
 
 
 @node_fetcher("SubAccount")
-async def fetch_sub_account(context, key):  # type: ignore[no-untyped-def]
+async def fetch_sub_account(context, key):
     scope = scope_of(context)
     if not HOLDER_OR_STAFF.allows(context.principal):
         return None
@@ -385,7 +385,7 @@ async def fetch_sub_account(context, key):  # type: ignore[no-untyped-def]
 
 
 @node_fetcher("ProfileChange")
-async def fetch_profile_change(context, key):  # type: ignore[no-untyped-def]
+async def fetch_profile_change(context, key):
     if not ACCOUNT_READERS.allows(context.principal):
         return None
     rows = await profile.changes_by_ids(context.session, [key])
@@ -396,7 +396,7 @@ async def fetch_profile_change(context, key):  # type: ignore[no-untyped-def]
     return ProfileChange.from_model(rows[0])
 
 
-async def _staff_read(context, account_id: uuid.UUID, target: str) -> None:  # type: ignore[no-untyped-def]
+async def _staff_read(context, account_id: uuid.UUID, target: str) -> None:
     from schema.accounts.reads import record_staff_read
 
     await record_staff_read(context, account_id=account_id, target=target)

@@ -43,7 +43,7 @@ class AppMutation:
         context = info.context
         secret = new_secret()
 
-        async def call():  # type: ignore[no-untyped-def]
+        async def call():
             return await apps.create_app(
                 context.session,
                 account=await own_account(context),
@@ -69,7 +69,7 @@ class AppMutation:
         context = info.context
         secret = new_secret()
 
-        async def call():  # type: ignore[no-untyped-def]
+        async def call():
             app = await apps.app_in_scope(context.session, app_id=key_of(input.id, "App"), account_id=scope_of(context))
             return await apps.rotate_secret(
                 context.session,
@@ -94,7 +94,7 @@ class AppMutation:
     async def request_scope_extension(self, info: Info, input: ScopeExtensionInput) -> AppPayload:
         context = info.context
 
-        async def call():  # type: ignore[no-untyped-def]
+        async def call():
             app = await apps.app_in_scope(context.session, app_id=key_of(input.id, "App"), account_id=scope_of(context))
             await apps.request_scope_extension(
                 context.session, app=app, terminals=input.terminals, scenarios=input.scenarios, reason=input.reason
@@ -138,7 +138,7 @@ class AppMutation:
     async def request_brand_use(self, info: Info, input: BrandUseInput) -> BrandUsePayload:
         context = info.context
 
-        async def call():  # type: ignore[no-untyped-def]
+        async def call():
             return await apps.request_brand_use(
                 context.session,
                 account=await own_account(context),

@@ -80,7 +80,7 @@ class App(Node):
 
 
 @node_fetcher("App")
-async def fetch_app(context, key):  # type: ignore[no-untyped-def]
+async def fetch_app(context, key):
     from schema.accounts.types import APP_READERS, scope_of
 
     if not APP_READERS.allows(context.principal):

@@ -77,7 +77,7 @@ class BillingMutation:
     async def top_up(self, info: Info, input: TopUpInput) -> LedgerPayload:
         context = info.context
 
-        async def call():  # type: ignore[no-untyped-def]
+        async def call():
             return await topups.top_up(
                 context.session,
                 account=await own_account(context),
@@ -97,7 +97,7 @@ class BillingMutation:
     async def request_refund(self, info: Info, input: RequestRefundInput) -> LedgerPayload:
         context = info.context
 
-        async def call():  # type: ignore[no-untyped-def]
+        async def call():
             return await refunds.request_refund(
                 context.session,
                 account=await own_account(context),

@@ -46,7 +46,7 @@ class UsageMutation:
             context.session, input.app, key=decoded[1] if decoded and decoded[0] == "App" else None
         )
 
-        async def call():  # type: ignore[no-untyped-def]
+        async def call():
             if app is None:
                 raise NotFound("no such AppID", field=["app"])
             return await usage.report_usage(

@@ -32,7 +32,7 @@ class HolidayCalendar(Node):
 
 
 @node_fetcher("HolidayCalendar")
-async def fetch_holiday_calendar(context, key):  # type: ignore[no-untyped-def]
+async def fetch_holiday_calendar(context, key):
     # The official arrangement is public information: no account scope applies.
     row = await calendar.get_year(context.session, key)
     return None if row is None else HolidayCalendar.from_model(row)

@@ -19,7 +19,7 @@ class EnforcementMutation:
     async def open_enforcement_case(self, info: Info, input: OpenCaseInput) -> CasePayload:
         context = info.context
 
-        async def call():  # type: ignore[no-untyped-def]
+        async def call():
             key = key_of(input.account_id, "Account", "accountId")
             account = await service.account_in_scope(context.session, account_id=key, scope=None)
             return await cases.open_case(

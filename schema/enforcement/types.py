@@ -35,7 +35,7 @@ class EnforcementCase(Node):
 
 
 @node_fetcher("EnforcementCase")
-async def fetch_case(context, key):  # type: ignore[no-untyped-def]
+async def fetch_case(context, key):
     from schema.accounts.types import HOLDER_OR_STAFF, scope_of
 
     if not HOLDER_OR_STAFF.allows(context.principal):

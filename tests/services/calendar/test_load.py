@@ -3,7 +3,7 @@
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from models import AuditRecord, CalendarDay, CalendarYear
 from services import audit, calendar
@@ -86,6 +86,6 @@ async def test_acc3_audit_records_cannot_be_changed_or_deleted(session, clock) -
     await session.commit()
     for statement in ("UPDATE audit_records SET outcome = 'FORGED'", "DELETE FROM audit_records"):
         with pytest.raises(Exception, match="append-only"):
-            await session.execute(__import__("sqlalchemy").text(statement))
+            await session.execute(text(statement))
         await session.rollback()
     assert await session.scalar(select(func.count()).select_from(AuditRecord)) == 1
