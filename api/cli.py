@@ -9,7 +9,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from api import demo
 from api.db import create_engine, session_factory
@@ -18,11 +18,13 @@ from api.settings import Settings
 from auth import keys
 from auth.passwords import MIN_LENGTH, hash_password
 from auth.secrets import digest, new_secret
-from models import ClientKind, OAuthClient
 from services import audit, calendar, staff
+from services.accounts import service
 from services.accounts.personal_data import key_from_setting
-from services.clock import SystemClock
+from services.clock import Clock, SystemClock
 from services.errors import DomainError
+
+T = TypeVar("T")
 
 
 class CommandError(Exception):
@@ -64,6 +66,26 @@ async def _in_transaction(settings: Settings, work: Callable[[Any], Awaitable[An
             return result
     finally:
         await engine.dispose()
+
+
+def _audited_command(
+    action: str, work: Callable[[Any, Clock, audit.Actor], Awaitable[T]], target: str | None = None
+) -> T:
+    """Run one change as the operator at the keyboard, audited (ACC-3) in its own transaction."""
+    operator = audit.Actor.operator(getpass.getuser())
+    clock = SystemClock()
+
+    async def audited(session: Any) -> T:
+        return await audit.audited(
+            session,
+            clock=clock,
+            actor=operator,
+            action=action,
+            target=target,
+            call=lambda: work(session, clock, operator),
+        )
+
+    return asyncio.run(_in_transaction(Settings(), audited))
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -108,22 +130,13 @@ def cmd_staff_create(args: argparse.Namespace) -> int:
     password = sys.stdin.readline().rstrip("\n")
     if len(password) < MIN_LENGTH:
         raise CommandError(f"the password needs at least {MIN_LENGTH} characters")
-    operator = audit.Actor.operator(getpass.getuser())
-    clock = SystemClock()
-
-    async def work(session: Any) -> Any:
-        return await audit.audited(
-            session,
-            clock=clock,
-            actor=operator,
-            action="staff.create",
-            target=f"user:{args.login}",
-            call=lambda: staff.create_staff(
-                session, login=args.login, password_hash=hash_password(password), roles=args.role
-            ),
-        )
-
-    user = asyncio.run(_in_transaction(Settings(), work))
+    user = _audited_command(
+        "staff.create",
+        lambda session, clock, operator: staff.create_staff(
+            session, login=args.login, password_hash=hash_password(password), roles=args.role
+        ),
+        target=f"user:{args.login}",
+    )
     print(f"staff user {user.login} created with roles {', '.join(user.staff_roles)}")
     return 0
 
@@ -151,27 +164,13 @@ def _read_calendar_file(path: str) -> tuple[int, list[date], list[date]]:
 
 def cmd_calendar_load(args: argparse.Namespace) -> int:
     year, holidays, workdays = _read_calendar_file(args.file)
-    operator = audit.Actor.operator(getpass.getuser())
-    clock = SystemClock()
-
-    async def work(session: Any) -> Any:
-        return await audit.audited(
-            session,
-            clock=clock,
-            actor=operator,
-            action="loadHolidayCalendar",
-            target=f"calendar:{year}",
-            call=lambda: calendar.load_year(
-                session,
-                clock=clock,
-                actor=operator,
-                year=year,
-                holidays=holidays,
-                adjusted_workdays=workdays,
-            ),
-        )
-
-    asyncio.run(_in_transaction(Settings(), work))
+    _audited_command(
+        "loadHolidayCalendar",
+        lambda session, clock, operator: calendar.load_year(
+            session, clock=clock, actor=operator, year=year, holidays=holidays, adjusted_workdays=workdays
+        ),
+        target=f"calendar:{year}",
+    )
     print(f"calendar {year} loaded: {len(holidays)} holidays, {len(workdays)} adjusted working days")
     return 0
 
@@ -182,33 +181,13 @@ def cmd_create_metering(args: argparse.Namespace) -> int:
     if not 1 <= len(name) <= 200:
         raise CommandError("a client name is 1-200 characters")
     secret, client_id = new_secret(), f"metering_{new_secret(12)}"
-    operator = audit.Actor.operator(getpass.getuser())
-    clock = SystemClock()
-
-    async def create(session: Any) -> None:
-        session.add(
-            OAuthClient(
-                client_id=client_id,
-                name=name,
-                kind=ClientKind.METERING,
-                secret_digest=digest(secret),
-                scopes=["usage:write"],
-                created_by=operator.principal,
-            )
-        )
-        await session.flush()
-
-    async def work(session: Any) -> Any:
-        return await audit.audited(
-            session,
-            clock=clock,
-            actor=operator,
-            action="clients.create-metering",
-            target=f"client:{client_id}",
-            call=lambda: create(session),
-        )
-
-    asyncio.run(_in_transaction(Settings(), work))
+    _audited_command(
+        "clients.create-metering",
+        lambda session, clock, operator: service.create_metering_client(
+            session, client_id=client_id, name=name, secret_digest=digest(secret), created_by=operator.principal
+        ),
+        target=f"client:{client_id}",
+    )
     print(f"client_id={client_id}")
     print(f"client_secret={secret}")
     print("The secret is shown once; use it with grant_type=client_credentials at /oauth/token.")
@@ -216,19 +195,7 @@ def cmd_create_metering(args: argparse.Namespace) -> int:
 
 
 def cmd_keys_rotate(_: argparse.Namespace) -> int:
-    clock = SystemClock()
-    operator = audit.Actor.operator(getpass.getuser())
-
-    async def work(session: Any) -> Any:
-        return await audit.audited(
-            session,
-            clock=clock,
-            actor=operator,
-            action="keys.rotate",
-            call=lambda: keys.rotate(session, now=clock.now()),
-        )
-
-    kid = asyncio.run(_in_transaction(Settings(), work))
+    kid = _audited_command("keys.rotate", lambda session, clock, operator: keys.rotate(session, now=clock.now()))
     print(f"new signing key {kid}; the previous one keeps verifying its tokens until they expire")
     return 0
 

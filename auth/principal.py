@@ -5,34 +5,35 @@ Every token resolves to exactly one of these. Scopes are the vocabulary of CONTR
 
 import uuid
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 from models import PrincipalKind
+from models.vocabulary import CUSTOMER_SCOPES, Scope, StaffRole
+
+__all__ = [
+    "HOLDER_SCOPES",
+    "Holder",
+    "MeteringClient",
+    "PartnerClient",
+    "Principal",
+    "Scope",
+    "Staff",
+    "StaffRole",
+    "user_grants",
+]
 
 
-class Scope(StrEnum):
-    ACCOUNT_READ = "account:read"
-    APPS_READ = "apps:read"
-    APPS_WRITE = "apps:write"
-    BILLING_READ = "billing:read"
-    BILLING_TOPUP = "billing:topup"
-    BILLS_CONFIRM = "bills:confirm"
-    BILLS_DISPUTE = "bills:dispute"
-    INVOICES_READ = "invoices:read"
-    INVOICES_REQUEST = "invoices:request"
-    PARTNERS_WRITE = "partners:write"
-    USAGE_WRITE = "usage:write"  # vendor metering clients and ADMIN only
+# What a holder may do: every customer permission.
+HOLDER_SCOPES = CUSTOMER_SCOPES
 
 
-# What a holder may do: every customer permission (usage:write is the vendor's).
-HOLDER_SCOPES = frozenset(Scope) - {Scope.USAGE_WRITE}
-
-
-class StaffRole(StrEnum):
-    SUPPORT = "SUPPORT"
-    FINANCE = "FINANCE"
-    COMPLIANCE = "COMPLIANCE"
-    ADMIN = "ADMIN"
+def user_grants(kind: str, permissions: list[str]) -> frozenset[Scope]:
+    """The most a user's tokens may carry, as the user stands now: a holder everything a
+    customer may do, a sub-account its grants (ACC-8), staff no customer scope (they act by role)."""
+    if kind == PrincipalKind.HOLDER:
+        return HOLDER_SCOPES
+    if kind == PrincipalKind.SUB_ACCOUNT:
+        return frozenset(Scope(p) for p in permissions if p in Scope._value2member_map_)
+    return frozenset()
 
 
 @dataclass(frozen=True, slots=True)

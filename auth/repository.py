@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from auth.principal import user_grants
 from models import (
     Account,
     AuthorizationCode,
@@ -16,7 +17,6 @@ from models import (
     RefreshToken,
     RevokedAccessToken,
     User,
-    UserKind,
 )
 
 
@@ -56,9 +56,7 @@ async def creator_grants(session: AsyncSession, client: OAuthClient) -> frozense
     creator = await session.get(User, client.created_by_user_id)
     if creator is None or creator.disabled:
         return None
-    if creator.kind == UserKind.HOLDER:
-        return frozenset(client.scopes)
-    return frozenset(client.scopes) & frozenset(creator.permissions)
+    return frozenset(client.scopes) & user_grants(creator.kind, creator.permissions)
 
 
 async def client(session: AsyncSession, client_id: str) -> OAuthClient | None:

@@ -16,6 +16,7 @@ from auth.principal import (
     Staff,
     StaffRole,
     SubAccountUser,
+    user_grants,
 )
 from auth.tokens import InvalidToken, verify
 from models import ClientKind, Standing, UserKind
@@ -67,7 +68,7 @@ async def _user_principal(session: AsyncSession, claims: dict) -> Principal:
     if user.kind == UserKind.HOLDER:
         return Holder(user_id=user.id, account_id=account.id, login=user.login, scopes=granted, frozen=frozen)
     # A sub-account never exceeds its grants as they are now (ACC-8), whatever the token says.
-    current = frozenset(Scope(p) for p in user.permissions if p in Scope._value2member_map_)
+    current = user_grants(user.kind, user.permissions)
     return SubAccountUser(
         user_id=user.id, account_id=account.id, login=user.login, scopes=granted & current, frozen=frozen
     )

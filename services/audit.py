@@ -48,20 +48,47 @@ async def record(
     account_id: uuid.UUID | None = None,
     detail: str | None = None,
 ) -> AuditRecord:
-    entry = AuditRecord(
-        account_id=account_id if account_id is not None else actor.account_id,
-        principal_kind=actor.kind,
-        principal=actor.principal,
+    (entry,) = await record_many(
+        session,
+        clock=clock,
+        actor=actor,
         action=action,
-        target=target,
         outcome=outcome,
+        targets=[(account_id, target)],
         detail=detail,
-        request_id=actor.request_id,
-        at=clock.now(),
     )
-    session.add(entry)
-    await session.flush()
     return entry
+
+
+async def record_many(
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    actor: Actor,
+    action: str,
+    targets: Sequence[tuple[uuid.UUID | None, str | None]],
+    outcome: str = OK,
+    detail: str | None = None,
+) -> list[AuditRecord]:
+    """One record per (account, target), flushed together (e.g. every account a list showed)."""
+    at = clock.now()
+    entries = [
+        AuditRecord(
+            account_id=account_id if account_id is not None else actor.account_id,
+            principal_kind=actor.kind,
+            principal=actor.principal,
+            action=action,
+            target=target,
+            outcome=outcome,
+            detail=detail,
+            request_id=actor.request_id,
+            at=at,
+        )
+        for account_id, target in targets
+    ]
+    session.add_all(entries)
+    await session.flush()
+    return entries
 
 
 async def list_records(

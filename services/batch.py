@@ -8,11 +8,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 
 async def rows_by(
-    session: AsyncSession, model: Any, column: Any, keys: Sequence[Any], *, order_by: Any = None
+    session: AsyncSession, model: Any, column: Any, keys: Sequence[Any], *, order_by: Any = None, where: Any = None
 ) -> dict[Any, list[Any]]:
-    """{key: rows whose ``column`` equals it}, every key present, rows in ``order_by`` (default: id)."""
+    """{key: rows whose ``column`` equals it (and match ``where``)}, every key present, rows in
+    ``order_by`` (default: id)."""
     found: dict[Any, list[Any]] = {key: [] for key in keys}
     query = select(model).where(column.in_(keys)).order_by(model.id if order_by is None else order_by)
+    if where is not None:
+        query = query.where(where)
     for row in (await session.execute(query)).scalars():
         found[getattr(row, column.key)].append(row)
     return found
+
+
+async def locked(session: AsyncSession, model: Any, key: Any) -> Any:
+    """The row under ``SELECT … FOR UPDATE`` (PostgreSQL; SQLite serialises writers anyway),
+    re-read even when the session already holds a possibly stale copy of it."""
+    query = select(model).where(model.id == key).with_for_update().execution_options(populate_existing=True)
+    return (await session.execute(query)).scalar_one_or_none()

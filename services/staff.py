@@ -7,9 +7,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import User, UserKind
+from models.vocabulary import StaffRole
 from services.errors import InvalidInput, InvalidState
 
-STAFF_ROLES = ("SUPPORT", "FINANCE", "COMPLIANCE", "ADMIN")
+STAFF_ROLES = tuple(role.value for role in StaffRole)
 LOGIN = re.compile(r"^[a-z0-9][a-z0-9._@-]{2,99}$")
 
 

@@ -11,7 +11,7 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from auth import repository
 from auth.oauth import bridge
 from auth.oauth.clients import Client
-from auth.secrets import digest, new_secret
+from auth.secrets import digest
 from models import Account, AuthorizationCode, RefreshToken, User
 
 CODE_LIFETIME = timedelta(minutes=5)
@@ -178,7 +178,3 @@ def store_refresh_token(token: dict, request) -> None:
         expires_at=b.now + REFRESH_LIFETIME,
     )
     b.run(repository.add, row)
-
-
-def new_refresh_token() -> str:
-    return new_secret()

@@ -13,22 +13,12 @@ from auth.oauth.grants import (
     PartnerCredentialsGrant,
     RotatingRefreshGrant,
     S256Required,
-    new_refresh_token,
     store_refresh_token,
 )
-from auth.principal import HOLDER_SCOPES, Scope
+from auth.principal import Scope, user_grants
+from auth.secrets import new_secret
 from auth.tokens import TokenSubject, mint
-from models import ClientKind, PrincipalKind, UserKind
-
-
-def _user_scopes(grant_user: GrantUser) -> frozenset[str]:
-    """What the user behind a token may hold at most."""
-    user = grant_user.user
-    if user.kind == UserKind.HOLDER:
-        return frozenset(HOLDER_SCOPES)
-    if user.kind == UserKind.SUB_ACCOUNT:
-        return frozenset(user.permissions)
-    return frozenset()  # staff act by role, read from the database on each request
+from models import ClientKind, PrincipalKind
 
 
 def _narrow(requested: str | None, allowed: frozenset[str]) -> str:
@@ -59,7 +49,7 @@ def generate_token(
             sub=str(user.user.id),
             kind=PrincipalKind(user.user.kind).value,
             client_id=client.get_client_id(),
-            scope=_narrow(scope, _user_scopes(user)),
+            scope=_narrow(scope, frozenset(user_grants(user.user.kind, user.user.permissions))),
             account_id=account.id if account else None,
             user_generation=user.user.token_generation,
             account_generation=account.token_generation if account else None,
@@ -81,7 +71,7 @@ def generate_token(
     access_token, lifetime = b.run(mint, issuer=b.issuer, now=b.now, subject=subject)
     token = {"token_type": "Bearer", "access_token": access_token, "expires_in": lifetime, "scope": subject.scope}
     if include_refresh_token and user is not None:
-        token["refresh_token"] = new_refresh_token()
+        token["refresh_token"] = new_secret()
     return token
 
 

@@ -3,7 +3,6 @@
 import uuid
 
 from auth.principal import Staff
-from models import AuditRecord as AuditRow
 from schema.accounts.types import ACCOUNT_READERS, Account
 from schema.relay import Connection, connection
 from services import audit
@@ -39,22 +38,12 @@ async def record_staff_read(context, *, account_id: uuid.UUID, target: str) -> N
 async def read_accounts(context, *, first: int, after: uuid.UUID | None, search: str | None) -> Connection[Account]:
     """Staff only (the field says so); every listed account gets an audit record."""
     page = await repository.page_accounts(context.session, first=first, after=after, search=search)
-    actor, now = context.actor, context.clock.now()
-    context.session.add_all(
-        [
-            AuditRow(
-                account_id=row.id,
-                principal_kind=actor.kind,
-                principal=actor.principal,
-                action="accounts.list",
-                target=f"account:{row.id}",
-                outcome=audit.OK,
-                detail=f"search={search!r}" if search else None,
-                request_id=actor.request_id,
-                at=now,
-            )
-            for row in page.items
-        ]
+    await audit.record_many(
+        context.session,
+        clock=context.clock,
+        actor=context.actor,
+        action="accounts.list",
+        targets=[(row.id, f"account:{row.id}") for row in page.items],
+        detail=f"search={search!r}" if search else None,
     )
-    await context.session.flush()
     return connection(page, Account.from_model)

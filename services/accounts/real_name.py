@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Account, HolderType, RealNameState, RealNameSubmission, SubmissionState
 from services.accounts import personal_data, validation
+from services.batch import locked
 from services.errors import InvalidInput, InvalidState, SubjectMismatch
 
 
@@ -72,9 +73,7 @@ async def review(
 async def _lock(session: AsyncSession, account: Account) -> None:
     """Serialise submissions and reviews of one account (two concurrent ones both passing the
     state check would leave an orphan or contradictory decision). SQLite serialises writers."""
-    await session.execute(
-        select(Account).where(Account.id == account.id).with_for_update().execution_options(populate_existing=True)
-    )
+    await locked(session, Account, account.id)
 
 
 async def latest_submissions(

@@ -7,24 +7,14 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Account, ClientKind, OAuthClient, User, UserKind
+from models.vocabulary import CUSTOMER_SCOPES, Scope
 from services.accounts import repository
 from services.batch import rows_by
 from services.errors import InsufficientPermission, InvalidInput, InvalidState, NotFound
 from services.staff import check_login
 
 # CONTRACT.md vocabulary of sub-account and partner-client permissions (ACC-8).
-PERMISSIONS = (
-    "account:read",
-    "apps:read",
-    "apps:write",
-    "billing:read",
-    "billing:topup",
-    "bills:confirm",
-    "bills:dispute",
-    "invoices:read",
-    "invoices:request",
-    "partners:write",
-)
+PERMISSIONS = tuple(sorted(scope.value for scope in CUSTOMER_SCOPES))
 
 
 async def account_in_scope(session: AsyncSession, *, account_id: uuid.UUID, scope: uuid.UUID | None) -> Account:
@@ -130,6 +120,22 @@ async def create_partner_client(
         scopes=granted,
         created_by=created_by,
         created_by_user_id=created_by_user_id,
+    )
+    await repository.add(session, client)
+    return client
+
+
+async def create_metering_client(
+    session: AsyncSession, *, client_id: str, name: str, secret_digest: str, created_by: str
+) -> OAuthClient:
+    """BIL-1: the vendor's usage pipeline, an internal client holding usage:write only."""
+    client = OAuthClient(
+        client_id=client_id,
+        name=name,
+        kind=ClientKind.METERING,
+        secret_digest=secret_digest,
+        scopes=[Scope.USAGE_WRITE.value],
+        created_by=created_by,
     )
     await repository.add(session, client)
     return client

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Account, LedgerEntry, LedgerKind, Refund, RefundState, Standing, TerminationRequest
 from services.accounts import validation
+from services.batch import locked
 from services.clock import local_date
 from services.errors import IdempotencyConflict, InvalidInput, InvalidState, NotFound
 from services.ledger import entries
@@ -74,19 +75,12 @@ async def request_refund(
 
 async def pay_refund(session: AsyncSession, *, refund_id: uuid.UUID, paid_by: str, now: datetime) -> LedgerEntry:
     """FINANCE pays once, and only from a balance that still covers it."""
-    query = select(Refund).where(Refund.id == refund_id).with_for_update().execution_options(populate_existing=True)
-    refund = (await session.execute(query)).scalar_one_or_none()
+    refund = await locked(session, Refund, refund_id)
     if refund is None:
         raise NotFound("no such refund", field=["id"])
     if refund.state != RefundState.PENDING:
         raise InvalidState("the refund is paid already", field=["id"])
-    locked = (
-        select(Account)
-        .where(Account.id == refund.account_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    await session.execute(locked)
+    await locked(session, Account, refund.account_id)  # no posting races this check
     if (
         await _forfeited(session, refund.account_id)
         or await entries.balance_fen(session, refund.account_id) < refund.amount_fen

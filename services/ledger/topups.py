@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Account, LedgerEntry, LedgerKind, RealNameState, TopUp, TopUpMethod, TopUpState
 from services.accounts import validation
+from services.batch import locked, rows_by
 from services.errors import IdempotencyConflict, InvalidState, NotFound, RealNameRequired
 from services.ledger import entries
 from services.money import amount_to_fen
@@ -98,10 +99,7 @@ async def confirm_bank_transfer(
     session: AsyncSession, *, top_up_id: uuid.UUID, confirmed_by: str, now: datetime
 ) -> TopUpResult:
     """FINANCE confirms receipt; a second confirmation changes nothing (INVALID_STATE)."""
-    # Lock the row so two confirmations cannot both credit (PostgreSQL; SQLite serialises writers).
-    # populate_existing: re-read the locked row even if this session already holds a stale copy.
-    query = select(TopUp).where(TopUp.id == top_up_id).with_for_update().execution_options(populate_existing=True)
-    row = (await session.execute(query)).scalar_one_or_none()
+    row = await locked(session, TopUp, top_up_id)  # two confirmations cannot both credit
     if row is None or row.method != TopUpMethod.BANK_TRANSFER:
         raise NotFound("no such bank transfer", field=["id"])
     if row.state != TopUpState.PENDING:
@@ -111,10 +109,4 @@ async def confirm_bank_transfer(
 
 
 async def pending_of(session: AsyncSession, account_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[TopUp]]:
-    found: dict[uuid.UUID, list[TopUp]] = {key: [] for key in account_ids}
-    rows = await session.execute(
-        select(TopUp).where(TopUp.account_id.in_(account_ids), TopUp.state == TopUpState.PENDING).order_by(TopUp.id)
-    )
-    for row in rows.scalars():
-        found[row.account_id].append(row)
-    return found
+    return await rows_by(session, TopUp, TopUp.account_id, account_ids, where=TopUp.state == TopUpState.PENDING)

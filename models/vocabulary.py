@@ -1,0 +1,32 @@
+"""CONTRACT.md's fixed vocabularies that more than one layer checks: the auth layer grants
+them, the services validate them. One definition here, below both."""
+
+from enum import StrEnum
+
+
+class Scope(StrEnum):
+    """Sub-account and partner-client permissions (ACC-8), plus the vendor's usage:write."""
+
+    ACCOUNT_READ = "account:read"
+    APPS_READ = "apps:read"
+    APPS_WRITE = "apps:write"
+    BILLING_READ = "billing:read"
+    BILLING_TOPUP = "billing:topup"
+    BILLS_CONFIRM = "bills:confirm"
+    BILLS_DISPUTE = "bills:dispute"
+    INVOICES_READ = "invoices:read"
+    INVOICES_REQUEST = "invoices:request"
+    PARTNERS_WRITE = "partners:write"
+    USAGE_WRITE = "usage:write"  # vendor metering clients and ADMIN only
+
+
+# What a holder may do, and what sub-accounts and partners may be granted: every customer
+# permission (usage:write is the vendor's).
+CUSTOMER_SCOPES = frozenset(Scope) - {Scope.USAGE_WRITE}
+
+
+class StaffRole(StrEnum):
+    SUPPORT = "SUPPORT"
+    FINANCE = "FINANCE"
+    COMPLIANCE = "COMPLIANCE"
+    ADMIN = "ADMIN"
