@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     simulated_clock: bool = False
     data_key: str | None = None
     smtp_url: str | None = None
+    outbox_dir: str = "outbox"  # where development mail goes while smtp_url is unset
     redis_url: str | None = None
     test_postgres_url: str | None = None
 

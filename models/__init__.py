@@ -8,6 +8,20 @@ from models.app import App, BrandUseRequest, RequestState, ScopeExtensionRequest
 from models.audit import AuditRecord, PrincipalKind
 from models.base import Base, metadata
 from models.billing import AgreementPrice, ListPrice, Product
+from models.bills import (
+    Bill,
+    BillDispute,
+    BillDisputeState,
+    BillHold,
+    BillLine,
+    BillRun,
+    BillState,
+    Discount,
+    DiscountCondition,
+    LineKind,
+    PenaltyAccrual,
+    PenaltyKind,
+)
 from models.calendar import CalendarDay, CalendarDayKind, CalendarYear
 from models.cases import (
     CompromiseReport,
@@ -20,7 +34,7 @@ from models.cases import (
 from models.clock import ClockOffset
 from models.enforcement import CaseSource, EnforcementCase
 from models.ledger import LedgerEntry, LedgerKind, Refund, RefundState, TopUp, TopUpMethod, TopUpState
-from models.notice import Notice, NoticeChannel
+from models.notice import Notice, NoticeChannel, NoticePurpose
 from models.oauth import (
     AuthorizationCode,
     ClientKind,
@@ -41,6 +55,13 @@ __all__ = [
     "AuditRecord",
     "AuthorizationCode",
     "Base",
+    "Bill",
+    "BillDispute",
+    "BillDisputeState",
+    "BillHold",
+    "BillLine",
+    "BillRun",
+    "BillState",
     "BrandUseRequest",
     "CalendarDay",
     "CalendarDayKind",
@@ -50,17 +71,23 @@ __all__ = [
     "ClockOffset",
     "CompromiseReport",
     "DataKey",
+    "Discount",
+    "DiscountCondition",
     "DisputeState",
     "EnforcementCase",
     "HolderType",
     "LedgerEntry",
     "LedgerKind",
+    "LineKind",
     "ListPrice",
     "LoginFailure",
     "Notice",
     "NoticeChannel",
+    "NoticePurpose",
     "OAuthClient",
     "OwnershipDispute",
+    "PenaltyAccrual",
+    "PenaltyKind",
     "PrincipalKind",
     "Product",
     "ProfileChange",

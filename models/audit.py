@@ -22,6 +22,8 @@ class PrincipalKind(StrEnum):
     STAFF = "STAFF"
     # The vendor's own usage pipeline (BIL-1): an internal client with usage:write only.
     METERING_CLIENT = "METERING_CLIENT"
+    # Accord itself: the deadline sweep acting on time (deemed acceptance, PRE-5 flags).
+    SYSTEM = "SYSTEM"
 
 
 class AuditRecord(Base, table=True):

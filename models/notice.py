@@ -1,5 +1,10 @@
 """NTC-1 / NTC-4: every notice with its channel, addressee, content, send and deemed-delivery
-times. ``account_id`` None is an announcement to every customer."""
+times. ``account_id`` None is an announcement to every customer.
+
+Emailed notices are an outbox: the row is written in the transaction that decides to send it,
+and ``sent_at``/``delivered_at`` are filled once the mail server accepted it (NTC-1: an
+electronic notice is delivered when sent successfully), so a rolled-back decision sends nothing
+and a mail server that is down delays delivery instead of losing the notice."""
 
 import uuid
 from datetime import datetime
@@ -18,6 +23,13 @@ class NoticeChannel(StrEnum):
     MAIL = "MAIL"
 
 
+class NoticePurpose(StrEnum):
+    """What delivery sets in motion (the deadline that runs from it)."""
+
+    BILL = "BILL"  # BIL-5: the dispute window
+    PAYMENT_DUE = "PAYMENT_DUE"  # PRE-3 / PRE-4: the 5 working days to pay or top up
+
+
 class Notice(Base, table=True):
     __tablename__ = "notices"
 
@@ -26,6 +38,12 @@ class Notice(Base, table=True):
     addressee: str = Field(sa_type=sa.String(300), nullable=False)
     subject: str = Field(sa_type=sa.String(300), nullable=False)
     body: str = Field(sa_type=sa.Text(), nullable=False)
-    sent_at: datetime = timestamp_field(nullable=False)
-    delivered_at: datetime = timestamp_field(nullable=False)
+    sent_at: datetime | None = timestamp_field(default=None, nullable=True)
+    delivered_at: datetime | None = timestamp_field(default=None, nullable=True)
     sent_by: str = Field(sa_type=sa.String(200), nullable=False)
+    # The outbox: set for notices that go out by email.
+    email_to: str | None = Field(default=None, sa_type=sa.String(254), nullable=True)
+    purpose: NoticePurpose | None = Field(default=None, sa_type=sa.String(20), nullable=True)
+    bill_id: uuid.UUID | None = Field(default=None, foreign_key="bills.id", index=True, nullable=True)
+    attempts: int = Field(default=0, nullable=False, sa_column_kwargs={"server_default": "0"})
+    last_error: str | None = Field(default=None, sa_type=sa.String(500), nullable=True)

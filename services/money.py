@@ -48,5 +48,23 @@ def quantity_to_micros(value: Decimal, field: str = "quantity") -> int:
 
 
 def line_amount_fen(quantity_micros: int, unit_price_fen: int) -> int:
-    """A bill line: quantity × unit price, rounded half-up to the fen (CONTRACT.md)."""
-    return round_to_fen(Decimal(quantity_micros) * unit_price_fen / QUANTITY_SCALE / 100)
+    """A bill line: quantity × unit price, rounded half-up to the fen (CONTRACT.md). Exact
+    integer arithmetic (both factors are non-negative integers)."""
+    return (quantity_micros * unit_price_fen + QUANTITY_SCALE // 2) // QUANTITY_SCALE
+
+
+BASIS_POINTS = 10_000
+
+
+def discount_fen(gross_fen: int, basis_points: int) -> int:
+    """BIL-3: a line's discount, rounded half-up to the fen."""
+    return (gross_fen * basis_points + BASIS_POINTS // 2) // BASIS_POINTS
+
+
+def daily_rate_fen(base_fen: int, per_mille: int = 1) -> int:
+    """PRE-3 / PRE-4: one day's penalty, ``per_mille`` ‰ of the base, rounded half-up to the fen."""
+    return (base_fen * per_mille + 500) // 1000
+
+
+def micros_to_quantity(micros: int) -> Decimal:
+    return Decimal(micros).scaleb(-6)

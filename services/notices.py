@@ -1,16 +1,31 @@
 """NTC-1 / NTC-4: notices with their deemed delivery. Electronic notices (system notice, site
-message, email, SMS) are delivered when sent successfully."""
+message, email, SMS) are delivered when sent successfully.
+
+Emails go through an outbox: ``queue_email`` writes the notice in the caller's transaction and
+``deliver_queued`` hands it to the mail server later, setting the delivery time only once the
+server accepted it. A deadline that runs from delivery (BIL-5, PRE-3, PRE-4) starts then.
+"""
 
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Notice, NoticeChannel
+from models import Bill, Notice, NoticeChannel, NoticePurpose
+from services.calendar import WorkingCalendar
+from services.errors import CalendarUnknown
+from services.mail import Email, Mailer, MailError
 from services.pagination import Page, keyset_page
 
 EVERY_CUSTOMER = "all customers"
+SYSTEM = "system:notices"
+# BIL-5: 2 working days to confirm or dispute; PRE-3 / PRE-4: 5 working days to pay.
+DISPUTE_WORKING_DAYS = 2
+PAY_WORKING_DAYS = 5
+DELIVERY_BATCH = 200
 
 
 async def send_electronic(
@@ -23,6 +38,7 @@ async def send_electronic(
     sent_by: str,
     now: datetime,
 ) -> Notice:
+    """A system notice shown in the console: delivered the moment it is written."""
     notice = Notice(
         account_id=account_id,
         channel=NoticeChannel.ELECTRONIC,
@@ -30,7 +46,7 @@ async def send_electronic(
         subject=subject,
         body=body,
         sent_at=now,
-        delivered_at=now,  # NTC-1: electronic notices are delivered when sent
+        delivered_at=now,
         sent_by=sent_by,
     )
     session.add(notice)
@@ -38,9 +54,96 @@ async def send_electronic(
     return notice
 
 
+def email_notice(
+    *,
+    account_id: uuid.UUID,
+    email: str,
+    subject: str,
+    body: str,
+    purpose: NoticePurpose,
+    bill_id: uuid.UUID,
+) -> Notice:
+    """An email notice for the outbox (not yet sent: no send or delivery time)."""
+    return Notice(
+        account_id=account_id,
+        channel=NoticeChannel.ELECTRONIC,
+        addressee=email,
+        email_to=email,
+        subject=subject,
+        body=body,
+        purpose=purpose,
+        bill_id=bill_id,
+        sent_by=SYSTEM,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    delivered: int
+    failed: int
+
+
+async def deliver_queued(
+    session: AsyncSession, *, mailer: Mailer, calendar: WorkingCalendar, now: datetime, limit: int = DELIVERY_BATCH
+) -> Delivery:
+    """Send queued emails (oldest first). Rows are claimed with SKIP LOCKED, so two sweeps never
+    send the same notice; a notice whose deadline would need an unloaded calendar year waits
+    (T-3) instead of starting a deadline nobody can compute."""
+    query = (
+        select(Notice)
+        .where(Notice.email_to.is_not(None), Notice.delivered_at.is_(None))
+        .order_by(Notice.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    delivered = failed = 0
+    for notice in (await session.execute(query)).scalars().all():
+        try:
+            deadline = _deadline(notice, calendar, now)
+            await mailer.send(Email(to=notice.email_to or "", subject=notice.subject, body=notice.body))
+        except (MailError, CalendarUnknown) as error:
+            notice.attempts += 1
+            notice.last_error = str(error)[:500]
+            failed += 1
+            continue
+        notice.attempts += 1
+        notice.sent_at = notice.delivered_at = now
+        notice.last_error = None
+        if deadline is not None and notice.bill_id is not None:
+            await _start_deadline(session, notice, deadline, now)
+        delivered += 1
+    await session.flush()
+    return Delivery(delivered, failed)
+
+
+def _deadline(notice: Notice, calendar: WorkingCalendar, now: datetime) -> datetime | None:
+    if notice.purpose == NoticePurpose.BILL:
+        return calendar.deadline_after(now, DISPUTE_WORKING_DAYS)
+    if notice.purpose == NoticePurpose.PAYMENT_DUE:
+        return calendar.deadline_after(now, PAY_WORKING_DAYS)
+    return None
+
+
+async def _start_deadline(session: AsyncSession, notice: Notice, deadline: datetime, now: datetime) -> None:
+    if notice.purpose == NoticePurpose.BILL:
+        values = {"delivered_at": now, "dispute_deadline": deadline}
+    else:
+        values = {"pay_by": deadline}
+    await session.execute(
+        update(Bill).where(Bill.id == notice.bill_id).values(**values).execution_options(synchronize_session="fetch")
+    )
+
+
 async def page_for_account(
     session: AsyncSession, *, account_id: uuid.UUID, first: int, after: uuid.UUID | None
 ) -> Page[Notice]:
     """NTC-4: what was sent to the account, and announcements to every customer."""
-    query = select(Notice).where(or_(Notice.account_id == account_id, Notice.account_id.is_(None)))
+    query = select(Notice).where(
+        or_(Notice.account_id == account_id, Notice.account_id.is_(None)), Notice.delivered_at.is_not(None)
+    )
     return await keyset_page(session, query, Notice.id, first=first, after=after)
+
+
+async def queued_for(session: AsyncSession, bill_ids: Sequence[uuid.UUID]) -> list[Notice]:
+    query = select(Notice).where(Notice.bill_id.in_(bill_ids), Notice.delivered_at.is_(None))
+    return list((await session.execute(query)).scalars())

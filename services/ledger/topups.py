@@ -14,7 +14,7 @@ from models import Account, LedgerEntry, LedgerKind, RealNameState, TopUp, TopUp
 from services.accounts import validation
 from services.batch import locked, rows_by
 from services.errors import IdempotencyConflict, InvalidState, NotFound, RealNameRequired
-from services.ledger import entries
+from services.ledger import arrears, entries
 from services.money import amount_to_fen
 
 
@@ -83,6 +83,7 @@ async def top_up(
 
 
 async def _credit(session: AsyncSession, row: TopUp, *, now: datetime, confirmed_by: str | None = None) -> None:
+    account = await arrears.before_credit(session, row.account_id, now=now)
     entry = await entries.post(
         session,
         account_id=row.account_id,
@@ -93,6 +94,7 @@ async def _credit(session: AsyncSession, row: TopUp, *, now: datetime, confirmed
     )
     row.state, row.ledger_entry_id, row.confirmed_by = TopUpState.CREDITED, entry.id, confirmed_by
     await session.flush()
+    await arrears.collect(session, account, now=now)  # PRE-4: what is owed is paid first
 
 
 async def confirm_bank_transfer(

@@ -1,0 +1,192 @@
+"""BIL-5, BIL-6, BIL-7: confirming, disputing and resolving bills; deemed acceptance.
+
+A bill's state is time-derived: an ISSUED bill whose dispute window has closed reads as
+DEEMED_ACCEPTED even before the sweep has written that down (``state_at``). Every transition
+locks the bill row first, so concurrent requests and sweeps see one another's result.
+"""
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Bill, BillDispute, BillDisputeState, BillLine, BillState, LineKind
+from services.accounts import validation
+from services.batch import locked, rows_by
+from services.errors import DomainError, ErrorCode, InvalidInput, InvalidState, NotFound
+from services.ledger import arrears
+from services.money import amount_to_fen
+from services.pagination import Page, keyset_page
+
+
+class DisputeWindowClosed(DomainError):
+    code = ErrorCode.DISPUTE_WINDOW_CLOSED
+
+
+SETTLEABLE = (BillState.CONFIRMED, BillState.DEEMED_ACCEPTED)
+
+
+def state_at(bill: Bill, now: datetime) -> BillState:
+    """BIL-5: after the window an issued bill is deemed accepted, whether or not the sweep ran."""
+    if bill.state == BillState.ISSUED and bill.dispute_deadline is not None and now > bill.dispute_deadline:
+        return BillState.DEEMED_ACCEPTED
+    return bill.state
+
+
+async def _delivered_bill(session: AsyncSession, bill_id: uuid.UUID, account_id: uuid.UUID | None) -> Bill:
+    """The bill under lock; one not yet delivered does not exist for its customer (NTC-1)."""
+    bill = await locked(session, Bill, bill_id)
+    if bill is None or bill.delivered_at is None or (account_id is not None and bill.account_id != account_id):
+        raise NotFound("no such bill", field=["id"])
+    return bill
+
+
+async def confirm(session: AsyncSession, *, bill_id: uuid.UUID, account_id: uuid.UUID, now: datetime) -> Bill:
+    """BIL-5 then BIL-6: confirming settles at once; a second confirmation changes nothing."""
+    bill = await _delivered_bill(session, bill_id, account_id)
+    state = state_at(bill, now)
+    if state == BillState.DEEMED_ACCEPTED:
+        raise InvalidState("the bill was deemed accepted when its window closed", field=["id"])
+    if state != BillState.ISSUED:
+        raise InvalidState(f"the bill is {state.value.lower().replace('_', ' ')}", field=["id"])
+    bill.state, bill.confirmed_at = BillState.CONFIRMED, now
+    await arrears.settle(session, bill, now=now)
+    return bill
+
+
+async def dispute(
+    session: AsyncSession,
+    *,
+    bill_id: uuid.UUID,
+    account_id: uuid.UUID,
+    amount: Decimal,
+    reason: str,
+    opened_by: str,
+    now: datetime,
+) -> Bill:
+    """BIL-5 / BIL-7: within the window, naming an amount (at most the total) and a reason."""
+    fen = amount_to_fen(amount, "amount")
+    reason = validation.text(reason, "reason", max_length=2000)
+    bill = await _delivered_bill(session, bill_id, account_id)
+    if state_at(bill, now) == BillState.DEEMED_ACCEPTED:
+        raise DisputeWindowClosed(
+            f"the window to dispute closed at {bill.dispute_deadline.isoformat()}; the bill is deemed accepted",
+            field=["id"],
+        )
+    if bill.state == BillState.DISPUTED:
+        raise InvalidState("the bill already has an open dispute", field=["id"])
+    if bill.state != BillState.ISSUED:
+        raise InvalidState(f"a {bill.state.value.lower()} bill cannot be disputed", field=["id"])
+    if fen > bill.total_fen:
+        raise InvalidInput("the disputed amount exceeds the bill's total", field=["amount"])
+    bill.state = BillState.DISPUTED
+    session.add(BillDispute(bill_id=bill.id, amount_fen=fen, reason=reason, opened_by=opened_by, opened_at=now))
+    await session.flush()
+    return bill
+
+
+async def resolve(
+    session: AsyncSession,
+    *,
+    bill_id: uuid.UUID,
+    accept: bool,
+    adjustment: Decimal | None,
+    note: str,
+    resolved_by: str,
+    now: datetime,
+) -> Bill:
+    """BIL-7: FINANCE rejects (the bill stands) or accepts with a credit line of at most the
+    disputed amount; either way the bill is then settled (BIL-6)."""
+    note = validation.text(note, "note", max_length=2000)
+    bill = await _delivered_bill(session, bill_id, None)
+    found = await open_dispute(session, bill.id)
+    if bill.state != BillState.DISPUTED or found is None:
+        raise InvalidState("the bill has no open dispute", field=["id"])
+    if accept:
+        if adjustment is None:
+            raise InvalidInput("accepting a dispute needs the adjustment", field=["adjustment"])
+        fen = amount_to_fen(adjustment, "adjustment")
+        if fen > found.amount_fen:
+            raise InvalidInput("the adjustment exceeds the disputed amount", field=["adjustment"])
+        session.add(
+            BillLine(
+                bill_id=bill.id,
+                kind=LineKind.ADJUSTMENT,
+                product_code="ADJUSTMENT",
+                quantity_micros=1_000_000,
+                unit_price_fen=-fen,
+                discount_fen=0,
+                amount_fen=-fen,
+                description=f"dispute accepted: {note}",
+            )
+        )
+        bill.total_fen -= fen
+        found.adjustment_fen = fen
+    elif adjustment is not None:
+        raise InvalidInput("a rejected dispute has no adjustment", field=["adjustment"])
+    found.state = BillDisputeState.ACCEPTED if accept else BillDisputeState.REJECTED
+    found.note, found.resolved_by, found.resolved_at = note, resolved_by, now
+    bill.state, bill.confirmed_at = BillState.CONFIRMED, now
+    await arrears.settle(session, bill, now=now)
+    return bill
+
+
+async def open_dispute(session: AsyncSession, bill_id: uuid.UUID) -> BillDispute | None:
+    query = select(BillDispute).where(BillDispute.bill_id == bill_id, BillDispute.state == BillDisputeState.OPEN)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+@dataclass(frozen=True, slots=True)
+class Swept:
+    deemed: int
+    settled: int
+
+
+async def deem_and_settle(session: AsyncSession, *, now: datetime, limit: int = 500) -> Swept:
+    """The sweep's part of BIL-5 / BIL-6: bills whose window closed become DEEMED_ACCEPTED and
+    every accepted bill is settled once. SKIP LOCKED lets several processes share the work
+    without waiting on (or repeating) each other's bills."""
+    query = (
+        select(Bill)
+        .where(
+            (Bill.state.in_(SETTLEABLE))
+            | ((Bill.state == BillState.ISSUED) & (Bill.dispute_deadline.is_not(None)) & (Bill.dispute_deadline < now))
+        )
+        .order_by(Bill.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    deemed = settled = 0
+    for bill in (await session.execute(query)).scalars().all():
+        if bill.state == BillState.ISSUED:
+            bill.state = BillState.DEEMED_ACCEPTED
+            deemed += 1
+        await arrears.settle(session, bill, now=now)
+        settled += 1
+    return Swept(deemed, settled)
+
+
+async def get(session: AsyncSession, bill_id: uuid.UUID) -> Bill | None:
+    bill = await session.get(Bill, bill_id)
+    return bill if bill is not None and bill.delivered_at is not None else None
+
+
+async def page_for_account(
+    session: AsyncSession, *, account_id: uuid.UUID, first: int, after: uuid.UUID | None
+) -> Page[Bill]:
+    query = select(Bill).where(Bill.account_id == account_id, Bill.delivered_at.is_not(None))
+    return await keyset_page(session, query, Bill.id, first=first, after=after)
+
+
+async def lines_of(session: AsyncSession, bill_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[BillLine]]:
+    return await rows_by(session, BillLine, BillLine.bill_id, bill_ids)
+
+
+async def disputes_of(session: AsyncSession, bill_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, BillDispute | None]:
+    """The latest dispute of each bill (open, or how the last one ended)."""
+    found = await rows_by(session, BillDispute, BillDispute.bill_id, bill_ids)
+    return {bill_id: (rows[-1] if rows else None) for bill_id, rows in found.items()}

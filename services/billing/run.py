@@ -1,0 +1,363 @@
+"""BIL-2, BIL-3, BIL-4, BIL-8: the monthly bill run.
+
+Set-based: one aggregate query prices a whole month of every account's usage (each record at
+the supplementary-agreement price, else the list price, in force when it occurred) and groups
+it into lines; Python only applies discounts to those lines and bulk-inserts bills, lines and
+their email notices. Nothing loops over usage records.
+
+Idempotent: ``bills`` is unique on (account, period) and bills are inserted with ON CONFLICT DO
+NOTHING, so a second run — also one running at the same moment in another process — issues
+nothing new; only the bills this run inserted get lines and notices.
+
+BIL-2: an account with any usage that has neither price is not billed at all (no line is ever
+priced at zero); it is held and reported, and a later run bills it once a price exists.
+"""
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import Select, func, literal, select, union_all
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import (
+    Account,
+    AgreementPrice,
+    Bill,
+    BillHold,
+    BillLine,
+    BillRun,
+    Discount,
+    DiscountCondition,
+    LineKind,
+    ListPrice,
+    Notice,
+    NoticePurpose,
+    Product,
+    UsageRecord,
+)
+from models.base import new_id
+from services.clock import SHANGHAI, local_date
+from services.errors import InvalidInput
+from services.money import discount_fen, fen_to_yuan, line_amount_fen, micros_to_quantity
+from services.notices import email_notice
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    issued: int
+    held: int
+    unpriced: dict[uuid.UUID, list[str]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Group:
+    account_id: uuid.UUID
+    product: str
+    unit_price_fen: int | None
+    quantity_micros: int
+
+
+def month_bounds(period: date) -> tuple[datetime, datetime]:
+    """T-1: the month's first and next month's first instant, Asia/Shanghai, as UTC."""
+    following = (period.replace(day=28) + timedelta(days=4)).replace(day=1)
+    start = datetime.combine(period, time(), tzinfo=SHANGHAI).astimezone(UTC)
+    end = datetime.combine(following, time(), tzinfo=SHANGHAI).astimezone(UTC)
+    return start, end
+
+
+def previous_period(now: datetime) -> date:
+    first = local_date(now).replace(day=1)
+    return (first - timedelta(days=1)).replace(day=1)
+
+
+def _price_at(model, account_id, product, at):
+    query = select(model.unit_price_fen).where(model.product_code == product, model.effective_from <= at)
+    if account_id is not None:
+        query = query.where(model.account_id == account_id)
+    return query.order_by(model.effective_from.desc()).limit(1).scalar_subquery()
+
+
+def _unit_price(account_id, product, at):
+    """BIL-2: the account's agreement price wins over the list price; NULL when neither exists."""
+    return func.coalesce(_price_at(AgreementPrice, account_id, product, at), _price_at(ListPrice, None, product, at))
+
+
+def _grouped_usage(period: date) -> Select:
+    start, end = month_bounds(period)
+    usage = UsageRecord.__table__.c
+    not_billed = ~select(Bill.id).where(Bill.account_id == usage.account_id, Bill.period == period).exists()
+    continuing = select(Product.code).where(Product.continuing)
+    # Usage fees: every record of the month, at the price in force when it occurred.
+    metered = select(
+        usage.account_id,
+        usage.product_code,
+        _unit_price(usage.account_id, usage.product_code, usage.occurred_at).label("unit_price_fen"),
+        usage.quantity_micros,
+    ).where(
+        usage.occurred_at >= start,
+        usage.occurred_at < end,
+        usage.product_code.not_in(continuing),
+        not_billed,
+    )
+    # BIL-8: a held resource is billed every month at its last reported level, new use or not.
+    latest = (
+        select(
+            usage.account_id,
+            usage.product_code,
+            usage.quantity_micros,
+            func.row_number()
+            .over(partition_by=(usage.app_id, usage.product_code), order_by=(usage.occurred_at.desc(), usage.id.desc()))
+            .label("newest"),
+        )
+        .where(usage.occurred_at < end, usage.product_code.in_(continuing), not_billed)
+        .subquery()
+    )
+    month_end = literal(end - timedelta(microseconds=1), type_=UsageRecord.__table__.c.occurred_at.type)
+    held = select(
+        latest.c.account_id,
+        latest.c.product_code,
+        _unit_price(latest.c.account_id, latest.c.product_code, month_end).label("unit_price_fen"),
+        latest.c.quantity_micros,
+    ).where(latest.c.newest == 1, latest.c.quantity_micros > 0)
+    priced = union_all(metered, held).subquery()
+    return (
+        select(
+            priced.c.account_id,
+            priced.c.product_code,
+            priced.c.unit_price_fen,
+            func.sum(priced.c.quantity_micros).label("quantity_micros"),
+        )
+        .group_by(priced.c.account_id, priced.c.product_code, priced.c.unit_price_fen)
+        .having(func.sum(priced.c.quantity_micros) > 0)
+        .order_by(priced.c.account_id, priced.c.product_code, priced.c.unit_price_fen)
+    )
+
+
+async def _discounts(
+    session: AsyncSession, period: date, account_ids: set[uuid.UUID]
+) -> dict[tuple[uuid.UUID, str], list[tuple[Discount, datetime]]]:
+    _, end = month_bounds(period)
+    last_day = local_date(end) - timedelta(days=1)
+    query = (
+        select(Discount, Account.created_at)
+        .join(Account, Account.id == Discount.account_id)
+        .where(
+            Discount.valid_from <= last_day,
+            (Discount.valid_until.is_(None)) | (Discount.valid_until >= period),
+        )
+    )
+    found: dict[tuple[uuid.UUID, str], list[tuple[Discount, datetime]]] = defaultdict(list)
+    for discount, created_at in await session.execute(query):
+        if discount.account_id in account_ids:
+            found[(discount.account_id, discount.product_code)].append((discount, created_at))
+    return found
+
+
+def _months_between(start: date, end: date) -> int:
+    return (end.year - start.year) * 12 + end.month - start.month - (1 if end.day < start.day else 0)
+
+
+def condition_met(discount: Discount, *, quantity_micros: int, account_created: datetime, period: date) -> bool:
+    """BIL-3: evaluated at settlement of the month, i.e. on the month's own figures."""
+    if discount.condition == DiscountCondition.MIN_MONTHLY_QUANTITY:
+        return quantity_micros >= discount.threshold
+    _, end = month_bounds(period)
+    return _months_between(local_date(account_created), local_date(end)) >= discount.threshold
+
+
+def _discounted(
+    group: _Group, quantity_micros: int, offers: list[tuple[Discount, datetime]], period: date
+) -> tuple[int, str | None]:
+    """(basis points, description) of the best discount whose condition is met; unmet
+    conditions are named on the line, which then uses the undiscounted price (BIL-3)."""
+    best, unmet = None, []
+    for discount, created in offers:
+        if condition_met(discount, quantity_micros=quantity_micros, account_created=created, period=period):
+            if best is None or discount.basis_points > best.basis_points:
+                best = discount
+        else:
+            unmet.append(discount.reference)
+    if best is not None:
+        return best.basis_points, f"discount {best.basis_points / 100:g}% ({best.reference})"
+    if unmet:
+        return 0, f"condition not met, no discount ({', '.join(unmet)})"
+    return 0, None
+
+
+def _bill_email(account: Account, period: date, total_fen: int, lines: list[dict]) -> tuple[str, str]:
+    month = period.strftime("%Y-%m")
+    rows = [
+        f"  {line['product_code']}: {micros_to_quantity(line['quantity_micros']).normalize():f} x "
+        f"{fen_to_yuan(line['unit_price_fen'])} - {fen_to_yuan(line['discount_fen'])} = "
+        f"{fen_to_yuan(line['amount_fen'])} CNY"
+        for line in lines
+    ]
+    body = "\n".join(
+        [
+            f"{account.name}:",
+            f"您 {month} 的账单 / Your bill for {month}:",
+            *rows,
+            f"合计 / Total: {fen_to_yuan(total_fen)} CNY",
+            "请在送达后 2 个工作日内确认或提出异议，逾期视为认可。",
+            "Confirm or dispute it within 2 working days of delivery; after that it is deemed accepted.",
+        ]
+    )
+    return f"账单 / Bill {month}", body
+
+
+def _insert(session: AsyncSession, model):
+    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    return dialect.insert(model)
+
+
+async def run_monthly_billing(session: AsyncSession, *, period: date, ran_by: str, now: datetime) -> RunResult:
+    if period.day != 1:
+        raise InvalidInput("the period is the first day of the month to bill", field=["period"])
+    if month_bounds(period)[1] > now:
+        raise InvalidInput("a month is billed after it has ended", field=["period"])
+
+    groups = [_Group(*row) for row in await session.execute(_grouped_usage(period))]
+    by_account: dict[uuid.UUID, list[_Group]] = defaultdict(list)
+    for group in groups:
+        by_account[group.account_id].append(group)
+    unpriced = {
+        account_id: sorted({g.product for g in account_groups if g.unit_price_fen is None})
+        for account_id, account_groups in by_account.items()
+        if any(g.unit_price_fen is None for g in account_groups)
+    }
+    billable = {account_id: gs for account_id, gs in by_account.items() if account_id not in unpriced}
+    offers = await _discounts(session, period, set(billable))
+
+    bills, lines = [], []
+    for account_id, account_groups in billable.items():
+        bill_id, total = new_id(), 0
+        monthly = defaultdict(int)
+        for group in account_groups:
+            monthly[group.product] += group.quantity_micros
+        for group in account_groups:
+            assert group.unit_price_fen is not None
+            gross = line_amount_fen(group.quantity_micros, group.unit_price_fen)
+            points, description = _discounted(
+                group, monthly[group.product], offers.get((account_id, group.product), []), period
+            )
+            discount = discount_fen(gross, points)
+            total += gross - discount
+            lines.append(
+                {
+                    "id": new_id(),
+                    "created_at": now,
+                    "updated_at": now,
+                    "bill_id": bill_id,
+                    "kind": LineKind.USAGE,
+                    "product_code": group.product,
+                    "quantity_micros": group.quantity_micros,
+                    "unit_price_fen": group.unit_price_fen,
+                    "discount_fen": discount,
+                    "amount_fen": gross - discount,
+                    "description": description,
+                }
+            )
+        bills.append(
+            {
+                "id": bill_id,
+                "created_at": now,
+                "updated_at": now,
+                "account_id": account_id,
+                "period": period,
+                "state": "ISSUED",
+                "total_fen": total,
+                "issued_at": now,
+                "paid_fen": 0,
+            }
+        )
+
+    inserted: set[uuid.UUID] = set()
+    if bills:
+        statement = _insert(session, Bill).on_conflict_do_nothing(index_elements=["account_id", "period"])
+        returned = await session.execute(statement.returning(Bill.id), bills)
+        inserted = set(returned.scalars())
+    new_lines = [line for line in lines if line["bill_id"] in inserted]
+    if new_lines:
+        await session.execute(_insert(session, BillLine), new_lines)
+    await _queue_bill_emails(session, [b for b in bills if b["id"] in inserted], new_lines, now)
+    await _record_holds(session, period, unpriced, billed={b["account_id"] for b in bills}, now=now)
+    session.add(BillRun(period=period, ran_at=now, ran_by=ran_by, issued=len(inserted), held=len(unpriced)))
+    await session.flush()
+    return RunResult(issued=len(inserted), held=len(unpriced), unpriced=unpriced)
+
+
+async def _queue_bill_emails(session: AsyncSession, bills: list[dict], lines: list[dict], now: datetime) -> None:
+    if not bills:
+        return
+    accounts = {
+        row.id: row
+        for row in (await session.execute(select(Account).where(Account.id.in_([b["account_id"] for b in bills]))))
+        .scalars()
+        .all()
+    }
+    lines_of: dict[uuid.UUID, list[dict]] = defaultdict(list)
+    for line in lines:
+        lines_of[line["bill_id"]].append(line)
+    notices = []
+    for bill in bills:
+        account = accounts[bill["account_id"]]
+        subject, body = _bill_email(account, bill["period"], bill["total_fen"], lines_of[bill["id"]])
+        notice = email_notice(
+            account_id=account.id,
+            email=account.email,
+            subject=subject,
+            body=body,
+            purpose=NoticePurpose.BILL,
+            bill_id=bill["id"],
+        )
+        notices.append(
+            {column: getattr(notice, column) for column in Notice.model_fields if getattr(notice, column) is not None}
+            | {"attempts": 0, "created_at": now, "updated_at": now}
+        )
+    await session.execute(_insert(session, Notice), notices)
+
+
+async def _record_holds(
+    session: AsyncSession, period: date, unpriced: dict[uuid.UUID, list[str]], *, billed: set[uuid.UUID], now: datetime
+) -> None:
+    """BIL-2: one hold per account and month, naming the unpriced products; a hold goes away
+    once the account's bill is issued."""
+    if billed:
+        await session.execute(
+            BillHold.__table__.delete().where(BillHold.period == period, BillHold.account_id.in_(billed))
+        )
+    if not unpriced:
+        return
+    rows = [
+        {
+            "id": new_id(),
+            "created_at": now,
+            "updated_at": now,
+            "account_id": account_id,
+            "period": period,
+            "products": products,
+            "detected_at": now,
+        }
+        for account_id, products in unpriced.items()
+    ]
+    statement = _insert(session, BillHold)
+    statement = statement.on_conflict_do_update(
+        index_elements=["account_id", "period"], set_={"products": statement.excluded.products}
+    )
+    await session.execute(statement, rows)
+
+
+async def holds(session: AsyncSession, period: date | None = None) -> list[BillHold]:
+    query = select(BillHold).order_by(BillHold.period, BillHold.account_id)
+    if period is not None:
+        query = query.where(BillHold.period == period)
+    return list((await session.execute(query)).scalars())
+
+
+async def has_run(session: AsyncSession, period: date) -> bool:
+    return (
+        await session.execute(select(BillRun.id).where(and_(BillRun.period == period)).limit(1))
+    ).first() is not None

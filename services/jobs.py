@@ -1,0 +1,121 @@
+"""The deadline sweep (`runDueJobs`, `accord jobs run`, and every minute inside `accord serve`).
+
+Each job is idempotent and works from what the database says is due, not from when it last
+ran, so a sweep after downtime catches up (ten missed days of penalties accrue ten days, once),
+and several processes can sweep at once on PostgreSQL: rows are claimed with SKIP LOCKED and
+every insert that must happen once has a unique key behind it.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Account, Bill, PrincipalKind
+from services import audit, notices
+from services.billing import bills, run
+from services.calendar import calendar as load_calendar
+from services.clock import Clock, local_date
+from services.errors import CalendarUnknown
+from services.ledger import arrears
+from services.mail import Mailer
+
+log = logging.getLogger("accord.jobs")
+SWEEPER = audit.Actor(kind=PrincipalKind.SYSTEM, principal="system:sweep")
+ACCOUNT_BATCH = 500
+
+
+@dataclass(frozen=True, slots=True)
+class JobResult:
+    job: str
+    changed: int
+
+
+async def run_due_jobs(session: AsyncSession, *, mailer: Mailer, clock: Clock) -> list[JobResult]:
+    now = clock.now()
+    working = await load_calendar(session)
+    results = [JobResult("issue_monthly_bills", await _issue_monthly_bills(session, working, now))]
+    delivery = await notices.deliver_queued(session, mailer=mailer, calendar=working, now=now)
+    results.append(JobResult("deliver_notices", delivery.delivered))
+    swept = await bills.deem_and_settle(session, now=now)
+    results.append(JobResult("deem_bills_accepted", swept.deemed))
+    results.append(JobResult("settle_bills", swept.settled))
+    # Settlement queues payment notices: deliver them in the same sweep.
+    delivery = await notices.deliver_queued(session, mailer=mailer, calendar=working, now=now)
+    results.append(JobResult("deliver_payment_notices", delivery.delivered))
+    results.append(JobResult("accrue_penalties", await _accrue_penalties(session, now)))
+    results.append(JobResult("flag_overdue", await _flag_overdue(session, clock, now)))
+    return results
+
+
+async def _issue_monthly_bills(session: AsyncSession, working, now: datetime) -> int:
+    """BIL-4: the previous month is billed on the first working day of this one (or at the
+    first sweep after it, when the service was down that day)."""
+    period = run.previous_period(now)
+    if await run.has_run(session, period):
+        return 0
+    month_start = local_date(now).replace(day=1)
+    try:
+        first_working_day = working.nth_working_day_after(month_start - timedelta(days=1), 1)
+    except CalendarUnknown as error:
+        log.warning("bill run for %s waits: %s", period, error.message)
+        return 0
+    if local_date(now) < first_working_day:
+        return 0
+    result = await run.run_monthly_billing(session, period=period, ran_by=SWEEPER.principal, now=now)
+    return result.issued
+
+
+async def _accrue_penalties(session: AsyncSession, now: datetime) -> int:
+    """Materialise every accrual due up to today, account by account (row-locked)."""
+    due = (
+        select(Bill.account_id)
+        .where(Bill.settled_at.is_not(None), Bill.pay_by.is_not(None), Bill.pay_by < now)
+        .where((Bill.paid_fen < Bill.total_fen) | Bill.shortfall_closed_at.is_(None))
+        .distinct()
+    )
+    query = (
+        select(Account)
+        .where(Account.id.in_(due))
+        .order_by(Account.id)
+        .limit(ACCOUNT_BATCH)
+        .with_for_update(skip_locked=True)
+    )
+    changed = 0
+    for account in (await session.execute(query)).scalars().all():
+        changed += await arrears.accrue(session, account, now=now)
+    return changed
+
+
+async def _flag_overdue(session: AsyncSession, clock: Clock, now: datetime) -> int:
+    """PRE-5: record (and audit) each bill more than 15 days overdue; what to do about it is a
+    staff measure (TRM-6)."""
+    cutoff = now - timedelta(days=arrears.OVERDUE_ELIGIBLE_DAYS)
+    query = (
+        select(Bill)
+        .where(
+            Bill.overdue_flagged_at.is_(None),
+            Bill.settled_at.is_not(None),
+            Bill.paid_fen < Bill.total_fen,
+            Bill.pay_by.is_not(None),
+            Bill.pay_by < cutoff,
+        )
+        .with_for_update(skip_locked=True)
+    )
+    flagged = []
+    for bill in (await session.execute(query)).scalars().all():
+        if arrears.Owed(arrears.unpaid_fen(bill), 0, bill.pay_by).eligible_for_termination(now):
+            bill.overdue_flagged_at = now
+            flagged.append(bill)
+    if flagged:
+        await audit.record_many(
+            session,
+            clock=clock,
+            actor=SWEEPER,
+            action="flagOverdue",
+            targets=[(b.account_id, f"bill:{b.period:%Y-%m}") for b in flagged],
+            detail="PRE-5: more than 15 days overdue; eligible for termination without notice (TRM-6)",
+        )
+    return len(flagged)

@@ -1,0 +1,280 @@
+"""BIL-6, PRE-3, PRE-4, PRE-5: settling bills from the prepaid balance, arrears and penalties.
+
+Decisions written down here (RULES.md leaves them to us):
+
+- Settlement deducts what the balance covers; the rest of the bill is unpaid principal
+  (arrears). The balance never goes below zero; arrears and penalties are claims beside it.
+- A payment (any credit while something is owed) settles principal first, oldest bill first,
+  then accrued penalties. Principal first stops the 1‰ accrual soonest.
+- A day's penalty is assessed on what was owed at the start of that Asia/Shanghai day
+  (T-1): a payment on day d stops accrual from day d + 1.
+- PRE-3's base is the shortfall less the bill's unpaid principal, so no fen bears both
+  penalties (arrears take precedence). A later month's settlement supersedes an open shortfall.
+- Every change of balance or principal first materialises the accruals up to today with the
+  state before the change, so stored accruals always used the right base; on read, the days
+  not yet materialised are added with the current base, so answers are right between sweeps.
+"""
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Account, Bill, BillState, LedgerEntry, LedgerKind, NoticePurpose, PenaltyAccrual, PenaltyKind
+from models.base import new_id
+from services.batch import locked
+from services.clock import local_date
+from services.ledger import entries
+from services.money import daily_rate_fen, fen_to_yuan
+from services.notices import email_notice
+
+# PRE-5: overdue more than this many calendar days.
+OVERDUE_ELIGIBLE_DAYS = 15
+
+
+def unpaid_fen(bill: Bill) -> int:
+    return max(bill.total_fen - bill.paid_fen, 0) if bill.settled_at is not None else 0
+
+
+def shortfall_base_fen(bill: Bill, balance_fen: int) -> int:
+    """PRE-3: consumption − balance, less the part that is arrears (PRE-4 takes precedence)."""
+    if bill.shortfall_closed_at is not None or bill.settled_at is None:
+        return 0
+    return max(bill.total_fen - max(balance_fen, 0) - unpaid_fen(bill), 0)
+
+
+def penalty_days(bill: Bill, after: date | None, through: date) -> list[date]:
+    """The calendar days from the day after the due date (or after ``after``) to ``through``."""
+    if bill.pay_by is None:
+        return []
+    first = local_date(bill.pay_by) + timedelta(days=1)
+    if after is not None:
+        first = max(first, after + timedelta(days=1))
+    return [first + timedelta(days=i) for i in range((through - first).days + 1)]
+
+
+@dataclass(frozen=True, slots=True)
+class Owed:
+    principal_fen: int
+    penalties_fen: int
+    oldest_due: datetime | None
+
+    def overdue_days(self, now: datetime) -> int:
+        if self.principal_fen == 0 or self.oldest_due is None or now <= self.oldest_due:
+            return 0
+        return (local_date(now) - local_date(self.oldest_due)).days
+
+    def eligible_for_termination(self, now: datetime) -> bool:
+        """PRE-5 / TRM-6: more than 15 days overdue."""
+        return self.overdue_days(now) > OVERDUE_ELIGIBLE_DAYS
+
+
+async def _open_bills(session: AsyncSession, account_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Bill]]:
+    """Settled bills that still owe principal or carry an open shortfall."""
+    query = (
+        select(Bill)
+        .where(
+            Bill.account_id.in_(account_ids),
+            Bill.settled_at.is_not(None),
+            (Bill.paid_fen < Bill.total_fen) | Bill.shortfall_closed_at.is_(None),
+        )
+        .order_by(Bill.period)
+    )
+    found: dict[uuid.UUID, list[Bill]] = defaultdict(list)
+    for bill in (await session.execute(query)).scalars():
+        found[bill.account_id].append(bill)
+    return found
+
+
+async def _last_accrued(session: AsyncSession, bill_ids: list[uuid.UUID]) -> dict[tuple[uuid.UUID, str], date]:
+    if not bill_ids:
+        return {}
+    query = (
+        select(PenaltyAccrual.bill_id, PenaltyAccrual.kind, func.max(PenaltyAccrual.day))
+        .where(PenaltyAccrual.bill_id.in_(bill_ids))
+        .group_by(PenaltyAccrual.bill_id, PenaltyAccrual.kind)
+    )
+    return {(bill_id, kind): day for bill_id, kind, day in await session.execute(query)}
+
+
+def _pending_accruals(
+    bills: list[Bill], balance_fen: int, last: dict[tuple[uuid.UUID, str], date], through: date
+) -> list[dict]:
+    """The accrual rows not stored yet, each day at today's base (see the module docstring)."""
+    rows = []
+    for bill in bills:
+        for kind, base in (
+            (PenaltyKind.ARREARS, unpaid_fen(bill)),
+            (PenaltyKind.SHORTFALL, shortfall_base_fen(bill, balance_fen)),
+        ):
+            amount = daily_rate_fen(base)
+            if amount == 0:
+                continue
+            for day in penalty_days(bill, last.get((bill.id, kind)), through):
+                rows.append(
+                    {"bill_id": bill.id, "account_id": bill.account_id, "kind": kind, "day": day, "base_fen": base}
+                    | {"amount_fen": amount}
+                )
+    return rows
+
+
+async def _penalties_paid(session: AsyncSession, account_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    query = (
+        select(LedgerEntry.account_id, func.sum(-LedgerEntry.amount_fen))
+        .where(LedgerEntry.account_id.in_(account_ids), LedgerEntry.kind == LedgerKind.PENALTY)
+        .group_by(LedgerEntry.account_id)
+    )
+    return {account_id: int(total) for account_id, total in await session.execute(query)}
+
+
+async def _accrued(session: AsyncSession, account_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    query = (
+        select(PenaltyAccrual.account_id, func.sum(PenaltyAccrual.amount_fen))
+        .where(PenaltyAccrual.account_id.in_(account_ids))
+        .group_by(PenaltyAccrual.account_id)
+    )
+    return {account_id: int(total) for account_id, total in await session.execute(query)}
+
+
+async def owed(session: AsyncSession, account_ids: list[uuid.UUID], *, now: datetime) -> dict[uuid.UUID, Owed]:
+    """Arrears and penalties of many accounts in a constant number of queries, including the
+    days the sweep has not materialised yet."""
+    bills = await _open_bills(session, account_ids)
+    balances = dict(
+        (await session.execute(select(Account.id, Account.balance_fen).where(Account.id.in_(account_ids)))).all()
+    )
+    last = await _last_accrued(session, [b.id for bs in bills.values() for b in bs])
+    accrued, paid = await _accrued(session, account_ids), await _penalties_paid(session, account_ids)
+    today = local_date(now)
+    found = {}
+    for account_id in account_ids:
+        open_bills = bills.get(account_id, [])
+        pending = _pending_accruals(open_bills, balances.get(account_id, 0), last, today)
+        penalties = accrued.get(account_id, 0) + sum(row["amount_fen"] for row in pending) - paid.get(account_id, 0)
+        dues = [b.pay_by for b in open_bills if unpaid_fen(b) > 0 and b.pay_by is not None]
+        found[account_id] = Owed(
+            principal_fen=sum(unpaid_fen(b) for b in open_bills),
+            penalties_fen=penalties,
+            oldest_due=min(dues) if dues else None,
+        )
+    return found
+
+
+def _insert(session: AsyncSession):
+    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    return dialect.insert(PenaltyAccrual)
+
+
+async def accrue(session: AsyncSession, account: Account, *, now: datetime) -> int:
+    """Store every accrual due up to today. The caller holds the account's row lock, so the
+    state the bases come from cannot change under it; the unique key makes repeats no-ops."""
+    bills = (await _open_bills(session, [account.id])).get(account.id, [])
+    rows = _pending_accruals(
+        bills, account.balance_fen, await _last_accrued(session, [b.id for b in bills]), local_date(now)
+    )
+    if rows:
+        for row in rows:
+            row |= {"id": new_id(), "created_at": now, "updated_at": now}
+        await session.execute(_insert(session).on_conflict_do_nothing(), rows)
+    return len(rows)
+
+
+async def settle(session: AsyncSession, bill: Bill, *, now: datetime) -> None:
+    """BIL-6: the one deduction of a confirmed or accepted bill. The caller holds the bill's row
+    lock and has checked it is not settled yet, which is what makes this happen once."""
+    account = await locked(session, Account, bill.account_id)
+    await accrue(session, account, now=now)
+    pay = min(bill.total_fen, max(account.balance_fen, 0))
+    if pay > 0:
+        await entries.post(
+            session,
+            account_id=account.id,
+            kind=LedgerKind.BILL_DEDUCTION,
+            amount_fen=-pay,
+            reference=f"bill {bill.period:%Y-%m}",
+            now=now,
+        )
+    # PRE-3: this month's consumption is now the measure; an older open shortfall ends here.
+    await session.execute(
+        update(Bill)
+        .where(Bill.account_id == account.id, Bill.id != bill.id, Bill.shortfall_closed_at.is_(None))
+        .values(shortfall_closed_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+    bill.paid_fen, bill.settled_at, bill.state = pay, now, BillState.SETTLED
+    balance_after = account.balance_fen - pay
+    if bill.total_fen - pay > 0 or balance_after < bill.total_fen:
+        _queue_payment_notice(session, account, bill, balance_after)
+    else:
+        bill.shortfall_closed_at = now
+    await session.flush()
+
+
+def _queue_payment_notice(session: AsyncSession, account: Account, bill: Bill, balance_fen: int) -> None:
+    unpaid = bill.total_fen - bill.paid_fen
+    lines = [f"{account.name}:", f"账单 {bill.period:%Y-%m} 已结算 / Bill {bill.period:%Y-%m} settled."]
+    if unpaid > 0:
+        lines.append(
+            f"未付金额 / Unpaid: {fen_to_yuan(unpaid)} CNY, 请于送达后 5 个工作日内付清 / due within 5 working days of "
+            "this notice; afterwards 1‰ per day accrues on the unpaid amount (Art. 4.7.1)."
+        )
+    else:
+        lines.append(
+            f"余额 {fen_to_yuan(balance_fen)} CNY 低于当月消费 {fen_to_yuan(bill.total_fen)} CNY / "
+            "Your balance is below one month's consumption: top up within 5 working days of this notice; afterwards 0.1% per day accrues "
+            "on the shortfall (Art. 4.3.3)."
+        )
+    session.add(
+        email_notice(
+            account_id=account.id,
+            email=account.email,
+            subject=f"付款通知 / Payment due: bill {bill.period:%Y-%m}",
+            body="\n".join(lines),
+            purpose=NoticePurpose.PAYMENT_DUE,
+            bill_id=bill.id,
+        )
+    )
+
+
+async def collect(session: AsyncSession, account: Account, *, now: datetime) -> None:
+    """After a credit: pay principal (oldest bill first), then penalties, from the balance; then
+    close shortfalls the balance now covers. The caller holds the account's row lock."""
+    balance = await entries.balance_fen(session, account.id)
+    bills = (await _open_bills(session, [account.id])).get(account.id, [])
+    for bill in bills:
+        pay = min(unpaid_fen(bill), max(balance, 0))
+        if pay > 0:
+            reference = f"arrears of bill {bill.period:%Y-%m}"
+            entry = await entries.post(
+                session,
+                account_id=account.id,
+                kind=LedgerKind.BILL_DEDUCTION,
+                amount_fen=-pay,
+                reference=reference,
+                now=now,
+            )
+            balance = entry.balance_after_fen
+            bill.paid_fen += pay
+    penalties = (await owed(session, [account.id], now=now))[account.id].penalties_fen
+    pay = min(penalties, max(balance, 0))
+    if pay > 0:
+        entry = await entries.post(
+            session, account_id=account.id, kind=LedgerKind.PENALTY, amount_fen=-pay, reference="penalties", now=now
+        )
+        balance = entry.balance_after_fen
+    for bill in bills:
+        # A shortfall is covered once the bill owes nothing and the balance reaches its total.
+        if bill.shortfall_closed_at is None and unpaid_fen(bill) == 0 and shortfall_base_fen(bill, balance) == 0:
+            bill.shortfall_closed_at = now
+    await session.flush()
+
+
+async def before_credit(session: AsyncSession, account_id: uuid.UUID, *, now: datetime) -> Account:
+    """Lock the account and store accruals with the state before money moves."""
+    account = await locked(session, Account, account_id)
+    await accrue(session, account, now=now)
+    return account
