@@ -358,6 +358,5 @@ async def holds(session: AsyncSession, period: date | None = None) -> list[BillH
 
 
 async def has_run(session: AsyncSession, period: date) -> bool:
-    return (
-        await session.execute(select(BillRun.id).where(and_(BillRun.period == period)).limit(1))
-    ).first() is not None
+    found = await session.execute(select(BillRun.id).where(BillRun.period == period).limit(1))
+    return found.first() is not None

@@ -225,8 +225,8 @@ def _queue_payment_notice(session: AsyncSession, account: Account, bill: Bill, b
     else:
         lines.append(
             f"余额 {fen_to_yuan(balance_fen)} CNY 低于当月消费 {fen_to_yuan(bill.total_fen)} CNY / "
-            "Your balance is below one month's consumption: top up within 5 working days of this notice; afterwards 0.1% per day accrues "
-            "on the shortfall (Art. 4.3.3)."
+            "Your balance is below one month's consumption: top up within 5 working days of this notice; "
+            "afterwards 0.1% per day accrues on the shortfall (Art. 4.3.3)."
         )
     session.add(
         email_notice(
