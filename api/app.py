@@ -3,6 +3,7 @@
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
@@ -22,6 +23,7 @@ from models import User
 from schema import build_schema
 from services.accounts.personal_data import development_key, key_from_setting
 from services.clock import Clock, SystemClock
+from services.mail import Mailer, mailer_for
 
 log = logging.getLogger("accord")
 
@@ -62,7 +64,9 @@ async def ensure_development_key(app: Starlette) -> None:
         pass  # not migrated yet: the first request that needs it makes it
 
 
-def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Starlette:
+def create_app(
+    settings: Settings | None = None, *, clock: Clock | None = None, mailer: Mailer | None = None
+) -> Starlette:
     settings = settings or Settings()
     engine = create_engine(settings.database_url)
 
@@ -92,6 +96,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.engine = engine
     app.state.session_factory = session_factory(engine)
     app.state.clock = clock or SystemClock()
+    app.state.mailer = mailer or mailer_for(settings.smtp_url, Path(settings.outbox_dir))
     app.state.data_key = key_from_setting(settings.data_key) if settings.data_key else None
     app.add_middleware(RequestMiddleware)
     return app

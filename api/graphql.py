@@ -61,6 +61,7 @@ class AccordGraphQL(GraphQL):
             request_state=request.state,
             configured_data_key=state.data_key,
             client_address=request.client.host if request.client else None,
+            mailer=state.mailer,
         )
 
     async def render_graphql_ide(self, request: Request) -> Response:

@@ -11,6 +11,8 @@ from schema.accounts.resolvers import AccountMutation, AccountQuery
 from schema.accounts.types import Account, AuditRecord, ProfileChange, SubAccount
 from schema.apps.resolvers import AppMutation
 from schema.apps.types import App
+from schema.billing.bill_resolvers import BillMutation
+from schema.billing.bill_types import Bill, BillDispute
 from schema.billing.resolvers import BillingMutation, BillingQuery
 from schema.billing.types import LedgerEntry, Notice, PendingTopUp
 from schema.billing.usage import UsageMutation
@@ -45,6 +47,7 @@ class RootMutation(
     AppMutation,
     EnforcementMutation,
     BillingMutation,
+    BillMutation,
     UsageMutation,
     CalendarMutation,
     ClockMutation,
@@ -67,6 +70,8 @@ def build_schema(*, max_depth: int = MAX_DEPTH) -> strawberry.Schema:
             LedgerEntry,
             Notice,
             PendingTopUp,
+            Bill,
+            BillDispute,
         ],
         scalar_overrides=SCALAR_OVERRIDES,
         config=StrawberryConfig(auto_camel_case=True),

@@ -3,6 +3,7 @@
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,9 +16,11 @@ from services.accounts import repository as account_repository
 from services.accounts import service as account_service
 from services.apps import service as apps
 from services.audit import Actor
+from services.billing import bills
 from services.clock import Clock
 from services.enforcement import cases as enforcement_cases
-from services.ledger import topups
+from services.ledger import arrears, topups
+from services.mail import Mailer
 
 
 class RequestTransaction:
@@ -43,7 +46,7 @@ def _loader(
 class Loaders:
     """Per-request DataLoaders, so list fields cost a constant number of queries."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, now: datetime) -> None:
         self.calendar_days = _loader(session, calendar.year_days, [])
         self.real_name = _loader(session, real_name.latest_submissions, None)
         self.disputes = _loader(session, cases.disputes_of, [])
@@ -54,6 +57,9 @@ class Loaders:
         self.balances = _loader(session, account_repository.balances, 0)
         self.pending_top_ups = _loader(session, topups.pending_of, [])
         self.partner_clients = _loader(session, account_service.partner_clients_of, [])
+        self.bill_lines = _loader(session, bills.lines_of, [])
+        self.bill_disputes = _loader(session, bills.disputes_of, None)
+        self.owed = _loader(session, lambda s, keys: arrears.owed(s, keys, now=now), None)
 
 
 @dataclass
@@ -66,6 +72,8 @@ class Context:
     # ACC-4: the configured data key (None in development: generated per database).
     configured_data_key: bytes | None = None
     client_address: str | None = None
+    # Where emailed notices go (the deadline sweep delivers them).
+    mailer: Mailer | None = None
     # The request's state (Starlette), where the middleware reads the operation name.
     request_state: Any = None
     _loaders: Loaders | None = field(default=None, repr=False)
@@ -78,7 +86,7 @@ class Context:
     @property
     def loaders(self) -> Loaders:
         if self._loaders is None:
-            self._loaders = Loaders(self.session)
+            self._loaders = Loaders(self.session, self.clock.now())
         return self._loaders
 
     @property

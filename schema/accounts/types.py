@@ -12,6 +12,7 @@ from models import HolderType as HolderTypeValue
 from models import ProfileChange as ProfileChangeRow
 from models import User, UserKind
 from schema.apps.types import App, BrandUseRequest
+from schema.billing.bill_types import Bill, PaymentStanding
 from schema.billing.types import LedgerEntry, Notice, PendingTopUp
 from schema.enforcement.types import EnforcementCase
 from schema.enums import HolderType, PrincipalKind, RealNameState, Standing
@@ -21,6 +22,7 @@ from schema.relay import Connection, Node, connection, encode_id, node_fetcher, 
 from services import notices
 from services.accounts import personal_data, profile, repository
 from services.apps import service as apps
+from services.billing import bills
 from services.ledger import entries
 from services.money import fen_to_yuan
 
@@ -314,6 +316,27 @@ class Account(Node):
     @strawberry.field(extensions=allowed(BILLING_READERS), description="PRE-1: the prepaid balance.")
     async def balance(self, info: Info) -> Decimal:
         return fen_to_yuan(await info.context.loaders.balances.load(self.key))
+
+    @strawberry.field(extensions=allowed(BILLING_READERS), description="PRE-4: unpaid principal, penalties excluded.")
+    async def arrears(self, info: Info) -> Decimal:
+        return fen_to_yuan((await info.context.loaders.owed.load(self.key)).principal_fen)
+
+    @strawberry.field(extensions=allowed(BILLING_READERS), description="PRE-3/PRE-4: unpaid penalties up to today.")
+    async def accrued_penalties(self, info: Info) -> Decimal:
+        return fen_to_yuan((await info.context.loaders.owed.load(self.key)).penalties_fen)
+
+    @strawberry.field(
+        extensions=allowed(BILLING_READERS), description="PRE-4/PRE-5: arrears, overdue days, eligibility."
+    )
+    async def payment_standing(self, info: Info) -> PaymentStanding:
+        owed = await info.context.loaders.owed.load(self.key)
+        return PaymentStanding.of(owed, info.context.clock.now())
+
+    @strawberry.field(extensions=allowed(BILLING_READERS), description="BIL-4: delivered bills, oldest first.")
+    async def bills(self, info: Info, first: int | None = 20, after: str | None = None) -> Connection[Bill]:
+        size, after_key = page_args(first, after)
+        page = await bills.page_for_account(info.context.session, account_id=self.key, first=size, after=after_key)
+        return connection(page, Bill.from_model)
 
     @strawberry.field(extensions=allowed(BILLING_READERS), description="PRE-1: immutable entries, oldest first.")
     async def ledger(self, info: Info, first: int | None = 20, after: str | None = None) -> Connection[LedgerEntry]:

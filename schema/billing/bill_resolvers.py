@@ -1,0 +1,238 @@
+"""Bill run, confirm/dispute/resolve, the deadline sweep, and supplementary-agreement terms."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import strawberry
+from strawberry.types import Info
+
+from auth.principal import Scope, StaffRole
+from models import Bill as BillRow
+from models import DiscountCondition as DiscountConditionValue
+from schema.accounts.reads import record_staff_read
+from schema.accounts.types import BILLING_READERS, IdInput, scope_of
+from schema.billing.bill_types import (
+    Bill,
+    BillPayload,
+    DisputeBillInput,
+    JobResult,
+    ResolveDisputeInput,
+    RunDueJobsPayload,
+    RunMonthlyBillingInput,
+    RunMonthlyBillingPayload,
+    held_bill,
+)
+from schema.errors import UserError
+from schema.ids import key_of, key_or_none
+from schema.mutations import run_mutation
+from schema.permissions import Grant, Requires
+from schema.relay import encode_id, node_fetcher
+from services import jobs
+from services.accounts import service as accounts
+from services.accounts.repository import owning_account
+from services.billing import agreements, bills, run
+
+FINANCE_OR_ADMIN = frozenset({StaffRole.FINANCE, StaffRole.ADMIN})
+DiscountCondition = strawberry.enum(DiscountConditionValue, name="DiscountCondition")
+
+
+@strawberry.input
+class AgreementPriceInput:
+    account_id: strawberry.ID
+    product: str
+    unit_price: Decimal
+    effective_from: datetime
+
+
+@strawberry.input
+class DiscountInput:
+    account_id: strawberry.ID
+    product: str
+    percent: Decimal = strawberry.field(description="e.g. 12.5 for 12.5 % off")
+    condition: DiscountCondition
+    threshold: Decimal = strawberry.field(description="a monthly quantity in the product's unit, or whole months")
+    valid_from: date
+    valid_until: date | None = None
+    reference: str = strawberry.field(description="the supplementary agreement")
+
+
+@strawberry.type
+class AgreementPayload:
+    id: strawberry.ID | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+def _bill_payload(row: BillRow) -> BillPayload:
+    return BillPayload(bill=Bill.from_model(row))
+
+
+@strawberry.type
+class BillMutation:
+    @strawberry.mutation(
+        description="BIL-4 (staff FINANCE/ADMIN): bill a month; idempotent. BIL-2: unpriced usage holds a bill.",
+        extensions=[Requires(Grant(roles=FINANCE_OR_ADMIN))],
+    )
+    async def run_monthly_billing(self, info: Info, input: RunMonthlyBillingInput) -> RunMonthlyBillingPayload:
+        context = info.context
+        return await run_mutation(
+            info,
+            payload=RunMonthlyBillingPayload,
+            target=f"period:{input.period.isoformat()}",
+            call=lambda: run.run_monthly_billing(
+                context.session, period=input.period, ran_by=context.actor.principal, now=context.clock.now()
+            ),
+            ok=lambda result: RunMonthlyBillingPayload(
+                issued=result.issued,
+                held=result.held,
+                held_bills=[held_bill(key, products) for key, products in result.unpriced.items()],
+            ),
+        )
+
+    @strawberry.mutation(
+        description="BIL-5: accept the bill within 2 working days of delivery; it is then settled (BIL-6).",
+        extensions=[Requires(Grant(scope=Scope.BILLS_CONFIRM))],
+    )
+    async def confirm_bill(self, info: Info, input: IdInput) -> BillPayload:
+        context = info.context
+        return await run_mutation(
+            info,
+            payload=BillPayload,
+            target=str(input.id),
+            call=lambda: bills.confirm(
+                context.session,
+                bill_id=key_of(input.id, "Bill"),
+                account_id=context.principal.account_id,
+                now=context.clock.now(),
+            ),
+            ok=_bill_payload,
+        )
+
+    @strawberry.mutation(
+        description="BIL-5 / BIL-7: dispute an amount within 2 working days of delivery; one open dispute per bill.",
+        extensions=[Requires(Grant(scope=Scope.BILLS_DISPUTE))],
+    )
+    async def dispute_bill(self, info: Info, input: DisputeBillInput) -> BillPayload:
+        context = info.context
+        return await run_mutation(
+            info,
+            payload=BillPayload,
+            target=str(input.id),
+            call=lambda: bills.dispute(
+                context.session,
+                bill_id=key_of(input.id, "Bill"),
+                account_id=context.principal.account_id,
+                amount=input.amount,
+                reason=input.reason,
+                opened_by=context.actor.principal,
+                now=context.clock.now(),
+            ),
+            ok=_bill_payload,
+        )
+
+    @strawberry.mutation(
+        description="BIL-7 (staff FINANCE): reject, or accept with a credit up to the disputed amount; then settle.",
+        extensions=[Requires(Grant(roles=frozenset({StaffRole.FINANCE})))],
+    )
+    async def resolve_dispute(self, info: Info, input: ResolveDisputeInput) -> BillPayload:
+        context = info.context
+        return await run_mutation(
+            info,
+            payload=BillPayload,
+            target=str(input.id),
+            account_id=await owning_account(context.session, BillRow, key_or_none(input.id, "Bill")),
+            call=lambda: bills.resolve(
+                context.session,
+                bill_id=key_of(input.id, "Bill"),
+                accept=input.accept,
+                adjustment=input.adjustment,
+                note=input.note,
+                resolved_by=context.actor.principal,
+                now=context.clock.now(),
+            ),
+            ok=_bill_payload,
+        )
+
+    @strawberry.mutation(
+        description="ADMIN: run every due deadline job now (the same sweep the scheduler runs); idempotent.",
+        extensions=[Requires(Grant(roles=frozenset({StaffRole.ADMIN})))],
+    )
+    async def run_due_jobs(self, info: Info) -> RunDueJobsPayload:
+        context = info.context
+        return await run_mutation(
+            info,
+            payload=RunDueJobsPayload,
+            call=lambda: jobs.run_due_jobs(context.session, mailer=context.mailer, clock=context.clock),
+            ok=lambda results: RunDueJobsPayload(results=[JobResult(job=r.job, changed=r.changed) for r in results]),
+        )
+
+    @strawberry.mutation(
+        description="BIL-2 (staff FINANCE/ADMIN): a supplementary-agreement price for one account.",
+        extensions=[Requires(Grant(roles=FINANCE_OR_ADMIN))],
+    )
+    async def set_agreement_price(self, info: Info, input: AgreementPriceInput) -> AgreementPayload:
+        context = info.context
+
+        async def call():
+            key = key_of(input.account_id, "Account", "accountId")
+            account = await accounts.account_in_scope(context.session, account_id=key, scope=None)
+            return await agreements.set_agreement_price(
+                context.session,
+                account=account,
+                product=input.product,
+                unit_price=input.unit_price,
+                effective_from=input.effective_from,
+            )
+
+        return await run_mutation(
+            info,
+            payload=AgreementPayload,
+            call=call,
+            target=f"price:{input.product}",
+            account_id=key_or_none(input.account_id, "Account"),
+            ok=lambda row: AgreementPayload(id=encode_id("AgreementPrice", row.id)),
+        )
+
+    @strawberry.mutation(
+        description="BIL-3 (staff FINANCE/ADMIN): a conditional discount; unmet conditions bill the plain price.",
+        extensions=[Requires(Grant(roles=FINANCE_OR_ADMIN))],
+    )
+    async def grant_discount(self, info: Info, input: DiscountInput) -> AgreementPayload:
+        context = info.context
+
+        async def call():
+            key = key_of(input.account_id, "Account", "accountId")
+            account = await accounts.account_in_scope(context.session, account_id=key, scope=None)
+            return await agreements.grant_discount(
+                context.session,
+                account=account,
+                product=input.product,
+                percent=input.percent,
+                condition=input.condition,
+                threshold=input.threshold,
+                valid_from=input.valid_from,
+                valid_until=input.valid_until,
+                reference=input.reference,
+                granted_by=context.actor.principal,
+            )
+
+        return await run_mutation(
+            info,
+            payload=AgreementPayload,
+            call=call,
+            target=f"discount:{input.product}",
+            account_id=key_or_none(input.account_id, "Account"),
+            ok=lambda row: AgreementPayload(id=encode_id("Discount", row.id)),
+        )
+
+
+@node_fetcher("Bill")
+async def fetch_bill(context, key):
+    """SEC-1: another account's bill, or one not yet delivered, is simply not found."""
+    if not BILLING_READERS.allows(context.principal):
+        return None
+    row = await bills.get(context.session, key)
+    scope = scope_of(context)
+    if row is None or (scope is not None and row.account_id != scope):
+        return None
+    await record_staff_read(context, account_id=row.account_id, target=f"bill:{row.id}")
+    return Bill.from_model(row)

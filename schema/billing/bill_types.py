@@ -1,0 +1,188 @@
+"""Bills, their lines and disputes (BIL-4, BIL-5, BIL-7), and arrears (PRE-4, PRE-5)."""
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+
+import strawberry
+from strawberry.types import Info
+
+from models import Bill as BillRow
+from models import BillDispute as DisputeRow
+from models import BillDisputeState as DisputeStateValue
+from models import BillLine as LineRow
+from models import BillState as BillStateValue
+from schema.errors import UserError
+from schema.relay import Node, encode_id
+from services.billing import bills
+from services.ledger.arrears import Owed
+from services.money import fen_to_yuan, micros_to_quantity
+
+BillState = strawberry.enum(BillStateValue, name="BillState")
+DisputeState = strawberry.enum(DisputeStateValue, name="DisputeState")
+
+
+@strawberry.type
+class BillLine:
+    product: str
+    quantity: Decimal
+    unit_price: Decimal
+    amount: Decimal
+    discount: Decimal = strawberry.field(description="BIL-3: taken off before `amount`; zero when none applies.")
+    description: str | None
+
+    @staticmethod
+    def from_model(row: LineRow) -> "BillLine":
+        return BillLine(
+            product=row.product_code,
+            quantity=micros_to_quantity(row.quantity_micros),
+            unit_price=fen_to_yuan(row.unit_price_fen),
+            amount=fen_to_yuan(row.amount_fen),
+            discount=fen_to_yuan(row.discount_fen),
+            description=row.description,
+        )
+
+
+@strawberry.type(description="BIL-7")
+class BillDispute(Node):
+    state: DisputeState
+    reason: str
+    amount: Decimal
+    adjustment: Decimal | None
+    note: str | None
+    opened_at: datetime
+    resolved_at: datetime | None
+
+    @staticmethod
+    def from_model(row: DisputeRow) -> "BillDispute":
+        return BillDispute(
+            id=encode_id("BillDispute", row.id),
+            state=row.state,
+            reason=row.reason,
+            amount=fen_to_yuan(row.amount_fen),
+            adjustment=None if row.adjustment_fen is None else fen_to_yuan(row.adjustment_fen),
+            note=row.note,
+            opened_at=row.opened_at,
+            resolved_at=row.resolved_at,
+        )
+
+
+@strawberry.type(description="BIL-4: one account's bill for one month.")
+class Bill(Node):
+    period: date = strawberry.field(description="First day of the billed month.")
+    total: Decimal
+    issued_at: datetime
+    delivered_at: datetime
+    dispute_deadline: datetime = strawberry.field(description="BIL-5: end of the 2nd working day after delivery.")
+    settled_at: datetime | None
+    paid: Decimal = strawberry.field(description="PRE-4: what the balance has paid of it so far.")
+    pay_by: datetime | None = strawberry.field(description="PRE-3/PRE-4: end of the 5th working day after notice.")
+    row: strawberry.Private[BillRow]
+
+    @staticmethod
+    def from_model(row: BillRow) -> "Bill":
+        assert row.delivered_at is not None and row.dispute_deadline is not None  # only delivered bills are shown
+        return Bill(
+            id=encode_id("Bill", row.id),
+            period=row.period,
+            total=fen_to_yuan(row.total_fen),
+            issued_at=row.issued_at,
+            delivered_at=row.delivered_at,
+            dispute_deadline=row.dispute_deadline,
+            settled_at=row.settled_at,
+            paid=fen_to_yuan(row.paid_fen),
+            pay_by=row.pay_by,
+            row=row,
+        )
+
+    @strawberry.field(description="BIL-5: time-derived; correct on read even before the sweep runs.")
+    def state(self, info: Info) -> BillState:
+        return bills.state_at(self.row, info.context.clock.now())
+
+    @strawberry.field
+    async def lines(self, info: Info) -> list[BillLine]:
+        return [BillLine.from_model(r) for r in await info.context.loaders.bill_lines.load(self.row.id)]
+
+    @strawberry.field
+    async def dispute(self, info: Info) -> BillDispute | None:
+        row = await info.context.loaders.bill_disputes.load(self.row.id)
+        return None if row is None else BillDispute.from_model(row)
+
+
+@strawberry.type(description="PRE-4 / PRE-5: what is owed beside the balance, as of now.")
+class PaymentStanding:
+    arrears: Decimal
+    accrued_penalties: Decimal
+    oldest_due_at: datetime | None
+    days_overdue: int
+    eligible_for_termination: bool = strawberry.field(
+        description="PRE-5 / TRM-6: over 15 days overdue (also data deletion); acting on it is a staff measure."
+    )
+
+    @staticmethod
+    def of(owed: Owed, now: datetime) -> "PaymentStanding":
+        return PaymentStanding(
+            arrears=fen_to_yuan(owed.principal_fen),
+            accrued_penalties=fen_to_yuan(owed.penalties_fen),
+            oldest_due_at=owed.oldest_due,
+            days_overdue=owed.overdue_days(now),
+            eligible_for_termination=owed.eligible_for_termination(now),
+        )
+
+
+@strawberry.type
+class HeldBill:
+    account_id: strawberry.ID
+    unpriced_products: list[str]
+
+
+@strawberry.type
+class BillPayload:
+    bill: Bill | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class RunMonthlyBillingPayload:
+    issued: int = 0
+    held: int = 0
+    held_bills: list[HeldBill] = strawberry.field(
+        default_factory=list, description="BIL-2: accounts whose bill waits for a price."
+    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class JobResult:
+    job: str
+    changed: int
+
+
+@strawberry.type
+class RunDueJobsPayload:
+    results: list[JobResult] = strawberry.field(default_factory=list)
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class RunMonthlyBillingInput:
+    period: date = strawberry.field(description="first day of the month to bill")
+
+
+@strawberry.input
+class DisputeBillInput:
+    id: strawberry.ID
+    amount: Decimal
+    reason: str
+
+
+@strawberry.input
+class ResolveDisputeInput:
+    id: strawberry.ID
+    accept: bool
+    adjustment: Decimal | None = None
+    note: str
+
+
+def held_bill(account_id: uuid.UUID, products: list[str]) -> HeldBill:
+    return HeldBill(account_id=encode_id("Account", account_id), unpriced_products=products)
