@@ -21,7 +21,11 @@ def _parse_decimal(value: object) -> Decimal:
 
 
 def _serialize_decimal(value: Decimal) -> str:
-    return str(Decimal(value).quantize(TWO_PLACES, rounding=ROUND_HALF_UP))
+    """Amounts (whole fen) as exactly two decimals. A usage quantity (BillLine.quantity, up
+    to 6 decimals) keeps its further decimals instead of being rounded away."""
+    exact = Decimal(value)
+    two = exact.quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+    return str(two) if two == exact else format(exact.normalize(), "f")
 
 
 def _parse_date(value: object) -> date:
@@ -47,7 +51,7 @@ def _parse_datetime(value: object) -> datetime:
 
 DecimalScalar = strawberry.scalar(
     name="Decimal",
-    description="CNY amount, string, two decimals",
+    description="CNY amount, string, two decimals (a usage quantity may carry up to six)",
     serialize=_serialize_decimal,
     parse_value=_parse_decimal,
 )

@@ -38,8 +38,14 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, env=Environment.TEST)
+def outbox(tmp_path):
+    """Where the app's development mailer writes notice emails (one .eml file each)."""
+    return tmp_path / "outbox"
+
+
+@pytest.fixture
+def settings(database_url: str, outbox) -> Settings:
+    return Settings(database_url=database_url, env=Environment.TEST, outbox_dir=str(outbox))
 
 
 @pytest.fixture

@@ -1,0 +1,103 @@
+"""Shared steps of the bill tests: usage as metering recorded it, and the bill cycle through
+the API (FINANCE runs the month, ADMIN runs the sweep that delivers the emails)."""
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import App, UsageRecord
+from services.money import quantity_to_micros
+from tests.conftest import gql
+
+RUN = """
+mutation R($period: Date!) {
+  runMonthlyBilling(input: {period: $period}) { issued held heldBills { accountId unpricedProducts } userErrors { code field message } }
+}
+"""
+SWEEP = "mutation { runDueJobs { results { job changed } userErrors { code } } }"
+BILL_FIELDS = """
+  id period state total paid payBy deliveredAt disputeDeadline settledAt
+  lines { product quantity unitPrice discount amount description }
+  dispute { state amount reason adjustment }
+"""
+BILLS = "{ account { balance arrears accruedPenalties bills { edges { node { %s } } } } }" % BILL_FIELDS
+CONFIRM = "mutation C($id: ID!) { confirmBill(input: {id: $id}) { bill { %s } userErrors { code field message } } }" % (
+    BILL_FIELDS
+)
+DISPUTE = """
+mutation D($input: DisputeBillInput!) { disputeBill(input: $input) { bill { %s } userErrors { code field message } } }
+""" % BILL_FIELDS
+RESOLVE = """
+mutation V($input: ResolveDisputeInput!) { resolveDispute(input: $input) { bill { %s } userErrors { code field message } } }
+""" % BILL_FIELDS
+STANDING = "{ account { balance arrears accruedPenalties paymentStanding { arrears accruedPenalties oldestDueAt daysOverdue eligibleForTermination } } }"
+
+
+async def make_app(session: AsyncSession, account_id: uuid.UUID) -> App:
+    app = App(
+        account_id=account_id,
+        app_id=uuid.uuid4().hex,
+        name="直播",
+        terminals=["IOS"],
+        scenarios=["LIVE_STREAMING"],
+        secret_digest="0" * 64,
+    )
+    session.add(app)
+    await session.flush()
+    return app
+
+
+async def add_usage(
+    session: AsyncSession, app: App, product: str, quantity: str, occurred_at: datetime, *, commit: bool = True
+) -> None:
+    """What reportUsage stores (tested through the API in test_usage.py)."""
+    session.add(
+        UsageRecord(
+            account_id=app.account_id,
+            app_id=app.id,
+            product_code=product,
+            quantity_micros=quantity_to_micros(Decimal(quantity)),
+            terminal="IOS",
+            scenario="LIVE_STREAMING",
+            occurred_at=occurred_at,
+            idempotency_key=uuid.uuid4().hex,
+            content_digest="0" * 64,
+            within_scope=True,
+            reported_by="test:metering",
+            reported_at=occurred_at,
+        )
+    )
+    if commit:
+        await session.commit()
+
+
+async def run_month(client, principals, period: str = "2026-08-01") -> dict:
+    body = await gql(client, RUN, {"period": period}, headers=principals.staff["FINANCE"].headers)
+    return body["data"]["runMonthlyBilling"]
+
+
+async def sweep(client, principals) -> dict[str, int]:
+    body = await gql(client, SWEEP, headers=principals.staff["ADMIN"].headers)
+    assert body["data"]["runDueJobs"]["userErrors"] == [], body
+    return {r["job"]: r["changed"] for r in body["data"]["runDueJobs"]["results"]}
+
+
+async def bills_of(client, who) -> list[dict]:
+    body = await gql(client, BILLS, headers=who.headers)
+    return [edge["node"] for edge in body["data"]["account"]["bills"]["edges"]]
+
+
+async def account_of(client, who, query: str = BILLS) -> dict:
+    return (await gql(client, query, headers=who.headers))["data"]["account"]
+
+
+async def top_up_online(client, who, amount: str, key: str) -> None:
+    body = await gql(
+        client,
+        "mutation T($input: TopUpInput!) { topUp(input: $input) { userErrors { code } } }",
+        {"input": {"amount": amount, "method": "ONLINE", "reference": f"ref-{key}", "idempotencyKey": key}},
+        headers=who.headers,
+    )
+    assert body["data"]["topUp"]["userErrors"] == [], body

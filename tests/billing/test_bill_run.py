@@ -1,0 +1,182 @@
+"""BIL-2, BIL-3, BIL-4, BIL-8: the monthly bill run, through the API."""
+
+import email
+import email.policy
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+
+from models import Bill, BillHold, BillLine, Product
+from schema.relay import encode_id
+from tests.accounts.helpers import errors
+from tests.billing.helpers import RUN, add_usage, bills_of, make_app, run_month, sweep
+from tests.conftest import gql
+from tests.snapshots import state
+
+SHANGHAI_AUG_31_2330 = datetime(2026, 8, 31, 15, 30, tzinfo=UTC)
+SHANGHAI_SEP_1_0010 = datetime(2026, 8, 31, 16, 10, tzinfo=UTC)
+AUGUST = datetime(2026, 8, 15, 4, 0, tzinfo=UTC)
+AGREEMENT_PRICE = """
+mutation P($input: AgreementPriceInput!) { setAgreementPrice(input: $input) { id userErrors { code field } } }
+"""
+DISCOUNT = "mutation D($input: DiscountInput!) { grantDiscount(input: $input) { id userErrors { code field } } }"
+
+
+async def test_bil4_one_bill_per_account_and_month_with_lines_sent_by_email(client, principals, session, outbox):
+    app = await make_app(session, principals.account_a.id)
+    await add_usage(session, app, "RTC_VIDEO_HD_MINUTES", "1000", AUGUST)
+    await add_usage(session, app, "RTC_VIDEO_HD_MINUTES", "234.5678", SHANGHAI_AUG_31_2330)  # T-1: still August
+    await add_usage(session, app, "RTC_VIDEO_HD_MINUTES", "999", SHANGHAI_SEP_1_0010)  # September in Shanghai
+    await add_usage(session, app, "BANDWIDTH_GB", "10.5", AUGUST)
+
+    first = await run_month(client, principals)
+    assert first == {"issued": 1, "held": 0, "heldBills": [], "userErrors": []}
+    assert await bills_of(client, principals.holder_a) == []  # not delivered yet (NTC-1)
+    assert (await sweep(client, principals))["deliver_notices"] == 1
+
+    (bill,) = await bills_of(client, principals.holder_a)
+    # 1234.5678 × 28.00 = 34567.8984 → 34567.90 (half-up to the fen); 10.5 × 0.80 = 8.40
+    assert bill["lines"] == [
+        {"product": "BANDWIDTH_GB", "quantity": "10.50", "unitPrice": "0.80", "discount": "0.00",
+         "amount": "8.40", "description": None},
+        {"product": "RTC_VIDEO_HD_MINUTES", "quantity": "1234.5678", "unitPrice": "28.00", "discount": "0.00",
+         "amount": "34567.90", "description": None},
+    ]  # fmt: skip
+    assert bill["total"] == "34576.30" and bill["period"] == "2026-08-01" and bill["state"] == "ISSUED"
+    assert bill["deliveredAt"] == "2026-09-30T02:00:00+00:00"
+
+    (sent,) = sorted(outbox.glob("*.eml"))
+    message = email.message_from_bytes(sent.read_bytes(), policy=email.policy.default)
+    account_email = (await gql(client, "{ account { profile { email } } }", headers=principals.holder_a.headers))[
+        "data"
+    ]["account"]["profile"]["email"]
+    assert message["To"] == account_email and "2026-08" in message["Subject"]
+    assert "34576.30" in message.get_content()
+
+    again = await run_month(client, principals)
+    assert again["issued"] == 0  # BIL-4: idempotent
+    assert await session.scalar(select(func.count()).select_from(Bill)) == 1
+    assert await session.scalar(select(func.count()).select_from(BillLine)) == 2
+    assert (await sweep(client, principals))["deliver_notices"] == 0
+    assert len(list(outbox.glob("*.eml"))) == 1
+
+
+async def test_bil4_only_finance_or_admin_run_it_and_only_for_an_ended_month(client, principals, session):
+    app = await make_app(session, principals.account_a.id)
+    await add_usage(session, app, "RTC_AUDIO_MINUTES", "1", AUGUST)
+    before = await state(session)
+    for who in (principals.holder_a, principals.staff["SUPPORT"]):
+        body = await gql(client, RUN, {"period": "2026-08-01"}, headers=who.headers)
+        assert errors(body)[0]["code"] == "INSUFFICIENT_PERMISSION"
+    for period in ("2026-08-02", "2026-09-01"):
+        body = await gql(client, RUN, {"period": period}, headers=principals.staff["FINANCE"].headers)
+        assert errors(body) == [{"code": "INVALID", "field": ["period"], "message": errors(body)[0]["message"]}]
+    assert await state(session) == before
+
+
+async def test_bil2_unpriced_usage_holds_the_bill_until_an_agreement_price_exists(client, principals, session):
+    session.add(Product(code="SIP_TRUNK_MINUTES", unit="minute"))  # no list price
+    await session.commit()
+    app = await make_app(session, principals.account_a.id)
+    await add_usage(session, app, "SIP_TRUNK_MINUTES", "100", AUGUST)
+    await add_usage(session, app, "RTC_AUDIO_MINUTES", "2", AUGUST)
+
+    held = await run_month(client, principals)
+    assert held["issued"] == 0 and held["held"] == 1
+    assert held["heldBills"] == [
+        {"accountId": encode_id("Account", principals.account_a.id), "unpricedProducts": ["SIP_TRUNK_MINUTES"]}
+    ]
+    assert await session.scalar(select(func.count()).select_from(Bill)) == 0  # never priced at zero
+    assert await session.scalar(select(func.count()).select_from(BillHold)) == 1
+
+    price = {
+        "accountId": encode_id("Account", principals.account_a.id),
+        "product": "SIP_TRUNK_MINUTES",
+        "unitPrice": "0.05",
+        "effectiveFrom": "2026-08-01T00:00:00+08:00",
+    }
+    refused = await gql(client, AGREEMENT_PRICE, {"input": price}, headers=principals.holder_a.headers)
+    assert errors(refused)[0]["code"] == "INSUFFICIENT_PERMISSION"
+    set_price = await gql(client, AGREEMENT_PRICE, {"input": price}, headers=principals.staff["FINANCE"].headers)
+    assert set_price["data"]["setAgreementPrice"]["userErrors"] == []
+
+    released = await run_month(client, principals)
+    assert released["issued"] == 1 and released["held"] == 0
+    await sweep(client, principals)
+    (bill,) = await bills_of(client, principals.holder_a)
+    assert [(line["product"], line["unitPrice"], line["amount"]) for line in bill["lines"]] == [
+        ("RTC_AUDIO_MINUTES", "7.00", "14.00"),
+        ("SIP_TRUNK_MINUTES", "0.05", "5.00"),
+    ]
+    await session.rollback()  # a fresh snapshot
+    assert await session.scalar(select(func.count()).select_from(BillHold)) == 0
+
+
+async def test_bil2_agreement_price_wins_over_the_list_price_in_force_when_used(client, principals, session):
+    app = await make_app(session, principals.account_a.id)
+    await add_usage(session, app, "RTC_AUDIO_MINUTES", "10", datetime(2026, 8, 5, tzinfo=UTC))
+    await add_usage(session, app, "RTC_AUDIO_MINUTES", "10", datetime(2026, 8, 25, tzinfo=UTC))
+    price = {
+        "accountId": encode_id("Account", principals.account_a.id),
+        "product": "RTC_AUDIO_MINUTES",
+        "unitPrice": "5.00",
+        "effectiveFrom": "2026-08-20T00:00:00+08:00",
+    }
+    await gql(client, AGREEMENT_PRICE, {"input": price}, headers=principals.staff["FINANCE"].headers)
+    await run_month(client, principals)
+    await sweep(client, principals)
+    (bill,) = await bills_of(client, principals.holder_a)
+    assert [(line["unitPrice"], line["amount"]) for line in bill["lines"]] == [("5.00", "50.00"), ("7.00", "70.00")]
+    assert bill["total"] == "120.00"
+
+
+async def test_bil3_discount_only_when_its_condition_is_met(client, principals, session):
+    app_a = await make_app(session, principals.account_a.id)
+    app_b = await make_app(session, principals.account_b.id)
+    await add_usage(session, app_a, "RTC_VIDEO_HD_MINUTES", "1234.5678", AUGUST)
+    await add_usage(session, app_b, "RTC_VIDEO_HD_MINUTES", "100", AUGUST)
+    for account, reference in ((principals.account_a, "SA-2026-001"), (principals.account_b, "SA-2026-002")):
+        granted = await gql(
+            client,
+            DISCOUNT,
+            {
+                "input": {
+                    "accountId": encode_id("Account", account.id),
+                    "product": "RTC_VIDEO_HD_MINUTES",
+                    "percent": "12.5",
+                    "condition": "MIN_MONTHLY_QUANTITY",
+                    "threshold": "1000",
+                    "validFrom": "2026-01-01",
+                    "reference": reference,
+                }
+            },
+            headers=principals.staff["FINANCE"].headers,
+        )
+        assert granted["data"]["grantDiscount"]["userErrors"] == []
+    await run_month(client, principals)
+    await sweep(client, principals)
+    (bill_a,) = await bills_of(client, principals.holder_a)
+    (bill_b,) = await bills_of(client, principals.holder_b)
+    # A: 34567.90 gross, 12.5 % = 4320.9875 → 4320.99 off → 30246.91
+    assert bill_a["lines"][0] | {"description": None} == {
+        "product": "RTC_VIDEO_HD_MINUTES", "quantity": "1234.5678", "unitPrice": "28.00",
+        "discount": "4320.99", "amount": "30246.91", "description": None,
+    }  # fmt: skip
+    assert "SA-2026-001" in bill_a["lines"][0]["description"]
+    # B: 100 < 1000, the condition is unmet: the list price, and the line says why.
+    assert bill_b["lines"][0]["discount"] == "0.00" and bill_b["lines"][0]["amount"] == "2800.00"
+    assert "not met" in bill_b["lines"][0]["description"]
+
+
+async def test_bil8_held_storage_is_billed_every_month_without_new_use(client, principals, session, clock):
+    app = await make_app(session, principals.account_a.id)
+    await add_usage(session, app, "RECORDING_STORAGE_GB_MONTH", "100", datetime(2026, 7, 10, tzinfo=UTC))
+    await run_month(client, principals, "2026-08-01")
+    clock.set(datetime(2026, 10, 9, 2, 0, tzinfo=UTC))
+    await principals.relogin()
+    await add_usage(session, app, "RECORDING_STORAGE_GB_MONTH", "0", datetime(2026, 9, 20, tzinfo=UTC))  # released
+    await run_month(client, principals, "2026-09-01")
+    await sweep(client, principals)
+    bills = await bills_of(client, principals.holder_a)
+    assert [(b["period"], b["total"]) for b in bills] == [("2026-08-01", "15.00")]  # 100 GB × 0.15, no new use
+    assert bills[0]["lines"][0]["product"] == "RECORDING_STORAGE_GB_MONTH"
