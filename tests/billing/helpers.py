@@ -17,21 +17,25 @@ mutation R($period: Date!) {
 }
 """
 SWEEP = "mutation { runDueJobs { results { job changed } userErrors { code } } }"
-BILL_FIELDS = """
+BILL = """
+fragment B on Bill {
   id period state total paid payBy deliveredAt disputeDeadline settledAt
   lines { product quantity unitPrice discount amount description }
   dispute { state amount reason adjustment }
+}
 """
-BILLS = "{ account { balance arrears accruedPenalties bills { edges { node { %s } } } } }" % BILL_FIELDS
-CONFIRM = "mutation C($id: ID!) { confirmBill(input: {id: $id}) { bill { %s } userErrors { code field message } } }" % (
-    BILL_FIELDS
+BILLS = "{ account { balance arrears accruedPenalties bills { edges { node { ...B } } } } }" + BILL
+CONFIRM = (
+    "mutation C($id: ID!) { confirmBill(input: {id: $id}) { bill { ...B } userErrors { code field message } } }" + BILL
 )
-DISPUTE = """
-mutation D($input: DisputeBillInput!) { disputeBill(input: $input) { bill { %s } userErrors { code field message } } }
-""" % BILL_FIELDS
-RESOLVE = """
-mutation V($input: ResolveDisputeInput!) { resolveDispute(input: $input) { bill { %s } userErrors { code field message } } }
-""" % BILL_FIELDS
+DISPUTE = (
+    "mutation D($input: DisputeBillInput!) { disputeBill(input: $input) { bill { ...B } userErrors { code field message } } }"
+    + BILL
+)
+RESOLVE = (
+    "mutation V($input: ResolveDisputeInput!) { resolveDispute(input: $input) { bill { ...B } userErrors { code field message } } }"
+    + BILL
+)
 STANDING = "{ account { balance arrears accruedPenalties paymentStanding { arrears accruedPenalties oldestDueAt daysOverdue eligibleForTermination } } }"
 
 
