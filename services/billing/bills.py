@@ -34,7 +34,7 @@ def state_at(bill: Bill, now: datetime) -> BillState:
     """BIL-5: after the window an issued bill is deemed accepted, whether or not the sweep ran."""
     if bill.state == BillState.ISSUED and bill.dispute_deadline is not None and now > bill.dispute_deadline:
         return BillState.DEEMED_ACCEPTED
-    return bill.state
+    return BillState(bill.state)
 
 
 async def _delivered_bill(session: AsyncSession, bill_id: uuid.UUID, account_id: uuid.UUID | None) -> Bill:
@@ -72,15 +72,16 @@ async def dispute(
     fen = amount_to_fen(amount, "amount")
     reason = validation.text(reason, "reason", max_length=2000)
     bill = await _delivered_bill(session, bill_id, account_id)
-    if state_at(bill, now) == BillState.DEEMED_ACCEPTED:
+    state = state_at(bill, now)
+    if state == BillState.DEEMED_ACCEPTED:
         raise DisputeWindowClosed(
             f"the window to dispute closed at {bill.dispute_deadline.isoformat()}; the bill is deemed accepted",
             field=["id"],
         )
-    if bill.state == BillState.DISPUTED:
+    if state == BillState.DISPUTED:
         raise InvalidState("the bill already has an open dispute", field=["id"])
-    if bill.state != BillState.ISSUED:
-        raise InvalidState(f"a {bill.state.value.lower()} bill cannot be disputed", field=["id"])
+    if state != BillState.ISSUED:
+        raise InvalidState(f"a {state.value.lower()} bill cannot be disputed", field=["id"])
     if fen > bill.total_fen:
         raise InvalidInput("the disputed amount exceeds the bill's total", field=["amount"])
     bill.state = BillState.DISPUTED

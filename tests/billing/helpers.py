@@ -2,7 +2,7 @@
 the API (FINANCE runs the month, ADMIN runs the sweep that delivers the emails)."""
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -105,3 +105,20 @@ async def top_up_online(client, who, amount: str, key: str) -> None:
         headers=who.headers,
     )
     assert body["data"]["topUp"]["userErrors"] == [], body
+
+
+async def delivered_bill(client, principals, session, support_months: str, *, who: str = "account_a") -> dict:
+    """A bill for August 2026 of ``support_months`` × TECH_SUPPORT_MONTH (2000.00 each),
+    issued and delivered at the test clock's now."""
+    app = await make_app(session, getattr(principals, who).id)
+    await add_usage(session, app, "TECH_SUPPORT_MONTH", support_months, datetime(2026, 8, 10, tzinfo=UTC))
+    await run_month(client, principals)
+    await sweep(client, principals)
+    holder = principals.holder_a if who == "account_a" else principals.holder_b
+    (bill,) = await bills_of(client, holder)
+    return bill
+
+
+async def move_to(clock, principals, at: datetime) -> None:
+    clock.set(at)
+    await principals.relogin()
