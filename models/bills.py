@@ -45,6 +45,9 @@ class Bill(Base, table=True):
     pay_by: datetime | None = timestamp_field(default=None, nullable=True)
     # PRE-3: the shortfall stops bearing its penalty once covered or superseded by a later bill.
     shortfall_closed_at: datetime | None = timestamp_field(default=None, nullable=True)
+    # PRE-3 / PRE-4: the last day whose penalties are stored (a day that accrued nothing counts
+    # too, so a later change of base never reaches back into it).
+    accrued_through: date | None = Field(default=None, sa_type=sa.Date(), nullable=True)
     # PRE-5: when the sweep recorded the bill as more than 15 days overdue.
     overdue_flagged_at: datetime | None = timestamp_field(default=None, nullable=True)
 

@@ -64,6 +64,7 @@ def upgrade() -> None:
         sa.Column("paid_fen", sa.BigInteger(), server_default="0", nullable=False),
         sa.Column("pay_by", sa.DateTime(timezone=True), nullable=True),
         sa.Column("shortfall_closed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("accrued_through", sa.Date(), nullable=True),
         sa.Column("overdue_flagged_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["account_id"], ["accounts.id"], name=op.f("fk_bills_account_id_accounts")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_bills")),

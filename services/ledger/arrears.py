@@ -90,20 +90,7 @@ async def _open_bills(session: AsyncSession, account_ids: list[uuid.UUID]) -> di
     return found
 
 
-async def _last_accrued(session: AsyncSession, bill_ids: list[uuid.UUID]) -> dict[tuple[uuid.UUID, str], date]:
-    if not bill_ids:
-        return {}
-    query = (
-        select(PenaltyAccrual.bill_id, PenaltyAccrual.kind, func.max(PenaltyAccrual.day))
-        .where(PenaltyAccrual.bill_id.in_(bill_ids))
-        .group_by(PenaltyAccrual.bill_id, PenaltyAccrual.kind)
-    )
-    return {(bill_id, kind): day for bill_id, kind, day in await session.execute(query)}
-
-
-def _pending_accruals(
-    bills: list[Bill], balance_fen: int, last: dict[tuple[uuid.UUID, str], date], through: date
-) -> list[dict]:
+def _pending_accruals(bills: list[Bill], balance_fen: int, through: date) -> list[dict]:
     """The accrual rows not stored yet, each day at today's base (see the module docstring)."""
     rows = []
     for bill in bills:
@@ -114,7 +101,7 @@ def _pending_accruals(
             amount = daily_rate_fen(base)
             if amount == 0:
                 continue
-            for day in penalty_days(bill, last.get((bill.id, kind)), through):
+            for day in penalty_days(bill, bill.accrued_through, through):
                 rows.append(
                     {"bill_id": bill.id, "account_id": bill.account_id, "kind": kind, "day": day, "base_fen": base}
                     | {"amount_fen": amount}
@@ -147,13 +134,12 @@ async def owed(session: AsyncSession, account_ids: list[uuid.UUID], *, now: date
     balances = dict(
         (await session.execute(select(Account.id, Account.balance_fen).where(Account.id.in_(account_ids)))).all()
     )
-    last = await _last_accrued(session, [b.id for bs in bills.values() for b in bs])
     accrued, paid = await _accrued(session, account_ids), await _penalties_paid(session, account_ids)
     today = local_date(now)
     found = {}
     for account_id in account_ids:
         open_bills = bills.get(account_id, [])
-        pending = _pending_accruals(open_bills, balances.get(account_id, 0), last, today)
+        pending = _pending_accruals(open_bills, balances.get(account_id, 0), today)
         penalties = accrued.get(account_id, 0) + sum(row["amount_fen"] for row in pending) - paid.get(account_id, 0)
         dues = [b.pay_by for b in open_bills if unpaid_fen(b) > 0 and b.pay_by is not None]
         found[account_id] = Owed(
@@ -173,9 +159,11 @@ async def accrue(session: AsyncSession, account: Account, *, now: datetime) -> i
     """Store every accrual due up to today. The caller holds the account's row lock, so the
     state the bases come from cannot change under it; the unique key makes repeats no-ops."""
     bills = (await _open_bills(session, [account.id])).get(account.id, [])
-    rows = _pending_accruals(
-        bills, account.balance_fen, await _last_accrued(session, [b.id for b in bills]), local_date(now)
-    )
+    today = local_date(now)
+    rows = _pending_accruals(bills, account.balance_fen, today)
+    for bill in bills:
+        if bill.pay_by is not None and (bill.accrued_through is None or bill.accrued_through < today):
+            bill.accrued_through = today
     if rows:
         for row in rows:
             row |= {"id": new_id(), "created_at": now, "updated_at": now}
@@ -273,7 +261,7 @@ async def collect(session: AsyncSession, account: Account, *, now: datetime) -> 
     await session.flush()
 
 
-async def before_credit(session: AsyncSession, account_id: uuid.UUID, *, now: datetime) -> Account:
+async def before_balance_change(session: AsyncSession, account_id: uuid.UUID, *, now: datetime) -> Account:
     """Lock the account and store accruals with the state before money moves."""
     account = await locked(session, Account, account_id)
     await accrue(session, account, now=now)

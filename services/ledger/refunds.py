@@ -14,7 +14,7 @@ from services.accounts import validation
 from services.batch import locked
 from services.clock import local_date
 from services.errors import IdempotencyConflict, InvalidInput, InvalidState, NotFound
-from services.ledger import entries
+from services.ledger import arrears, entries
 from services.money import amount_to_fen
 
 
@@ -80,7 +80,8 @@ async def pay_refund(session: AsyncSession, *, refund_id: uuid.UUID, paid_by: st
         raise NotFound("no such refund", field=["id"])
     if refund.state != RefundState.PENDING:
         raise InvalidState("the refund is paid already", field=["id"])
-    await locked(session, Account, refund.account_id)  # no posting races this check
+    # No posting races this check; penalties so far are stored with the balance before it moves.
+    await arrears.before_balance_change(session, refund.account_id, now=now)
     if (
         await _forfeited(session, refund.account_id)
         or await entries.balance_fen(session, refund.account_id) < refund.amount_fen

@@ -83,7 +83,7 @@ async def top_up(
 
 
 async def _credit(session: AsyncSession, row: TopUp, *, now: datetime, confirmed_by: str | None = None) -> None:
-    account = await arrears.before_credit(session, row.account_id, now=now)
+    account = await arrears.before_balance_change(session, row.account_id, now=now)
     entry = await entries.post(
         session,
         account_id=row.account_id,
