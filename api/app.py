@@ -1,5 +1,6 @@
 """The Starlette application."""
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -11,7 +12,7 @@ from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from api import assets
+from api import assets, scheduler
 from api.db import create_engine, session_factory
 from api.graphql import AccordGraphQL
 from api.health import healthz, metrics_endpoint, readyz
@@ -75,7 +76,14 @@ def create_app(
         await check_production(app)
         if app.state.data_key is None:
             await ensure_development_key(app)
+        sweeper = None
+        if settings.sweep_seconds > 0:
+            sweeper = asyncio.create_task(scheduler.sweep_forever(app.state, settings.sweep_seconds))
         yield
+        if sweeper is not None:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
         await engine.dispose()
 
     graphql = AccordGraphQL(build_schema())

@@ -3,12 +3,14 @@ nothing changed."""
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import json
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, TypeVar
 
 from api import demo
@@ -29,14 +31,6 @@ T = TypeVar("T")
 
 class CommandError(Exception):
     """A one-line reason to stop with exit status 1."""
-
-
-def _not_yet(feature: str) -> Callable[[argparse.Namespace], int]:
-    def command(_: argparse.Namespace) -> int:
-        print(f"accord: not available yet: {feature}", file=sys.stderr)
-        return 3
-
-    return command
 
 
 async def _ensure_schema(settings: Settings) -> None:
@@ -208,6 +202,37 @@ def cmd_demo_seed(_: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_jobs_run(args: argparse.Namespace) -> int:
+    """The deadline sweep as its own process: once, or every ACCORD_SWEEP_SECONDS until stopped."""
+    from api import logs, scheduler
+    from services.mail import mailer_for
+
+    settings = Settings()
+    logs.configure()
+
+    async def run() -> None:
+        await _ensure_schema(settings)
+        engine = create_engine(settings.database_url)
+        state = SimpleNamespace(
+            settings=settings,
+            clock=SystemClock(),
+            session_factory=session_factory(engine),
+            mailer=mailer_for(settings.smtp_url, Path(settings.outbox_dir)),
+        )
+        try:
+            if args.once:
+                for result in await scheduler.sweep_once(state):
+                    print(f"{result.job}: {result.changed}")
+            else:
+                await scheduler.sweep_forever(state, settings.sweep_seconds or 60)
+        finally:
+            await engine.dispose()
+
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C ends the loop; each sweep is its own transaction
+        asyncio.run(run())
+    return 0
+
+
 def cmd_schema_export(_: argparse.Namespace) -> int:
     from schema import build_schema
 
@@ -249,7 +274,7 @@ def parser() -> argparse.ArgumentParser:
     jobs = sub.add_parser("jobs").add_subparsers(dest="jobs_command", required=True)
     run = jobs.add_parser("run", help="the deadline sweep")
     run.add_argument("--once", action="store_true")
-    run.set_defaults(run=_not_yet("the deadline sweep arrives with billing (issue 5)"))
+    run.set_defaults(run=cmd_jobs_run)
 
     cal = sub.add_parser("calendar").add_subparsers(dest="calendar_command", required=True)
     load = cal.add_parser("load", help="load a year's official holiday arrangement")

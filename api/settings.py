@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     smtp_url: str | None = None
     outbox_dir: str = "outbox"  # where development mail goes while smtp_url is unset
     redis_url: str | None = None
+    # The deadline sweep inside `accord serve` (0: off, e.g. when `accord jobs run` does it).
+    sweep_seconds: float = 60
     test_postgres_url: str | None = None
 
     @field_validator("simulated_clock", mode="before")

@@ -45,7 +45,8 @@ def outbox(tmp_path):
 
 @pytest.fixture
 def settings(database_url: str, outbox) -> Settings:
-    return Settings(database_url=database_url, env=Environment.TEST, outbox_dir=str(outbox))
+    # No background sweep: tests run it when they mean to (runDueJobs, `accord jobs run`).
+    return Settings(database_url=database_url, env=Environment.TEST, outbox_dir=str(outbox), sweep_seconds=0)
 
 
 @pytest.fixture

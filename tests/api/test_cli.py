@@ -6,16 +6,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
-from models import Account, AuditRecord, CalendarYear, User
+from models import Account, AuditRecord, CalendarYear, Notice, User
 
 ACCORD = str(Path(sys.executable).parent / "accord")
 
 
-def accord(database_url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
-    env = os.environ | {"ACCORD_DATABASE_URL": database_url}
+def accord(database_url: str, *args: str, stdin: str = "", **settings: str) -> subprocess.CompletedProcess:
+    env = os.environ | {"ACCORD_DATABASE_URL": database_url} | settings
     return subprocess.run(
         [ACCORD, *args], input=stdin, capture_output=True, text=True, env=env, timeout=60, check=False
     )
@@ -120,11 +119,36 @@ async def test_demo_seed_is_idempotent(database_url, session) -> None:
     )
 
 
-@pytest.mark.parametrize("args", [("jobs", "run", "--once")])
-def test_commands_whose_capability_comes_later_say_so(database_url, args) -> None:
-    result = accord(database_url, *args)
-    assert result.returncode != 0
-    assert "not available yet" in result.stderr
+async def test_jobs_run_once_sweeps_and_delivers_queued_email(database_url, session, tmp_path) -> None:
+    """`accord jobs run --once`: one sweep on the real clock; a queued email goes out once."""
+    account = Account(
+        holder_type="ENTERPRISE", name="甲", contact_person="c", email="ops@jia.cn", phone="13800138000", address="a"
+    )
+    session.add(account)
+    await session.flush()
+    session.add(
+        Notice(
+            account_id=account.id,
+            channel="ELECTRONIC",
+            addressee="ops@jia.cn",
+            email_to="ops@jia.cn",
+            subject="维护通知",
+            body="b",
+            sent_by="test",
+        )
+    )
+    await session.commit()
+    outbox = tmp_path / "outbox"
+    first = accord(database_url, "jobs", "run", "--once", ACCORD_OUTBOX_DIR=str(outbox))
+    assert first.returncode == 0, first.stderr
+    assert "deliver_notices: 1" in first.stdout.splitlines()
+    assert {line.split(":")[0] for line in first.stdout.splitlines()} >= {"issue_monthly_bills", "accrue_penalties"}
+    assert len(list(outbox.glob("*.eml"))) == 1
+    second = accord(database_url, "jobs", "run", "--once", ACCORD_OUTBOX_DIR=str(outbox))
+    assert "deliver_notices: 0" in second.stdout.splitlines()
+    await session.rollback()
+    delivered = await session.scalar(select(Notice.delivered_at).where(Notice.account_id == account.id))
+    assert delivered is not None
 
 
 def test_schema_export_prints_the_sdl(database_url) -> None:
