@@ -13,6 +13,9 @@ from models import (
     Account,
     App,
     AuditRecord,
+    Bill,
+    BillDispute,
+    BillLine,
     BrandUseRequest,
     CalendarDay,
     CalendarYear,
@@ -151,6 +154,32 @@ async def add_children(session, principals, n: int, kind: str, start: int = 0) -
             await notices.send_electronic(
                 session, account_id=account_id, addressee="a", subject=f"s{i}", body="b", sent_by="s", now=AT
             )
+        elif kind == "bills":
+            bill = Bill(
+                account_id=account_id,
+                period=date(1990 + i // 12, i % 12 + 1, 1),
+                total_fen=100,
+                issued_at=AT,
+                delivered_at=AT,
+                dispute_deadline=AT,
+                state="DISPUTED",
+            )
+            session.add(bill)
+            await session.flush()
+            session.add_all(
+                [
+                    BillLine(
+                        bill_id=bill.id,
+                        kind="USAGE",
+                        product_code="BANDWIDTH_GB",
+                        quantity_micros=1,
+                        unit_price_fen=100,
+                        discount_fen=0,
+                        amount_fen=100,
+                    ),
+                    BillDispute(bill_id=bill.id, amount_fen=1, reason="r", opened_by="h", opened_at=AT),
+                ]
+            )
         elif kind == "holidayCalendars":
             year = CalendarYear(year=1900 + i, loaded_at=AT, loaded_by="s")
             session.add(year)
@@ -166,12 +195,14 @@ CHILD_QUERIES = {
     "holidayCalendars": "{ holidayCalendars(first: 100) { edges { node { year holidays adjustedWorkdays } } } }",
     "ledger": "{ account { ledger(first: 100) { edges { node { id kind amount balanceAfter } } } } }",
     "notices": "{ account { notices(first: 100) { edges { node { id subject deliveredAt } } } } }",
+    "bills": "{ account { bills(first: 100) { edges { node { id state lines { amount } dispute { state } } } } } }",
 }
 
 ACCOUNTS = """
 { accounts(first: 100) { edges { node { id profile { name creditCode }
     realName { state subjectNumber } ownershipDisputes { id } compromiseReports { id } brandUseRequests { id }
-    partnerClients { id } enforcementCases { id } balance pendingTopUps { id } } } } }
+    partnerClients { id } enforcementCases { id } balance pendingTopUps { id }
+    arrears accruedPenalties paymentStanding { daysOverdue } } } } }
 """
 
 
