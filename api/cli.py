@@ -197,7 +197,10 @@ def cmd_keys_rotate(_: argparse.Namespace) -> int:
 def cmd_demo_seed(_: argparse.Namespace) -> int:
     settings = Settings()
     key = key_from_setting(settings.data_key) if settings.data_key else None
-    created = asyncio.run(_in_transaction(settings, lambda session: demo.seed(session, data_key=key)))
+    from services.mail import mailer_for
+
+    mailer = mailer_for(settings.smtp_url, Path(settings.outbox_dir))
+    created = asyncio.run(_in_transaction(settings, lambda session: demo.seed(session, data_key=key, mailer=mailer)))
     print(f"demo data: {created} new records" if created else "demo data: already present")
     return 0
 

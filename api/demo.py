@@ -9,10 +9,13 @@ import contextlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api import demo_billing
+from api.settings import Settings
 from auth.passwords import hash_password
 from auth.secrets import digest, new_secret
 from models import Account, App, HolderType, TopUpMethod, User
@@ -24,6 +27,7 @@ from services.billing import usage
 from services.clock import Clock, SystemClock, local_date
 from services.errors import CalendarUnknown
 from services.ledger import topups
+from services.mail import Mailer, mailer_for
 
 DEMO_PASSWORD = "accord-demo-2026"  # noqa: S105 - published in the README on purpose
 
@@ -96,9 +100,14 @@ def subject_number(spec: DemoAccount) -> str:
     return spec.number_base + check
 
 
-async def seed(session: AsyncSession, *, clock: Clock | None = None, data_key: bytes | None = None) -> int:
+async def seed(
+    session: AsyncSession, *, clock: Clock | None = None, data_key: bytes | None = None, mailer: Mailer | None = None
+) -> int:
     """Create what is missing; return how many accounts and staff users were created."""
     clock = clock or SystemClock()
+    mailer = mailer or mailer_for(None, Path(Settings().outbox_dir))
+    made: dict[str, Account] = {}
+    live: App | None = None
     key = data_key or await personal_data.development_key(session)
     password_hash = hash_password(DEMO_PASSWORD)
     created = 0
@@ -109,9 +118,9 @@ async def seed(session: AsyncSession, *, clock: Clock | None = None, data_key: b
     for spec in ACCOUNTS:
         if await staff.login_taken(session, spec.login):
             continue
-        account = await _account(session, spec, password_hash, key, clock)
+        account = made[spec.login] = await _account(session, spec, password_hash, key, clock)
         if spec.login == "holder@shenzhen-rtc.demo":
-            await _enterprise_extras(session, account, password_hash, clock)
+            live = await _enterprise_extras(session, account, password_hash, clock)
         if spec.login == "wang.fang@individual.demo":
             await cases.report_compromise(
                 session,
@@ -133,6 +142,15 @@ async def seed(session: AsyncSession, *, clock: Clock | None = None, data_key: b
                 now=clock.now(),
             )
         created += 1
+    shenzhen, wang = made.get("holder@shenzhen-rtc.demo"), made.get("wang.fang@individual.demo")
+    if shenzhen is not None and wang is not None and live is not None:
+        # Billing needs the working days of the last two months; without them (T-3) the demo
+        # has no bills rather than guessed deadlines.
+        with contextlib.suppress(CalendarUnknown):
+            async with session.begin_nested():
+                await demo_billing.seed_bills(
+                    session, shenzhen=shenzhen, live=live, wang=wang, clock=clock, mailer=mailer
+                )
     await session.execute(update(User).where(User.login.in_(_demo_logins())).values(demo=True))
     return created
 
@@ -237,7 +255,7 @@ async def _account(session: AsyncSession, spec: DemoAccount, password_hash: str,
     return account
 
 
-async def _enterprise_extras(session: AsyncSession, account: Account, password_hash: str, clock: Clock) -> None:
+async def _enterprise_extras(session: AsyncSession, account: Account, password_hash: str, clock: Clock) -> App:
     """Sub-accounts, apps, a pending scope extension and brand-use request, profile changes."""
     for login, permissions in (
         ("ops@shenzhen-rtc.demo", ["account:read", "apps:read", "apps:write"]),
@@ -286,3 +304,4 @@ async def _enterprise_extras(session: AsyncSession, account: Account, password_h
             await profile.update_profile(
                 session, account=account, changes=changes, effective_on=effective_on, now=now, actor=SEEDER
             )
+    return live

@@ -99,6 +99,15 @@ class Bill(Node):
     def state(self, info: Info) -> BillState:
         return bills.state_at(self.row, info.context.clock.now())
 
+    @strawberry.field(description="BIL-5: accepted by silence when the window closed (not confirmed).")
+    def deemed_accepted(self, info: Info) -> bool:
+        state = bills.state_at(self.row, info.context.clock.now())
+        return state == BillState.DEEMED_ACCEPTED or (state == BillState.SETTLED and self.row.confirmed_at is None)
+
+    @strawberry.field
+    def confirmed_at(self) -> datetime | None:
+        return self.row.confirmed_at
+
     @strawberry.field
     async def lines(self, info: Info) -> list[BillLine]:
         return [BillLine.from_model(r) for r in await info.context.loaders.bill_lines.load(self.row.id)]

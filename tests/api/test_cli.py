@@ -4,11 +4,13 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
 
-from models import Account, AuditRecord, CalendarYear, Notice, User
+from models import Account, AuditRecord, Bill, CalendarYear, Notice, User
+from services.calendar.working import PACKAGE_YEARS
 
 ACCORD = str(Path(sys.executable).parent / "accord")
 
@@ -98,9 +100,9 @@ async def test_staff_create(database_url, session) -> None:
     assert users[0].password_hash.startswith("$argon2id$")
 
 
-async def test_demo_seed_is_idempotent(database_url, session) -> None:
-    first = accord(database_url, "demo", "seed")
-    second = accord(database_url, "demo", "seed")
+async def test_demo_seed_is_idempotent(database_url, session, tmp_path) -> None:
+    first = accord(database_url, "demo", "seed", ACCORD_OUTBOX_DIR=str(tmp_path))
+    second = accord(database_url, "demo", "seed", ACCORD_OUTBOX_DIR=str(tmp_path))
     assert first.returncode == second.returncode == 0
     assert "already present" in second.stdout
     users = (await session.execute(select(User.kind, User.demo))).all()
@@ -117,6 +119,18 @@ async def test_demo_seed_is_idempotent(database_url, session) -> None:
         for holder in ("ENTERPRISE", "INDIVIDUAL")
         for state in ("PENDING", "REJECTED", "UNVERIFIED", "VERIFIED")
     )
+    if date.today().year in PACKAGE_YEARS:  # T-3: the demo's bills need the last two months' calendar
+        await _demo_has_every_bill_state(session, tmp_path)
+
+
+async def _demo_has_every_bill_state(session, outbox) -> None:
+    """Issue 5's demo: issued, disputed, deemed-accepted and settled bills, an account in arrears."""
+    bills = (await session.execute(select(Bill.state, Bill.confirmed_at, Bill.paid_fen, Bill.total_fen))).all()
+    assert {state for state, *_ in bills} == {"ISSUED", "DISPUTED", "SETTLED"}
+    settled = [(confirmed, paid, total) for state, confirmed, paid, total in bills if state == "SETTLED"]
+    assert all(confirmed is None for confirmed, _, _ in settled)  # deemed accepted, not confirmed
+    assert any(paid < total for _, paid, total in settled)  # arrears
+    assert len(list(outbox.glob("*.eml"))) == 6  # four bills, two payment notices
 
 
 async def test_jobs_run_once_sweeps_and_delivers_queued_email(database_url, session, tmp_path) -> None:

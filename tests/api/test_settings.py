@@ -9,6 +9,7 @@ from api.db import create_engine, session_factory
 from api.demo import seed
 from api.settings import Environment, ProductionRefused, Settings
 from auth import keys
+from services.mail import OutboxMailer
 
 GOOD = {"data_key": "k" * 44, "smtp_url": "smtp://127.0.0.1:2525", "issuer": "https://accord.example"}
 
@@ -61,11 +62,11 @@ async def test_production_refuses_development_settings(database_url, overrides, 
         await start(settings)
 
 
-async def test_production_refuses_demo_credentials(database_url) -> None:
+async def test_production_refuses_demo_credentials(database_url, tmp_path) -> None:
     await rotate_key(database_url)
     engine = create_engine(database_url)
     async with session_factory(engine)() as session:
-        await seed(session)
+        await seed(session, mailer=OutboxMailer(tmp_path))
         await session.commit()
     await engine.dispose()
     with pytest.raises(ProductionRefused, match=r"demo credentials.*admin@accord\.demo"):

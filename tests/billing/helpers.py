@@ -19,7 +19,7 @@ mutation R($period: Date!) {
 SWEEP = "mutation { runDueJobs { results { job changed } userErrors { code } } }"
 BILL = """
 fragment B on Bill {
-  id period state total paid payBy deliveredAt disputeDeadline settledAt
+  id period state total paid payBy deliveredAt disputeDeadline settledAt deemedAccepted
   lines { product quantity unitPrice discount amount description }
   dispute { state amount reason adjustment }
 }

@@ -93,6 +93,7 @@ async def test_bil6_deemed_accepted_bill_is_settled_once_by_repeated_sweeps(clie
     assert await _deductions(session) == [-100000]
     (read,) = await bills_of(client, principals.holder_a)
     assert read["id"] == bill["id"] and read["state"] == "SETTLED" and read["paid"] == "1000.00"
+    assert read["deemedAccepted"] is True
     account = await account_of(client, principals.holder_a)
     assert account["balance"] == "4000.00" and account["arrears"] == "0.00"
 
@@ -102,6 +103,7 @@ async def test_bil6_confirm_settles_at_once_and_a_second_confirm_changes_nothing
     bill = await delivered_bill(client, principals, session, "0.5")
     confirmed = await gql(client, CONFIRM, {"id": bill["id"]}, headers=principals.holder_a.headers)
     assert errors(confirmed) == [] and confirmed["data"]["confirmBill"]["bill"]["state"] == "SETTLED"
+    assert confirmed["data"]["confirmBill"]["bill"]["deemedAccepted"] is False
     before = await state(session)
     again = await gql(client, CONFIRM, {"id": bill["id"]}, headers=principals.holder_a.headers)
     assert errors(again)[0]["code"] == "INVALID_STATE"
