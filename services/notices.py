@@ -7,14 +7,14 @@ server accepted it. A deadline that runs from delivery (BIL-5, PRE-3, PRE-4) sta
 """
 
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Bill, Notice, NoticeChannel, NoticePurpose
+from models import Account, Bill, Notice, NoticeChannel, NoticePurpose
+from models.base import new_id
 from services.calendar import WorkingCalendar
 from services.errors import CalendarUnknown
 from services.mail import Email, Mailer, MailError
@@ -75,6 +75,32 @@ def email_notice(
         bill_id=bill_id,
         sent_by=SYSTEM,
     )
+
+
+async def queue_email_to_every_account(
+    session: AsyncSession, *, subject: str, body: str, sent_by: str, now: datetime
+) -> int:
+    """One outbox email per account, to its contact address (an announcement by email)."""
+    accounts = (await session.execute(select(Account.id, Account.email))).all()
+    rows = [
+        {
+            "id": new_id(),
+            "created_at": now,
+            "updated_at": now,
+            "account_id": account_id,
+            "channel": NoticeChannel.ELECTRONIC,
+            "addressee": email,
+            "email_to": email,
+            "subject": subject,
+            "body": body,
+            "sent_by": sent_by,
+            "attempts": 0,
+        }
+        for account_id, email in accounts
+    ]
+    if rows:
+        await session.execute(insert(Notice), rows)
+    return len(rows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,8 +168,3 @@ async def page_for_account(
         or_(Notice.account_id == account_id, Notice.account_id.is_(None)), Notice.delivered_at.is_not(None)
     )
     return await keyset_page(session, query, Notice.id, first=first, after=after)
-
-
-async def queued_for(session: AsyncSession, bill_ids: Sequence[uuid.UUID]) -> list[Notice]:
-    query = select(Notice).where(Notice.bill_id.in_(bill_ids), Notice.delivered_at.is_(None))
-    return list((await session.execute(query)).scalars())

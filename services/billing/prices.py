@@ -75,15 +75,19 @@ async def schedule_price_change(
             product_code=product, unit_price_fen=fen, effective_from=effective_from, legal_basis=basis, announced_at=now
         )
     )
+    subject = f"价格调整通知 / Price change: {product}"
+    body = (
+        f"{product} ({found.unit}) will cost {fen_to_yuan(fen)} CNY per unit from "
+        f"{effective_from.isoformat()}. Basis: {basis}."
+    )
+    # NTC-2 says by email: one to every customer's contact address, through the outbox.
+    await notices.queue_email_to_every_account(session, subject=subject, body=body, sent_by=sent_by, now=now)
     return await notices.send_electronic(
         session,
         account_id=None,
         addressee=notices.EVERY_CUSTOMER,
-        subject=f"价格调整通知 / Price change: {product}",
-        body=(
-            f"{product} ({found.unit}) will cost {fen_to_yuan(fen)} CNY per unit from "
-            f"{effective_from.isoformat()}. Basis: {basis}."
-        ),
+        subject=subject,
+        body=body,
         sent_by=sent_by,
         now=now,
     )

@@ -4,7 +4,9 @@ the announcement is kept with its deemed delivery and listed for the holder."""
 from datetime import timedelta
 
 from tests.accounts.helpers import errors
+from tests.billing.helpers import sweep
 from tests.conftest import gql
+from tests.services.test_mail import parsed
 from tests.snapshots import state
 
 PRICE_LIST = "query P($at: DateTime) { priceList(at: $at) { product unit unitPrice effectiveFrom } }"
@@ -53,7 +55,7 @@ async def test_ntc2_less_than_7_days_notice_is_refused(client, principals, sessi
     assert await state(session) == before
 
 
-async def test_ntc2_announced_change_applies_from_its_date(client, principals, clock) -> None:
+async def test_ntc2_announced_change_applies_from_its_date(client, principals, clock, outbox) -> None:
     done = await gql(client, CHANGE, change(clock, 7), headers=principals.staff["ADMIN"].headers)
     notice = done["data"]["schedulePriceChange"]["notice"]
     assert notice["channel"] == "ELECTRONIC"
@@ -69,6 +71,18 @@ async def test_ntc2_announced_change_applies_from_its_date(client, principals, c
     for who in (principals.holder_a, principals.holder_b):
         listed = (await gql(client, NOTICES, headers=who.headers))["data"]["account"]["notices"]["edges"]
         assert [n["node"]["subject"] for n in listed] == [notice["subject"]]
+    # NTC-2 by email: the sweep sends one to each customer's contact address.
+    assert (await sweep(client, principals))["deliver_notices"] == 2
+    sent = [parsed(path.read_bytes()) for path in sorted(outbox.glob("*.eml"))]
+    assert sorted(m["To"] for m in sent) == sorted(
+        [await contact_email(client, principals.holder_a), await contact_email(client, principals.holder_b)]
+    )
+    assert {m["Subject"] for m in sent} == {notice["subject"]}
+
+
+async def contact_email(client, who) -> str:
+    body = await gql(client, "{ account { profile { email } } }", headers=who.headers)
+    return body["data"]["account"]["profile"]["email"]
 
 
 async def test_m1_prices_are_exact_to_the_fen(client, principals, clock) -> None:
