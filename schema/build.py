@@ -11,7 +11,7 @@ from schema.accounts.resolvers import AccountMutation, AccountQuery
 from schema.accounts.types import Account, AuditRecord, ProfileChange, SubAccount
 from schema.apps.resolvers import AppMutation
 from schema.apps.types import App
-from schema.billing.bill_resolvers import BillMutation
+from schema.billing.bill_resolvers import BillMutation, BillQuery
 from schema.billing.bill_types import Bill, BillDispute
 from schema.billing.resolvers import BillingMutation, BillingQuery
 from schema.billing.types import LedgerEntry, Notice, PendingTopUp
@@ -33,7 +33,7 @@ MAX_TOKENS = 5000
 
 
 @strawberry.type(name="Query")
-class RootQuery(AccountQuery, BillingQuery, CalendarQuery):
+class RootQuery(AccountQuery, BillingQuery, BillQuery, CalendarQuery):
     @strawberry.field(extensions=authenticated())
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         return await resolve_node(info.context, id)

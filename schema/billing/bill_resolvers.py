@@ -13,8 +13,10 @@ from schema.accounts.reads import record_staff_read
 from schema.accounts.types import BILLING_READERS, IdInput, scope_of
 from schema.billing.bill_types import (
     Bill,
+    BillDispute,
     BillPayload,
     DisputeBillInput,
+    HeldBill,
     JobResult,
     ResolveDisputeInput,
     RunDueJobsPayload,
@@ -25,7 +27,7 @@ from schema.billing.bill_types import (
 from schema.errors import UserError
 from schema.ids import key_of, key_or_none
 from schema.mutations import run_mutation
-from schema.permissions import Grant, Requires
+from schema.permissions import Grant, Requires, allowed
 from schema.relay import encode_id, node_fetcher
 from services import jobs
 from services.accounts import service as accounts
@@ -67,6 +69,17 @@ def _bill_payload(row: BillRow) -> BillPayload:
 
 
 @strawberry.type
+class BillQuery:
+    @strawberry.field(
+        description="BIL-2 (staff FINANCE/ADMIN): bills held for unpriced usage, optionally of one month.",
+        extensions=allowed(Grant(roles=FINANCE_OR_ADMIN)),
+    )
+    async def held_bills(self, info: Info, period: date | None = None) -> list[HeldBill]:
+        rows = await run.holds(info.context.session, period)
+        return [held_bill(row.account_id, list(row.products), row.period) for row in rows]
+
+
+@strawberry.type
 class BillMutation:
     @strawberry.mutation(
         description="BIL-4 (staff FINANCE/ADMIN): bill a month; idempotent. BIL-2: unpriced usage holds a bill.",
@@ -84,7 +97,7 @@ class BillMutation:
             ok=lambda result: RunMonthlyBillingPayload(
                 issued=result.issued,
                 held=result.held,
-                held_bills=[held_bill(key, products) for key, products in result.unpriced.items()],
+                held_bills=[held_bill(key, products, input.period) for key, products in result.unpriced.items()],
             ),
         )
 
@@ -236,3 +249,10 @@ async def fetch_bill(context, key):
         return None
     await record_staff_read(context, account_id=row.account_id, target=f"bill:{row.id}")
     return Bill.from_model(row)
+
+
+@node_fetcher("BillDispute")
+async def fetch_dispute(context, key):
+    dispute = await bills.get_dispute(context.session, key)
+    bill = None if dispute is None else await fetch_bill(context, dispute.bill_id)
+    return None if bill is None else BillDispute.from_model(dispute)

@@ -142,6 +142,7 @@ class PaymentStanding:
 @strawberry.type
 class HeldBill:
     account_id: strawberry.ID
+    period: date
     unpriced_products: list[str]
 
 
@@ -193,5 +194,5 @@ class ResolveDisputeInput:
     note: str
 
 
-def held_bill(account_id: uuid.UUID, products: list[str]) -> HeldBill:
-    return HeldBill(account_id=encode_id("Account", account_id), unpriced_products=products)
+def held_bill(account_id: uuid.UUID, products: list[str], period: date) -> HeldBill:
+    return HeldBill(account_id=encode_id("Account", account_id), period=period, unpriced_products=products)

@@ -176,6 +176,10 @@ async def get(session: AsyncSession, bill_id: uuid.UUID) -> Bill | None:
     return bill if bill is not None and bill.delivered_at is not None else None
 
 
+async def get_dispute(session: AsyncSession, dispute_id: uuid.UUID) -> BillDispute | None:
+    return await session.get(BillDispute, dispute_id)
+
+
 async def page_for_account(
     session: AsyncSession, *, account_id: uuid.UUID, first: int, after: uuid.UUID | None
 ) -> Page[Bill]:

@@ -13,7 +13,7 @@ from tests.conftest import gql
 
 RUN = """
 mutation R($period: Date!) {
-  runMonthlyBilling(input: {period: $period}) { issued held heldBills { accountId unpricedProducts } userErrors { code field message } }
+  runMonthlyBilling(input: {period: $period}) { issued held heldBills { accountId period unpricedProducts } userErrors { code field message } }
 }
 """
 SWEEP = "mutation { runDueJobs { results { job changed } userErrors { code } } }"

@@ -1,16 +1,17 @@
 """BIL-2, BIL-3, BIL-4, BIL-8: the monthly bill run, through the API."""
 
+import asyncio
 import email
 import email.policy
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
-from models import Bill, BillHold, BillLine, Product
+from models import Bill, BillHold, BillLine, Notice, Product
 from schema.relay import encode_id
 from tests.accounts.helpers import errors
 from tests.billing.helpers import RUN, add_usage, bills_of, make_app, run_month, sweep
-from tests.conftest import gql
+from tests.conftest import gql, requires_postgres
 from tests.snapshots import state
 
 SHANGHAI_AUG_31_2330 = datetime(2026, 8, 31, 15, 30, tzinfo=UTC)
@@ -19,6 +20,7 @@ AUGUST = datetime(2026, 8, 15, 4, 0, tzinfo=UTC)
 AGREEMENT_PRICE = """
 mutation P($input: AgreementPriceInput!) { setAgreementPrice(input: $input) { id userErrors { code field } } }
 """
+HELD = '{ heldBills(period: "2026-08-01") { accountId period unpricedProducts } }'
 DISCOUNT = "mutation D($input: DiscountInput!) { grantDiscount(input: $input) { id userErrors { code field } } }"
 
 
@@ -83,9 +85,15 @@ async def test_bil2_unpriced_usage_holds_the_bill_until_an_agreement_price_exist
 
     held = await run_month(client, principals)
     assert held["issued"] == 0 and held["held"] == 1
-    assert held["heldBills"] == [
-        {"accountId": encode_id("Account", principals.account_a.id), "unpricedProducts": ["SIP_TRUNK_MINUTES"]}
-    ]
+    expected = {
+        "accountId": encode_id("Account", principals.account_a.id),
+        "period": "2026-08-01",
+        "unpricedProducts": ["SIP_TRUNK_MINUTES"],
+    }
+    assert held["heldBills"] == [expected]
+    listed = await gql(client, HELD, headers=principals.staff["FINANCE"].headers)
+    assert listed["data"]["heldBills"] == [expected]
+    assert "errors" in await gql(client, HELD, headers=principals.holder_a.headers)
     assert await session.scalar(select(func.count()).select_from(Bill)) == 0  # never priced at zero
     assert await session.scalar(select(func.count()).select_from(BillHold)) == 1
 
@@ -180,3 +188,17 @@ async def test_bil8_held_storage_is_billed_every_month_without_new_use(client, p
     bills = await bills_of(client, principals.holder_a)
     assert [(b["period"], b["total"]) for b in bills] == [("2026-08-01", "15.00")]  # 100 GB × 0.15, no new use
     assert bills[0]["lines"][0]["product"] == "RECORDING_STORAGE_GB_MONTH"
+
+
+@requires_postgres
+async def test_bil4_two_concurrent_bill_runs_give_one_bill_per_account_and_month(client, principals, session):
+    for account in (principals.account_a, principals.account_b):
+        app = await make_app(session, account.id)
+        await add_usage(session, app, "RTC_AUDIO_MINUTES", "5", AUGUST)
+    runs = await asyncio.gather(*(run_month(client, principals) for _ in range(4)))
+    assert sum(r["issued"] for r in runs) == 2 and all(r["userErrors"] == [] for r in runs)
+    await session.rollback()
+    per_account = await session.execute(select(Bill.account_id, func.count()).group_by(Bill.account_id))
+    assert sorted(count for _, count in per_account) == [1, 1]
+    assert await session.scalar(select(func.count()).select_from(BillLine)) == 2
+    assert await session.scalar(select(func.count()).select_from(Notice).where(Notice.bill_id.is_not(None))) == 2
