@@ -54,27 +54,34 @@ async def send_electronic(
     return notice
 
 
-def email_notice(
+def email_row(
     *,
     account_id: uuid.UUID,
     email: str,
     subject: str,
     body: str,
-    purpose: NoticePurpose,
-    bill_id: uuid.UUID,
-) -> Notice:
-    """An email notice for the outbox (not yet sent: no send or delivery time)."""
-    return Notice(
-        account_id=account_id,
-        channel=NoticeChannel.ELECTRONIC,
-        addressee=email,
-        email_to=email,
-        subject=subject,
-        body=body,
-        purpose=purpose,
-        bill_id=bill_id,
-        sent_by=SYSTEM,
-    )
+    now: datetime,
+    purpose: NoticePurpose | None = None,
+    bill_id: uuid.UUID | None = None,
+    sent_by: str = SYSTEM,
+) -> dict:
+    """An email notice for the outbox (not yet sent: no send or delivery time), as the row a
+    bulk insert takes: the bill run queues thousands at once."""
+    return {
+        "id": new_id(),
+        "created_at": now,
+        "updated_at": now,
+        "account_id": account_id,
+        "channel": NoticeChannel.ELECTRONIC,
+        "addressee": email,
+        "email_to": email,
+        "subject": subject,
+        "body": body,
+        "purpose": purpose,
+        "bill_id": bill_id,
+        "sent_by": sent_by,
+        "attempts": 0,
+    }
 
 
 async def queue_email_to_every_account(
@@ -83,19 +90,7 @@ async def queue_email_to_every_account(
     """One outbox email per account, to its contact address (an announcement by email)."""
     accounts = (await session.execute(select(Account.id, Account.email))).all()
     rows = [
-        {
-            "id": new_id(),
-            "created_at": now,
-            "updated_at": now,
-            "account_id": account_id,
-            "channel": NoticeChannel.ELECTRONIC,
-            "addressee": email,
-            "email_to": email,
-            "subject": subject,
-            "body": body,
-            "sent_by": sent_by,
-            "attempts": 0,
-        }
+        email_row(account_id=account_id, email=email, subject=subject, body=body, now=now, sent_by=sent_by)
         for account_id, email in accounts
     ]
     if rows:

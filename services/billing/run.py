@@ -42,7 +42,7 @@ from models.base import new_id
 from services.clock import SHANGHAI, local_date
 from services.errors import InvalidInput
 from services.money import discount_fen, fen_to_yuan, line_amount_fen, micros_to_quantity
-from services.notices import email_notice
+from services.notices import email_row
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,16 +73,34 @@ def previous_period(now: datetime) -> date:
     return (first - timedelta(days=1)).replace(day=1)
 
 
-def _price_at(model, account_id, product, at):
-    query = select(model.unit_price_fen).where(model.product_code == product, model.effective_from <= at)
-    if account_id is not None:
-        query = query.where(model.account_id == account_id)
-    return query.order_by(model.effective_from.desc()).limit(1).scalar_subquery()
+def _price_ranges(model, *, per_account: bool):
+    """Each price with the instant the next one of its product (and account) replaced it:
+    joining on a range prices every usage row in one pass, instead of a lookup per row."""
+    partition = (model.account_id, model.product_code) if per_account else (model.product_code,)
+    columns = [model.product_code, model.unit_price_fen, model.effective_from.label("valid_from")]
+    if per_account:
+        columns.append(model.account_id)
+    until = func.lead(model.effective_from).over(partition_by=partition, order_by=model.effective_from)
+    return select(*columns, until.label("valid_until")).subquery()
 
 
-def _unit_price(account_id, product, at):
+def _priced(query: Select, account_id, product, at) -> Select:
     """BIL-2: the account's agreement price wins over the list price; NULL when neither exists."""
-    return func.coalesce(_price_at(AgreementPrice, account_id, product, at), _price_at(ListPrice, None, product, at))
+    agreement = _price_ranges(AgreementPrice, per_account=True)
+    standard = _price_ranges(ListPrice, per_account=False)
+
+    def in_force(ranges):
+        return (
+            (ranges.c.product_code == product)
+            & (ranges.c.valid_from <= at)
+            & (ranges.c.valid_until.is_(None) | (at < ranges.c.valid_until))
+        )
+
+    return (
+        query.add_columns(func.coalesce(agreement.c.unit_price_fen, standard.c.unit_price_fen).label("unit_price_fen"))
+        .outerjoin(agreement, in_force(agreement) & (agreement.c.account_id == account_id))
+        .outerjoin(standard, in_force(standard))
+    )
 
 
 def _grouped_usage(period: date) -> Select:
@@ -91,11 +109,11 @@ def _grouped_usage(period: date) -> Select:
     not_billed = ~select(Bill.id).where(Bill.account_id == usage.account_id, Bill.period == period).exists()
     continuing = select(Product.code).where(Product.continuing)
     # Usage fees: every record of the month, at the price in force when it occurred.
-    metered = select(
+    metered = _priced(
+        select(usage.account_id, usage.product_code, usage.quantity_micros).select_from(UsageRecord.__table__),
         usage.account_id,
         usage.product_code,
-        _unit_price(usage.account_id, usage.product_code, usage.occurred_at).label("unit_price_fen"),
-        usage.quantity_micros,
+        usage.occurred_at,
     ).where(
         usage.occurred_at >= start,
         usage.occurred_at < end,
@@ -116,11 +134,11 @@ def _grouped_usage(period: date) -> Select:
         .subquery()
     )
     month_end = literal(end - timedelta(microseconds=1), type_=UsageRecord.__table__.c.occurred_at.type)
-    held = select(
+    held = _priced(
+        select(latest.c.account_id, latest.c.product_code, latest.c.quantity_micros).select_from(latest),
         latest.c.account_id,
         latest.c.product_code,
-        _unit_price(latest.c.account_id, latest.c.product_code, month_end).label("unit_price_fen"),
-        latest.c.quantity_micros,
+        month_end,
     ).where(latest.c.newest == 1, latest.c.quantity_micros > 0)
     priced = union_all(metered, held).subquery()
     return (
@@ -187,7 +205,7 @@ def _discounted(
     return 0, None
 
 
-def _bill_email(account: Account, period: date, total_fen: int, lines: list[dict]) -> tuple[str, str]:
+def _bill_email(account, period: date, total_fen: int, lines: list[dict]) -> tuple[str, str]:
     month = period.strftime("%Y-%m")
     rows = [
         f"  {line['product_code']}: {micros_to_quantity(line['quantity_micros']).normalize():f} x "
@@ -292,12 +310,8 @@ async def run_monthly_billing(session: AsyncSession, *, period: date, ran_by: st
 async def _queue_bill_emails(session: AsyncSession, bills: list[dict], lines: list[dict], now: datetime) -> None:
     if not bills:
         return
-    accounts = {
-        row.id: row
-        for row in (await session.execute(select(Account).where(Account.id.in_([b["account_id"] for b in bills]))))
-        .scalars()
-        .all()
-    }
+    query = select(Account.id, Account.name, Account.email).where(Account.id.in_([b["account_id"] for b in bills]))
+    accounts = {row.id: row for row in await session.execute(query)}
     lines_of: dict[uuid.UUID, list[dict]] = defaultdict(list)
     for line in lines:
         lines_of[line["bill_id"]].append(line)
@@ -305,17 +319,16 @@ async def _queue_bill_emails(session: AsyncSession, bills: list[dict], lines: li
     for bill in bills:
         account = accounts[bill["account_id"]]
         subject, body = _bill_email(account, bill["period"], bill["total_fen"], lines_of[bill["id"]])
-        notice = email_notice(
-            account_id=account.id,
-            email=account.email,
-            subject=subject,
-            body=body,
-            purpose=NoticePurpose.BILL,
-            bill_id=bill["id"],
-        )
         notices.append(
-            {column: getattr(notice, column) for column in Notice.model_fields if getattr(notice, column) is not None}
-            | {"attempts": 0, "created_at": now, "updated_at": now}
+            email_row(
+                account_id=account.id,
+                email=account.email,
+                subject=subject,
+                body=body,
+                purpose=NoticePurpose.BILL,
+                bill_id=bill["id"],
+                now=now,
+            )
         )
     await session.execute(_insert(session, Notice), notices)
 

@@ -24,13 +24,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Account, Bill, BillState, LedgerEntry, LedgerKind, NoticePurpose, PenaltyAccrual, PenaltyKind
+from models import Account, Bill, BillState, LedgerEntry, LedgerKind, Notice, NoticePurpose, PenaltyAccrual, PenaltyKind
 from models.base import new_id
 from services.batch import locked
 from services.clock import local_date
 from services.ledger import entries
 from services.money import daily_rate_fen, fen_to_yuan
-from services.notices import email_notice
+from services.notices import email_row
 
 # PRE-5: overdue more than this many calendar days.
 OVERDUE_ELIGIBLE_DAYS = 15
@@ -196,13 +196,13 @@ async def settle(session: AsyncSession, bill: Bill, *, now: datetime) -> None:
     bill.paid_fen, bill.settled_at, bill.state = pay, now, BillState.SETTLED
     balance_after = account.balance_fen - pay
     if bill.total_fen - pay > 0 or balance_after < bill.total_fen:
-        _queue_payment_notice(session, account, bill, balance_after)
+        _queue_payment_notice(session, account, bill, balance_after, now)
     else:
         bill.shortfall_closed_at = now
     await session.flush()
 
 
-def _queue_payment_notice(session: AsyncSession, account: Account, bill: Bill, balance_fen: int) -> None:
+def _queue_payment_notice(session: AsyncSession, account: Account, bill: Bill, balance_fen: int, now: datetime) -> None:
     unpaid = bill.total_fen - bill.paid_fen
     lines = [f"{account.name}:", f"账单 {bill.period:%Y-%m} 已结算 / Bill {bill.period:%Y-%m} settled."]
     if unpaid > 0:
@@ -216,16 +216,16 @@ def _queue_payment_notice(session: AsyncSession, account: Account, bill: Bill, b
             "Your balance is below one month's consumption: top up within 5 working days of this notice; "
             "afterwards 0.1% per day accrues on the shortfall (Art. 4.3.3)."
         )
-    session.add(
-        email_notice(
-            account_id=account.id,
-            email=account.email,
-            subject=f"付款通知 / Payment due: bill {bill.period:%Y-%m}",
-            body="\n".join(lines),
-            purpose=NoticePurpose.PAYMENT_DUE,
-            bill_id=bill.id,
-        )
+    row = email_row(
+        account_id=account.id,
+        email=account.email,
+        subject=f"付款通知 / Payment due: bill {bill.period:%Y-%m}",
+        body="\n".join(lines),
+        purpose=NoticePurpose.PAYMENT_DUE,
+        bill_id=bill.id,
+        now=now,
     )
+    session.add(Notice(**row))
 
 
 async def collect(session: AsyncSession, account: Account, *, now: datetime) -> None:
