@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from models import Bill, BillHold, BillLine, Notice, Product
 from schema.relay import encode_id
 from tests.accounts.helpers import errors
-from tests.billing.helpers import RUN, add_usage, bills_of, make_app, run_month, sweep
+from tests.billing.helpers import RUN, add_usage, bills_of, make_app, move_to, run_month, sweep
 from tests.conftest import gql, requires_postgres
 from tests.snapshots import state
 
@@ -202,3 +202,17 @@ async def test_bil4_two_concurrent_bill_runs_give_one_bill_per_account_and_month
     assert sorted(count for _, count in per_account) == [1, 1]
     assert await session.scalar(select(func.count()).select_from(BillLine)) == 2
     assert await session.scalar(select(func.count()).select_from(Notice).where(Notice.bill_id.is_not(None))) == 2
+
+
+async def test_bil4_the_sweep_bills_last_month_on_the_first_working_day(client, principals, session, clock):
+    """T-2: 1–7 Oct 2026 are holidays, so September is billed on Thu 8 Oct, once."""
+    app = await make_app(session, principals.account_a.id)
+    await add_usage(session, app, "RTC_AUDIO_MINUTES", "4", datetime(2026, 9, 10, tzinfo=UTC))
+    for day in (1, 7):
+        await move_to(clock, principals, datetime(2026, 10, day, 2, 0, tzinfo=UTC))
+        assert (await sweep(client, principals))["issue_monthly_bills"] == 0, day
+    await move_to(clock, principals, datetime(2026, 10, 8, 1, 0, tzinfo=UTC))  # 09:00 in Shanghai
+    assert (await sweep(client, principals))["issue_monthly_bills"] == 1
+    assert (await sweep(client, principals))["issue_monthly_bills"] == 0
+    (bill,) = await bills_of(client, principals.holder_a)
+    assert (bill["period"], bill["total"], bill["deliveredAt"]) == ("2026-09-01", "28.00", "2026-10-08T01:00:00+00:00")
