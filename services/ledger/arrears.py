@@ -186,23 +186,38 @@ async def settle(session: AsyncSession, bill: Bill, *, now: datetime) -> None:
             reference=f"bill {bill.period:%Y-%m}",
             now=now,
         )
-    # PRE-3: this month's consumption is now the measure; an older open shortfall ends here.
+    # PRE-3: the latest settled month's consumption is the measure: an earlier month's open
+    # shortfall ends here, and a month settled after a later one (a long dispute) has none.
+    # Only settled bills are touched, which this path reaches under the account lock alone.
     await session.execute(
         update(Bill)
-        .where(Bill.account_id == account.id, Bill.id != bill.id, Bill.shortfall_closed_at.is_(None))
+        .where(
+            Bill.account_id == account.id,
+            Bill.settled_at.is_not(None),
+            Bill.period < bill.period,
+            Bill.shortfall_closed_at.is_(None),
+        )
         .values(shortfall_closed_at=now)
         .execution_options(synchronize_session="fetch")
     )
+    newer = await session.execute(
+        select(Bill.id).where(Bill.account_id == account.id, Bill.settled_at.is_not(None), Bill.period > bill.period)
+    )
     bill.paid_fen, bill.settled_at, bill.state = pay, now, BillState.SETTLED
     balance_after = account.balance_fen - pay
-    if bill.total_fen - pay > 0 or balance_after < bill.total_fen:
-        _queue_payment_notice(session, account, bill, balance_after, now)
-    else:
-        bill.shortfall_closed_at = now
+    # Open while the balance is below the month's consumption, even when all of the gap is
+    # arrears for now (its base is then 0 until principal is paid and the balance still falls short).
+    open_shortfall = newer.first() is None and balance_after < bill.total_fen
+    bill.shortfall_closed_at = None if open_shortfall else now
+    if bill.total_fen - pay > 0 or open_shortfall:
+        _queue_payment_notice(session, account, bill, open_shortfall, now)
     await session.flush()
 
 
-def _queue_payment_notice(session: AsyncSession, account: Account, bill: Bill, balance_fen: int, now: datetime) -> None:
+def _queue_payment_notice(
+    session: AsyncSession, account: Account, bill: Bill, open_shortfall: bool, now: datetime
+) -> None:
+    """One notice names every amount that will bear a penalty after its 5 working days."""
     unpaid = bill.total_fen - bill.paid_fen
     lines = [f"{account.name}:", f"账单 {bill.period:%Y-%m} 已结算 / Bill {bill.period:%Y-%m} settled."]
     if unpaid > 0:
@@ -210,11 +225,11 @@ def _queue_payment_notice(session: AsyncSession, account: Account, bill: Bill, b
             f"未付金额 / Unpaid: {fen_to_yuan(unpaid)} CNY, 请于送达后 5 个工作日内付清 / due within 5 working days of "
             "this notice; afterwards 1‰ per day accrues on the unpaid amount (Art. 4.7.1)."
         )
-    else:
+    if open_shortfall:
         lines.append(
-            f"余额 {fen_to_yuan(balance_fen)} CNY 低于当月消费 {fen_to_yuan(bill.total_fen)} CNY / "
-            "Your balance is below one month's consumption: top up within 5 working days of this notice; "
-            "afterwards 0.1% per day accrues on the shortfall (Art. 4.3.3)."
+            f"余额低于当月消费 {fen_to_yuan(bill.total_fen)} CNY / Your balance is below one month's consumption: "
+            "top up within 5 working days of this notice; afterwards 0.1% per day accrues on the shortfall "
+            "(consumption − balance) not already in arrears (Art. 4.3.3)."
         )
     row = email_row(
         account_id=account.id,

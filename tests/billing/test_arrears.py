@@ -15,7 +15,19 @@ from sqlalchemy import select
 from models import Account, AuditRecord, Bill, BillState, HolderType, LedgerEntry, PenaltyAccrual
 from services.batch import locked
 from services.ledger import arrears, entries, topups
-from tests.billing.helpers import CONFIRM, STANDING, account_of, delivered_bill, move_to, sweep, top_up_online
+from tests.billing.helpers import (
+    CONFIRM,
+    DISPUTE,
+    RESOLVE,
+    STANDING,
+    account_of,
+    add_usage,
+    delivered_bill,
+    make_app,
+    move_to,
+    sweep,
+    top_up_online,
+)
 from tests.conftest import gql, requires_postgres
 
 
@@ -210,3 +222,32 @@ async def test_pre1_ledger_sum_holds_through_bills_arrears_and_penalties(session
         assert balance == await entries.sum_of_entries_fen(session, account.id) and balance >= 0
         owed = (await arrears.owed(session, [account.id], now=now))[account.id]
         assert owed.principal_fen >= 0 and owed.penalties_fen >= 0
+
+
+async def test_pre3_a_month_resolved_late_does_not_cancel_a_later_months_shortfall(client, principals, session, clock):
+    """August is disputed; September's bill (issued 8 Oct) settles first, on 11 Oct, leaving the
+    balance below its consumption. Resolving August on 12 Oct must not end September's PRE-3."""
+    await top_up_online(client, principals.holder_a, "1200.00", "t-1")
+    august = await delivered_bill(client, principals, session, "0.5")  # 1,000.00
+    await gql(
+        client, DISPUTE, {"input": {"id": august["id"], "amount": "10.00", "reason": "核对中"}},
+        headers=principals.holder_a.headers,
+    )  # fmt: skip
+    app = await make_app(session, principals.account_a.id)
+    await add_usage(session, app, "TECH_SUPPORT_MONTH", "0.5", datetime(2026, 9, 10, tzinfo=UTC))
+    await move_to(clock, principals, shanghai(8, hour=10))
+    assert (await sweep(client, principals))["issue_monthly_bills"] == 1  # September, delivered 8 Oct
+    await move_to(clock, principals, shanghai(11, hour=10))  # September's window closed on Sat 10 Oct
+    assert (await sweep(client, principals))["settle_bills"] == 1  # 1,000.00 paid, 200.00 left
+    await move_to(clock, principals, shanghai(12, hour=10))
+    resolved = await gql(
+        client, RESOLVE, {"input": {"id": august["id"], "accept": False, "note": "以厂商统计为准"}},
+        headers=principals.staff["FINANCE"].headers,
+    )  # fmt: skip
+    assert resolved["data"]["resolveDispute"]["bill"]["paid"] == "200.00"  # 800.00 in arrears, due 19 Oct
+    await sweep(client, principals)
+    # 17 Oct: September's shortfall (due end of 16 Oct) is 1,000.00 − 0 = 1,000.00 at 0.1 % = 1.00;
+    # August's arrears are not due yet, and its own shortfall was superseded by September's.
+    await move_to(clock, principals, shanghai(17))
+    account = await account_of(client, principals.holder_a, STANDING)
+    assert (account["arrears"], account["accruedPenalties"]) == ("800.00", "1.00")
