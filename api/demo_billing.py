@@ -19,7 +19,7 @@ from services import notices
 from services.apps import service as apps
 from services.billing import bills, run, usage
 from services.calendar import calendar
-from services.clock import SHANGHAI, Clock, local_date
+from services.clock import SHANGHAI, Clock, FixedClock, local_date
 from services.mail import Mailer
 
 USAGE = {
@@ -67,13 +67,13 @@ async def seed_bills(
     # and settled when its window closed; the payment notice then started PRE-3/PRE-4.
     issued = datetime.combine(working.nth_working_day_after(last - timedelta(days=1), 1), time(10), tzinfo=SHANGHAI)
     await run.run_monthly_billing(session, period=before_last, ran_by="demo-seed", now=issued)
-    await notices.deliver_queued(session, mailer=mailer, calendar=working, now=issued)
+    await notices.deliver_queued(session, mailer=mailer, calendar=working, clock=FixedClock(issued))
     closed = working.deadline_after(issued, notices.DISPUTE_WORKING_DAYS) + timedelta(hours=1)
     await bills.deem_and_settle(session, now=closed)
-    await notices.deliver_queued(session, mailer=mailer, calendar=working, now=closed)
+    await notices.deliver_queued(session, mailer=mailer, calendar=working, clock=FixedClock(closed))
     # Last month: issued and delivered today; 深圳 disputes part of it.
     await run.run_monthly_billing(session, period=last, ran_by="demo-seed", now=now)
-    await notices.deliver_queued(session, mailer=mailer, calendar=working, now=now)
+    await notices.deliver_queued(session, mailer=mailer, calendar=working, clock=FixedClock(now))
     disputed = await session.scalar(
         Bill.__table__.select().with_only_columns(Bill.id).where(Bill.account_id == shenzhen.id, Bill.period == last)
     )

@@ -20,7 +20,7 @@ log = logging.getLogger("accord.jobs")
 async def sweep_once(app_state: Any) -> list[jobs.JobResult]:
     clock = await request_clock(app_state)  # T-5: the simulated clock too, when it is on
     async with app_state.session_factory() as session:
-        results = await jobs.run_due_jobs(session, mailer=app_state.mailer, clock=clock)
+        results = await jobs.run_due_jobs(session, mailer=app_state.mailer, clock=clock, checkpoint=session.commit)
         await session.commit()
     changed = {r.job: r.changed for r in results if r.changed}
     if changed:

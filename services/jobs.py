@@ -7,8 +7,10 @@ every insert that must happen once has a unique key behind it.
 """
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,20 +35,34 @@ class JobResult:
     changed: int
 
 
-async def run_due_jobs(session: AsyncSession, *, mailer: Mailer, clock: Clock) -> list[JobResult]:
+async def run_due_jobs(
+    session: AsyncSession,
+    *,
+    mailer: Mailer,
+    clock: Clock,
+    checkpoint: Callable[[], Awaitable[None]] | None = None,
+) -> list[JobResult]:
+    """``checkpoint`` runs after each job and each delivered email: `accord jobs run` and the
+    in-process loop commit there; `runDueJobs` is one request, one transaction."""
+
+    async def done(job: str, changed: int) -> None:
+        results.append(JobResult(job, changed))
+        if checkpoint is not None:
+            await checkpoint()
+
+    results: list[JobResult] = []
     now = clock.now()
     working = await load_calendar(session)
-    results = [JobResult("issue_monthly_bills", await _issue_monthly_bills(session, working, now))]
-    delivery = await notices.deliver_queued(session, mailer=mailer, calendar=working, now=now)
-    results.append(JobResult("deliver_notices", delivery.delivered))
+    await done("issue_monthly_bills", await _issue_monthly_bills(session, working, now))
+    deliver = partial(notices.deliver_queued, mailer=mailer, calendar=working, clock=clock, checkpoint=checkpoint)
+    await done("deliver_notices", (await deliver(session)).delivered)
     swept = await bills.deem_and_settle(session, now=now)
-    results.append(JobResult("deem_bills_accepted", swept.deemed))
-    results.append(JobResult("settle_bills", swept.settled))
+    await done("deem_bills_accepted", swept.deemed)
+    await done("settle_bills", swept.settled)
     # Settlement queues payment notices: deliver them in the same sweep.
-    delivery = await notices.deliver_queued(session, mailer=mailer, calendar=working, now=now)
-    results.append(JobResult("deliver_payment_notices", delivery.delivered))
-    results.append(JobResult("accrue_penalties", await _accrue_penalties(session, now)))
-    results.append(JobResult("flag_overdue", await _flag_overdue(session, clock, now)))
+    await done("deliver_payment_notices", (await deliver(session)).delivered)
+    await done("accrue_penalties", await _accrue_penalties(session, now))
+    await done("flag_overdue", await _flag_overdue(session, clock, now))
     return results
 
 
@@ -70,10 +86,12 @@ async def _issue_monthly_bills(session: AsyncSession, working, now: datetime) ->
 
 async def _accrue_penalties(session: AsyncSession, now: datetime) -> int:
     """Materialise every accrual due up to today, account by account (row-locked)."""
+    today = local_date(now)
     due = (
         select(Bill.account_id)
         .where(Bill.settled_at.is_not(None), Bill.pay_by.is_not(None), Bill.pay_by < now)
         .where((Bill.paid_fen < Bill.total_fen) | Bill.shortfall_closed_at.is_(None))
+        .where(Bill.accrued_through.is_(None) | (Bill.accrued_through < today))  # not done today
         .distinct()
     )
     query = (
@@ -82,6 +100,7 @@ async def _accrue_penalties(session: AsyncSession, now: datetime) -> int:
         .order_by(Account.id)
         .limit(ACCOUNT_BATCH)
         .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)  # balances moved by raw SQL earlier in the sweep
     )
     changed = 0
     for account in (await session.execute(query)).scalars().all():

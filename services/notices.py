@@ -1,14 +1,15 @@
 """NTC-1 / NTC-4: notices with their deemed delivery. Electronic notices (system notice, site
 message, email, SMS) are delivered when sent successfully.
 
-Emails go through an outbox: ``queue_email`` writes the notice in the caller's transaction and
+Emails go through an outbox: ``email_row`` rows are written the notice in the caller's transaction and
 ``deliver_queued`` hands it to the mail server later, setting the delivery time only once the
 server accepted it. A deadline that runs from delivery (BIL-5, PRE-3, PRE-4) starts then.
 """
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import Account, Bill, Notice, NoticeChannel, NoticePurpose
 from models.base import new_id
 from services.calendar import WorkingCalendar
+from services.clock import Clock
 from services.errors import CalendarUnknown
 from services.mail import Email, Mailer, MailError
 from services.pagination import Page, keyset_page
@@ -105,35 +107,56 @@ class Delivery:
 
 
 async def deliver_queued(
-    session: AsyncSession, *, mailer: Mailer, calendar: WorkingCalendar, now: datetime, limit: int = DELIVERY_BATCH
+    session: AsyncSession,
+    *,
+    mailer: Mailer,
+    calendar: WorkingCalendar,
+    clock: Clock,
+    limit: int = DELIVERY_BATCH,
+    checkpoint: Callable[[], Awaitable[None]] | None = None,
 ) -> Delivery:
-    """Send queued emails (oldest first). Rows are claimed with SKIP LOCKED, so two sweeps never
-    send the same notice; a notice whose deadline would need an unloaded calendar year waits
+    """Send queued emails, one at a time: claim one row with SKIP LOCKED (two sweeps never send
+    the same notice), send it, stamp the instant the server accepted it (NTC-1: deadlines run
+    from then), and ``checkpoint`` (the sweep commits there, so a later failure cannot undo a
+    delivery that happened). Notices that failed before go after fresh ones, so one bad address
+    cannot hold up the rest. A notice whose deadline would need an unloaded calendar year waits
     (T-3) instead of starting a deadline nobody can compute."""
-    query = (
-        select(Notice)
-        .where(Notice.email_to.is_not(None), Notice.delivered_at.is_(None))
-        .order_by(Notice.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
+    tried: list[uuid.UUID] = []
     delivered = failed = 0
-    for notice in (await session.execute(query)).scalars().all():
+    while len(tried) < limit:
+        query = (
+            select(Notice)
+            .where(Notice.email_to.is_not(None), Notice.delivered_at.is_(None))
+            .order_by(Notice.attempts, Notice.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+        if tried:
+            query = query.where(Notice.id.not_in(tried))
+        notice = (await session.execute(query)).scalar_one_or_none()
+        if notice is None:
+            break
+        tried.append(notice.id)
+        notice.attempts += 1
         try:
-            deadline = _deadline(notice, calendar, now)
+            # Both the day it is now and the next must be countable: sending may cross midnight.
+            for moment in (clock.now(), clock.now() + timedelta(days=1)):
+                _deadline(notice, calendar, moment)
             await mailer.send(Email(to=notice.email_to or "", subject=notice.subject, body=notice.body))
         except (MailError, CalendarUnknown) as error:
-            notice.attempts += 1
             notice.last_error = str(error)[:500]
             failed += 1
-            continue
-        notice.attempts += 1
-        notice.sent_at = notice.delivered_at = now
-        notice.last_error = None
-        if deadline is not None and notice.bill_id is not None:
-            await _start_deadline(session, notice, deadline, now)
-        delivered += 1
-    await session.flush()
+        else:
+            accepted = clock.now()
+            notice.sent_at = notice.delivered_at = accepted
+            notice.last_error = None
+            deadline = _deadline(notice, calendar, accepted)
+            if deadline is not None and notice.bill_id is not None:
+                await _start_deadline(session, notice, deadline, accepted)
+            delivered += 1
+        await session.flush()
+        if checkpoint is not None:
+            await checkpoint()
     return Delivery(delivered, failed)
 
 
