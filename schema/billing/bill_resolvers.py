@@ -29,7 +29,7 @@ from schema.ids import key_of, key_or_none
 from schema.mutations import run_mutation
 from schema.permissions import Grant, Requires, allowed
 from schema.relay import encode_id, node_fetcher
-from services import jobs
+from services import audit, jobs
 from services.accounts import service as accounts
 from services.accounts.repository import owning_account
 from services.billing import agreements, bills, run
@@ -75,7 +75,16 @@ class BillQuery:
         extensions=allowed(Grant(roles=FINANCE_OR_ADMIN)),
     )
     async def held_bills(self, info: Info, period: date | None = None) -> list[HeldBill]:
-        rows = await run.holds(info.context.session, period)
+        context = info.context
+        rows = await run.holds(context.session, period)
+        if rows:  # SEC-1: a staff read across accounts is audited on each account it showed
+            await audit.record_many(
+                context.session,
+                clock=context.clock,
+                actor=context.actor,
+                action="heldBills.list",
+                targets=[(row.account_id, f"bill-hold:{row.period:%Y-%m}") for row in rows],
+            )
         return [held_bill(row.account_id, list(row.products), row.period) for row in rows]
 
 

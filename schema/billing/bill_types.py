@@ -95,7 +95,12 @@ class Bill(Node):
             row=row,
         )
 
-    @strawberry.field(description="BIL-5: time-derived; correct on read even before the sweep runs.")
+    @strawberry.field(
+        description=(
+            "BIL-5: time-derived; correct on read even before the sweep runs. Confirming settles at once, "
+            "so a confirmed bill reads SETTLED (see confirmedAt)."
+        )
+    )
     def state(self, info: Info) -> BillState:
         return bills.state_at(self.row, info.context.clock.now())
 
