@@ -16,7 +16,6 @@ ratio (goal >= 0.5).
 
 import argparse
 import asyncio
-import os
 import random
 import sys
 import time
@@ -24,12 +23,11 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
-from sqlalchemy.engine import make_url
+from scratch_db import migrated_database
 from sqlalchemy.ext.asyncio import AsyncEngine
 from uuid6 import uuid7
 
 from api.db import create_engine, session_factory
-from api.migrate import upgrade
 from services.billing.run import month_bounds, run_monthly_billing
 
 PERIOD = date(2026, 8, 1)
@@ -67,10 +65,6 @@ FROM (
 GROUP BY account_id
 ON CONFLICT (account_id, period) DO NOTHING
 """
-
-
-def dsn(url: str, database: str) -> str:
-    return make_url(url).set(drivername="postgresql", database=database).render_as_string(hide_password=False)
 
 
 async def seed(conn: asyncpg.Connection, accounts: int, rows: int) -> float:
@@ -204,17 +198,9 @@ async def single_statement(conn: asyncpg.Connection) -> tuple[int, float]:
 
 
 async def main(accounts: int, rows: int) -> None:
-    base = os.environ.get("ACCORD_BENCH_POSTGRES_URL") or os.environ.get("ACCORD_TEST_POSTGRES_URL")
-    if not base:
-        raise SystemExit("set ACCORD_BENCH_POSTGRES_URL (a PostgreSQL URL); the figure is about PostgreSQL")
-    name = f"accord_bench_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(dsn(base, make_url(base).database))
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    url = make_url(base).set(database=name).render_as_string(hide_password=False)
-    try:
+    async with migrated_database() as (url, raw_dsn):
         engine = create_engine(url)
-        await upgrade(engine)
-        conn = await asyncpg.connect(dsn(base, name))
+        conn = await asyncpg.connect(raw_dsn)
         try:
             seeded = await seed(conn, accounts, rows)
             # The same warm cache for both runs: read the month's usage once before either.
@@ -261,9 +247,6 @@ async def main(accounts: int, rows: int) -> None:
             print(f"totals DIFFER for {differing} of {len(accord_totals)} accounts")
             sys.exit(1)
         print(f"totals match for all {len(accord_totals)} accounts ({sum(accord_totals.values())} fen in all)")
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 if __name__ == "__main__":

@@ -10,22 +10,16 @@ Creates and drops its own database. Prints both figures and their ratio (goal >=
 
 import argparse
 import asyncio
-import os
 import time
 import uuid
 from datetime import UTC, datetime
 
 import asyncpg
-from sqlalchemy.engine import make_url
+from scratch_db import migrated_database
 
 from api.db import create_engine, session_factory
-from api.migrate import upgrade
 from models import Account, HolderType, LedgerKind
 from services.ledger import entries
-
-
-def dsn(url: str, database: str) -> str:
-    return make_url(url).set(drivername="postgresql", database=database).render_as_string(hide_password=False)
 
 
 async def accord_deductions(url: str, account_id: uuid.UUID, clients: int, per_client: int) -> float:
@@ -52,8 +46,8 @@ async def accord_deductions(url: str, account_id: uuid.UUID, clients: int, per_c
     return clients * per_client / elapsed
 
 
-async def raw_updates(url: str, database: str, account_id: uuid.UUID, clients: int, per_client: int) -> float:
-    pool = await asyncpg.create_pool(dsn(url, database), min_size=clients, max_size=clients)
+async def raw_updates(raw_dsn: str, account_id: uuid.UUID, clients: int, per_client: int) -> float:
+    pool = await asyncpg.create_pool(raw_dsn, min_size=clients, max_size=clients)
 
     async def client() -> None:
         async with pool.acquire() as conn:
@@ -70,16 +64,8 @@ async def raw_updates(url: str, database: str, account_id: uuid.UUID, clients: i
 
 
 async def main(clients: int, per_client: int) -> None:
-    base = os.environ.get("ACCORD_BENCH_POSTGRES_URL") or os.environ.get("ACCORD_TEST_POSTGRES_URL")
-    if not base:
-        raise SystemExit("set ACCORD_BENCH_POSTGRES_URL (a PostgreSQL URL); the figure is about PostgreSQL")
-    name = f"accord_bench_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(dsn(base, make_url(base).database))
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    url = make_url(base).set(database=name).render_as_string(hide_password=False)
-    try:
+    async with migrated_database() as (url, raw_dsn):
         engine = create_engine(url)
-        await upgrade(engine)
         async with session_factory(engine)() as session:
             account = Account(
                 holder_type=HolderType.ENTERPRISE,
@@ -96,14 +82,11 @@ async def main(clients: int, per_client: int) -> None:
         await engine.dispose()
 
         accord = await accord_deductions(url, account_id, clients, per_client)
-        raw = await raw_updates(base, name, account_id, clients, per_client)
+        raw = await raw_updates(raw_dsn, account_id, clients, per_client)
         print(f"clients={clients} deductions={clients * per_client} on one account")
         print(f"accord ledger postings (entry + balance, one transaction each): {accord:8.1f}/s")
         print(f"raw UPDATE ... RETURNING loop (balance only, autocommit):        {raw:8.1f}/s")
         print(f"ratio: {accord / raw:.2f} (goal >= 0.5)")
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 if __name__ == "__main__":

@@ -12,6 +12,12 @@ from schema.mutations import run_mutation
 from services.accounts import service
 
 
+async def named_account(context, account_gid: str) -> AccountRow:
+    """The account a staff mutation names by its global ID (NOT_FOUND for anything else)."""
+    key = key_of(account_gid, "Account", "accountId")
+    return await service.account_in_scope(context.session, account_id=key, scope=None)
+
+
 async def own_account(context) -> AccountRow:
     return await service.account_in_scope(context.session, account_id=context.principal.account_id, scope=None)
 
@@ -35,8 +41,7 @@ async def staff_account_mutation(
     context = info.context
 
     async def call() -> AccountRow:
-        key = key_of(account_gid, "Account", "accountId")
-        account = await service.account_in_scope(context.session, account_id=key, scope=None)
+        account = await named_account(context, account_gid)
         await act(account)
         return account
 

@@ -9,6 +9,7 @@ from strawberry.types import Info
 from auth.principal import Scope, StaffRole
 from models import Bill as BillRow
 from models import DiscountCondition as DiscountConditionValue
+from schema.accounts.common import named_account
 from schema.accounts.reads import record_staff_read
 from schema.accounts.types import BILLING_READERS, IdInput, scope_of
 from schema.billing.bill_types import (
@@ -30,7 +31,6 @@ from schema.mutations import run_mutation
 from schema.permissions import Grant, Requires, allowed
 from schema.relay import encode_id, node_fetcher
 from services import audit, jobs
-from services.accounts import service as accounts
 from services.accounts.repository import owning_account
 from services.billing import agreements, bills, run
 
@@ -195,8 +195,7 @@ class BillMutation:
         context = info.context
 
         async def call():
-            key = key_of(input.account_id, "Account", "accountId")
-            account = await accounts.account_in_scope(context.session, account_id=key, scope=None)
+            account = await named_account(context, input.account_id)
             return await agreements.set_agreement_price(
                 context.session,
                 account=account,
@@ -222,8 +221,7 @@ class BillMutation:
         context = info.context
 
         async def call():
-            key = key_of(input.account_id, "Account", "accountId")
-            account = await accounts.account_in_scope(context.session, account_id=key, scope=None)
+            account = await named_account(context, input.account_id)
             return await agreements.grant_discount(
                 context.session,
                 account=account,

@@ -2,11 +2,11 @@ import strawberry
 from strawberry.types import Info
 
 from auth.principal import StaffRole
+from schema.accounts.common import named_account
 from schema.enforcement.types import CasePayload, EnforcementCase, OpenCaseInput
 from schema.ids import key_of, key_or_none
 from schema.mutations import run_mutation
 from schema.permissions import Grant, Requires
-from services.accounts import service
 from services.enforcement import cases
 
 
@@ -20,8 +20,7 @@ class EnforcementMutation:
         context = info.context
 
         async def call():
-            key = key_of(input.account_id, "Account", "accountId")
-            account = await service.account_in_scope(context.session, account_id=key, scope=None)
+            account = await named_account(context, input.account_id)
             return await cases.open_case(
                 context.session,
                 account=account,

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from models import Account, AuditRecord, Bill, CalendarYear, Notice, User
 from services.calendar.working import PACKAGE_YEARS
+from tests.billing.helpers import queued_email
 
 ACCORD = str(Path(sys.executable).parent / "accord")
 
@@ -135,23 +136,7 @@ async def _demo_has_every_bill_state(session, outbox) -> None:
 
 async def test_jobs_run_once_sweeps_and_delivers_queued_email(database_url, session, tmp_path) -> None:
     """`accord jobs run --once`: one sweep on the real clock; a queued email goes out once."""
-    account = Account(
-        holder_type="ENTERPRISE", name="甲", contact_person="c", email="ops@jia.cn", phone="13800138000", address="a"
-    )
-    session.add(account)
-    await session.flush()
-    session.add(
-        Notice(
-            account_id=account.id,
-            channel="ELECTRONIC",
-            addressee="ops@jia.cn",
-            email_to="ops@jia.cn",
-            subject="维护通知",
-            body="b",
-            sent_by="test",
-        )
-    )
-    await session.commit()
+    account = await queued_email(session)
     outbox = tmp_path / "outbox"
     first = accord(database_url, "jobs", "run", "--once", ACCORD_OUTBOX_DIR=str(outbox))
     assert first.returncode == 0, first.stderr

@@ -5,27 +5,12 @@ import asyncio
 from sqlalchemy import select
 
 from api.app import create_app
-from models import Account, Notice
+from models import Notice
+from tests.billing.helpers import queued_email
 
 
 async def test_serve_sweeps_in_process_and_delivers_queued_email(settings, clock, session, outbox) -> None:
-    account = Account(
-        holder_type="ENTERPRISE", name="甲", contact_person="c", email="ops@jia.cn", phone="13800138000", address="a"
-    )
-    session.add(account)
-    await session.flush()
-    session.add(
-        Notice(
-            account_id=account.id,
-            channel="ELECTRONIC",
-            addressee="ops@jia.cn",
-            email_to="ops@jia.cn",
-            subject="s",
-            body="b",
-            sent_by="test",
-        )
-    )
-    await session.commit()
+    await queued_email(session)
     app = create_app(settings.model_copy(update={"sweep_seconds": 0.05}), clock=clock)
     async with app.router.lifespan_context(app):
         for _ in range(100):

@@ -7,8 +7,9 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import App, UsageRecord
+from models import Account, App, Notice, UsageRecord
 from services.money import quantity_to_micros
+from services.notices import email_row
 from tests.conftest import gql
 
 RUN = """
@@ -122,3 +123,22 @@ async def delivered_bill(client, principals, session, support_months: str, *, wh
 async def move_to(clock, principals, at: datetime) -> None:
     clock.set(at)
     await principals.relogin()
+
+
+async def queued_email(session: AsyncSession, subject: str = "维护通知", account: Account | None = None) -> Account:
+    """An account (made when not given) and one email for it waiting in the outbox."""
+    if account is None:
+        account = Account(
+            holder_type="ENTERPRISE",
+            name="甲",
+            contact_person="c",
+            email="ops@jia.cn",
+            phone="13800138000",
+            address="a",
+        )
+        session.add(account)
+        await session.flush()
+    row = email_row(account_id=account.id, email=account.email, subject=subject, body="b", now=datetime.now(UTC))
+    session.add(Notice(**row))
+    await session.commit()
+    return account
