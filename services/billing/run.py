@@ -186,9 +186,7 @@ def condition_met(discount: Discount, *, quantity_micros: int, account_created: 
     return _months_between(local_date(account_created), local_date(end)) >= discount.threshold
 
 
-def _discounted(
-    group: _Group, quantity_micros: int, offers: list[tuple[Discount, datetime]], period: date
-) -> tuple[int, str | None]:
+def _discounted(quantity_micros: int, offers: list[tuple[Discount, datetime]], period: date) -> tuple[int, str | None]:
     """(basis points, description) of the best discount whose condition is met; unmet
     conditions are named on the line, which then uses the undiscounted price (BIL-3)."""
     best, unmet = None, []
@@ -259,7 +257,7 @@ async def run_monthly_billing(session: AsyncSession, *, period: date, ran_by: st
             assert group.unit_price_fen is not None
             gross = line_amount_fen(group.quantity_micros, group.unit_price_fen)
             points, description = _discounted(
-                group, monthly[group.product], offers.get((account_id, group.product), []), period
+                monthly[group.product], offers.get((account_id, group.product), []), period
             )
             discount = discount_fen(gross, points)
             total += gross - discount
@@ -300,17 +298,24 @@ async def run_monthly_billing(session: AsyncSession, *, period: date, ran_by: st
     new_lines = [line for line in lines if line["bill_id"] in inserted]
     if new_lines:
         await session.execute(_insert(session, BillLine), new_lines)
-    await _queue_bill_emails(session, [b for b in bills if b["id"] in inserted], new_lines, now)
-    await _record_holds(session, period, unpriced, billed={b["account_id"] for b in bills}, now=now)
+    await _queue_bill_emails(session, period, [b for b in bills if b["id"] in inserted], new_lines, now)
+    await _record_holds(session, period, unpriced, now=now)
     session.add(BillRun(period=period, ran_at=now, ran_by=ran_by, issued=len(inserted), held=len(unpriced)))
     await session.flush()
     return RunResult(issued=len(inserted), held=len(unpriced), unpriced=unpriced)
 
 
-async def _queue_bill_emails(session: AsyncSession, bills: list[dict], lines: list[dict], now: datetime) -> None:
+async def _queue_bill_emails(
+    session: AsyncSession, period: date, bills: list[dict], lines: list[dict], now: datetime
+) -> None:
     if not bills:
         return
-    query = select(Account.id, Account.name, Account.email).where(Account.id.in_([b["account_id"] for b in bills]))
+    # Joined, not `IN (…ids)`: tens of thousands of accounts exceed a driver's parameter limit.
+    query = (
+        select(Account.id, Account.name, Account.email)
+        .join(Bill, Bill.account_id == Account.id)
+        .where(Bill.period == period)
+    )
     accounts = {row.id: row for row in await session.execute(query)}
     lines_of: dict[uuid.UUID, list[dict]] = defaultdict(list)
     for line in lines:
@@ -334,14 +339,12 @@ async def _queue_bill_emails(session: AsyncSession, bills: list[dict], lines: li
 
 
 async def _record_holds(
-    session: AsyncSession, period: date, unpriced: dict[uuid.UUID, list[str]], *, billed: set[uuid.UUID], now: datetime
+    session: AsyncSession, period: date, unpriced: dict[uuid.UUID, list[str]], *, now: datetime
 ) -> None:
     """BIL-2: one hold per account and month, naming the unpriced products; a hold goes away
     once the account's bill is issued."""
-    if billed:
-        await session.execute(
-            BillHold.__table__.delete().where(BillHold.period == period, BillHold.account_id.in_(billed))
-        )
+    billed = select(Bill.account_id).where(Bill.period == period)
+    await session.execute(BillHold.__table__.delete().where(BillHold.period == period, BillHold.account_id.in_(billed)))
     if not unpriced:
         return
     rows = [
