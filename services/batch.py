@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
@@ -26,3 +27,10 @@ async def locked(session: AsyncSession, model: Any, key: Any) -> Any:
     re-read even when the session already holds a possibly stale copy of it."""
     query = select(model).where(model.id == key).with_for_update().execution_options(populate_existing=True)
     return (await session.execute(query)).scalar_one_or_none()
+
+
+def insert_for(session: AsyncSession, model: Any) -> Any:
+    """An INSERT with ``on_conflict_do_nothing`` / ``on_conflict_do_update`` for the session's
+    database (both dialects spell it the same; the generic INSERT has neither)."""
+    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    return dialect.insert(model)

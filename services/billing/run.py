@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Select, func, literal, select, union_all
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import (
@@ -39,6 +38,7 @@ from models import (
     UsageRecord,
 )
 from models.base import new_id
+from services.batch import insert_for
 from services.clock import SHANGHAI, local_date
 from services.errors import InvalidInput
 from services.money import discount_fen, fen_to_yuan, line_amount_fen, micros_to_quantity
@@ -224,11 +224,6 @@ def _bill_email(account, period: date, total_fen: int, lines: list[dict]) -> tup
     return f"账单 / Bill {month}", body
 
 
-def _insert(session: AsyncSession, model):
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-    return dialect.insert(model)
-
-
 async def run_monthly_billing(session: AsyncSession, *, period: date, ran_by: str, now: datetime) -> RunResult:
     if period.day != 1:
         raise InvalidInput("the period is the first day of the month to bill", field=["period"])
@@ -292,12 +287,12 @@ async def run_monthly_billing(session: AsyncSession, *, period: date, ran_by: st
 
     inserted: set[uuid.UUID] = set()
     if bills:
-        statement = _insert(session, Bill).on_conflict_do_nothing(index_elements=["account_id", "period"])
+        statement = insert_for(session, Bill).on_conflict_do_nothing(index_elements=["account_id", "period"])
         returned = await session.execute(statement.returning(Bill.id), bills)
         inserted = set(returned.scalars())
     new_lines = [line for line in lines if line["bill_id"] in inserted]
     if new_lines:
-        await session.execute(_insert(session, BillLine), new_lines)
+        await session.execute(insert_for(session, BillLine), new_lines)
     await _queue_bill_emails(session, period, [b for b in bills if b["id"] in inserted], new_lines, now)
     await _record_holds(session, period, unpriced, now=now)
     session.add(BillRun(period=period, ran_at=now, ran_by=ran_by, issued=len(inserted), held=len(unpriced)))
@@ -335,7 +330,7 @@ async def _queue_bill_emails(
                 now=now,
             )
         )
-    await session.execute(_insert(session, Notice), notices)
+    await session.execute(insert_for(session, Notice), notices)
 
 
 async def _record_holds(
@@ -359,7 +354,7 @@ async def _record_holds(
         }
         for account_id, products in unpriced.items()
     ]
-    statement = _insert(session, BillHold)
+    statement = insert_for(session, BillHold)
     statement = statement.on_conflict_do_update(
         index_elements=["account_id", "period"], set_={"products": statement.excluded.products}
     )

@@ -21,12 +21,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Account, Bill, BillState, LedgerEntry, LedgerKind, Notice, NoticePurpose, PenaltyAccrual, PenaltyKind
 from models.base import new_id
-from services.batch import locked
+from services.batch import insert_for, locked
 from services.clock import local_date
 from services.ledger import entries
 from services.money import daily_rate_fen, fen_to_yuan
@@ -150,11 +149,6 @@ async def owed(session: AsyncSession, account_ids: list[uuid.UUID], *, now: date
     return found
 
 
-def _insert(session: AsyncSession):
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-    return dialect.insert(PenaltyAccrual)
-
-
 async def accrue(session: AsyncSession, account: Account, *, now: datetime) -> int:
     """Store every accrual due up to today. The caller holds the account's row lock, so the
     state the bases come from cannot change under it; the unique key makes repeats no-ops."""
@@ -167,7 +161,7 @@ async def accrue(session: AsyncSession, account: Account, *, now: datetime) -> i
     if rows:
         for row in rows:
             row |= {"id": new_id(), "created_at": now, "updated_at": now}
-        await session.execute(_insert(session).on_conflict_do_nothing(), rows)
+        await session.execute(insert_for(session, PenaltyAccrual).on_conflict_do_nothing(), rows)
     return len(rows)
 
 
@@ -262,7 +256,9 @@ async def collect(session: AsyncSession, account: Account, *, now: datetime) -> 
             )
             balance = entry.balance_after_fen
             bill.paid_fen += pay
-    penalties = (await owed(session, [account.id], now=now))[account.id].penalties_fen
+    # before_balance_change stored every accrual through today, so nothing is pending here.
+    accrued, paid = await _accrued(session, [account.id]), await _penalties_paid(session, [account.id])
+    penalties = accrued.get(account.id, 0) - paid.get(account.id, 0)
     pay = min(penalties, max(balance, 0))
     if pay > 0:
         entry = await entries.post(
