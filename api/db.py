@@ -1,5 +1,26 @@
-"""Engine and session factory. One AsyncSession and one transaction per request (middleware)."""
+"""Engine and session factory. One AsyncSession and one transaction per request (middleware).
 
+Two things every session here guarantees, whoever drives it:
+
+- **One statement at a time, never cut in half.** GraphQL resolves sibling fields
+  concurrently, and they share the request's session. ``SerialSession`` runs each database
+  call under a per-session lock and shields the call once it has started: a resolver that is
+  cancelled (the request's deadline, a client gone) stops waiting, but the statement it started
+  finishes and only then is the session handed on. A statement interrupted mid-flight leaves
+  the connection in an unknown state (``PendingRollbackError`` on PostgreSQL, a hang on
+  aiosqlite), which is how one refused field used to break or hang the whole request.
+- **On SQLite, a transaction takes the write lock when it begins** (``BEGIN IMMEDIATE``).
+  SQLite cannot upgrade a transaction that has read into a writer while another connection
+  writes: it answers "database is locked" at once, whatever the busy timeout. Taking the lock
+  up front makes writers queue on the busy timeout instead. Requests and jobs here may write
+  (even a staff read writes its audit record), so every transaction does this. A session that
+  only reads (the simulated clock's offset) opens its transaction with ``deferred_options()``:
+  it then takes no lock, so it never waits behind a writer nor holds one up.
+"""
+
+import asyncio
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import event
@@ -10,10 +31,17 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+# How long a statement waits for a lock (SQLite: the write lock) before the request is answered
+# 503. Below the request deadline (30 s), so a busy database says so instead of timing out.
+LOCK_TIMEOUT_SECONDS = 15
+# The execution option that makes a SQLite transaction a plain deferred one (see above).
+DEFERRED = "accord_sqlite_deferred"
+
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+        kwargs.setdefault("pool_timeout", LOCK_TIMEOUT_SECONDS)
+        engine = create_async_engine(url, connect_args={"timeout": LOCK_TIMEOUT_SECONDS}, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -24,17 +52,82 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={LOCK_TIMEOUT_SECONDS * 1000}")
             cur.close()
 
         @event.listens_for(engine.sync_engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN")
+            deferred = conn.get_execution_options().get(DEFERRED, False)
+            conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
         return engine
-    return create_async_engine(url, pool_pre_ping=True, **kwargs)
+    # PostgreSQL: a statement that waits this long for a row or table lock gives up, and the
+    # request is answered 503 (services/database.py), like SQLite's busy timeout.
+    connect_args = {"server_settings": {"lock_timeout": f"{LOCK_TIMEOUT_SECONDS}s"}}
+    return create_async_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
+
+
+class SerialSession(AsyncSession):
+    """An AsyncSession whose database calls run one at a time and, once started, to the end
+    (see the module docstring). The lock is per session, so requests still run in parallel."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._turn = asyncio.Lock()
+
+
+def _serialised(method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    async def call(self: SerialSession, *args: Any, **kwargs: Any) -> Any:
+        await self._turn.acquire()  # waiting for the turn may be cancelled: nothing started yet
+        try:
+            task = asyncio.ensure_future(method(self, *args, **kwargs))
+        except BaseException:
+            self._turn.release()
+            raise
+        task.add_done_callback(_release_after(self._turn))
+        return await asyncio.shield(task)
+
+    return call
+
+
+def _release_after(lock: asyncio.Lock) -> Callable[[asyncio.Future], None]:
+    def done(task: asyncio.Future) -> None:
+        lock.release()
+        if not task.cancelled():
+            task.exception()  # retrieved here too: its caller may have stopped waiting
+
+    return done
+
+
+# Every AsyncSession method that drives the connection itself (the others call these).
+for _name in (
+    "execute",
+    "scalar",
+    "get",
+    "get_one",
+    "stream",
+    "refresh",
+    "merge",
+    "merge_all",
+    "delete",
+    "delete_all",
+    "flush",
+    "run_sync",
+    "connection",
+    "commit",
+    "rollback",
+    "close",
+):
+    setattr(SerialSession, _name, _serialised(getattr(AsyncSession, _name)))
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     # expire_on_commit=False: objects stay readable after the middleware commits.
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+    return async_sessionmaker(engine, class_=SerialSession, expire_on_commit=False, autoflush=False)
+
+
+def deferred_options() -> dict[str, Any]:
+    """Execution options for a session that reads first and writes only when nobody else does
+    (SQLite: no lock taken at BEGIN; ignored elsewhere)."""
+    return {DEFERRED: True}

@@ -8,6 +8,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from strawberry.asgi import GraphQL
 
 from api import assets
+from api.middleware import busy_response
 from auth.resource import authenticate, bearer
 from auth.tokens import InvalidToken
 from schema.context import Context
@@ -48,7 +49,11 @@ class AccordGraphQL(GraphQL):
                     status_code=401,
                     headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
                 )
-        return await super().run(request, *args, **kwargs)
+        response = await super().run(request, *args, **kwargs)
+        if isinstance(request, Request) and request.state.transaction.busy:
+            # The database stayed busy past its timeout: nothing was kept, try again (503).
+            return busy_response()
+        return response
 
     async def get_context(self, request: Request, response: Response) -> Context:
         state = request.app.state

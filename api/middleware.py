@@ -1,9 +1,15 @@
-"""Request middleware: request id, one DB session and transaction, metrics and a log line.
+"""Request middleware: request id, one DB session and transaction, a deadline, metrics and a
+log line.
 
 The transaction is committed (or rolled back) just before the response starts, so a client
-never sees a success whose writes were lost, and a failed commit becomes a 500 instead.
+never sees a success whose writes were lost, and a failed commit becomes a 500 instead (a 503
+with Retry-After when the database was only busy). Every request has a deadline
+(``ACCORD_REQUEST_TIMEOUT_SECONDS``, 30 s): past it the work is cancelled, the transaction is
+thrown away, and the answer is 504.
 """
 
+import asyncio
+import json
 import logging
 import re
 import time
@@ -12,15 +18,21 @@ from typing import Any
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import metrics
+from api.db import deferred_options
 from services import simulated_clock
 from services.clock import Clock, OffsetClock
+from services.database import is_busy
 
 log = logging.getLogger("accord.request")
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# A 503 (database busy) asks the client to retry after this many seconds.
+_BUSY_HEADERS = {"Retry-After": "1"}
+BUSY_MESSAGE = "The database is busy; try again shortly."
 
 
 class RequestTransaction:
@@ -30,6 +42,7 @@ class RequestTransaction:
         self._factory = factory
         self._session: AsyncSession | None = None
         self._rollback_only = False
+        self.busy = False
 
     @property
     def session(self) -> AsyncSession:
@@ -38,6 +51,11 @@ class RequestTransaction:
         return self._session
 
     def mark_rollback_only(self) -> None:
+        self._rollback_only = True
+
+    def mark_busy(self) -> None:
+        """The database stayed busy past its timeout: roll back and answer 503."""
+        self.busy = True
         self._rollback_only = True
 
     async def finish(self, *, failed: bool) -> None:
@@ -61,6 +79,7 @@ async def request_clock(app_state: Any) -> Clock:
         return app_state.clock
     try:
         async with app_state.session_factory() as session:
+            await session.connection(execution_options=deferred_options())
             return OffsetClock(app_state.clock, await simulated_clock.offset(session))
     except DBAPIError:
         log.warning("simulated clock offset unreadable (database not migrated?); using the base clock")
@@ -70,6 +89,8 @@ async def request_clock(app_state: Any) -> Clock:
 class RequestMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        # Requests past their deadline whose work is still winding down (kept referenced).
+        self._abandoned: set[asyncio.Future] = set()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -87,35 +108,54 @@ class RequestMiddleware:
         state["clock"] = await request_clock(app_state)
         status = 500
         finished = False
+        past_deadline = False
 
         async def send_wrapper(message: Message) -> None:
             nonlocal status, finished
+            if past_deadline:
+                return  # the client has its 504; the abandoned work speaks to nobody
             if message["type"] == "http.response.start":
                 status = message["status"]
                 if not finished:
                     finished = True
                     try:
                         await transaction.finish(failed=status >= 500)
-                    except Exception:
-                        log.exception("commit failed", extra={"request_id": request_id})
-                        await _send_error(send, request_id)
-                        status = 500
+                    except Exception as error:
+                        status = await _send_failure(send, request_id, error, "commit failed")
                         raise _Aborted() from None
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
             await send(message)
 
+        # The app runs in its own task so that the deadline never waits on it: cleanup that
+        # SQLAlchemy runs to completion (a savepoint's rollback behind a blocked statement) goes
+        # on in the background while the client already has its answer.
+        work = asyncio.ensure_future(self.app(scope, receive, send_wrapper))
         try:
-            await self.app(scope, receive, send_wrapper)
+            await asyncio.wait({work}, timeout=app_state.settings.request_timeout_seconds)
+            if not work.done():
+                past_deadline = True
+                work.cancel()
+                self._abandoned.add(asyncio.ensure_future(_abandon(work, transaction)))
+                self._abandoned = {task for task in self._abandoned if not task.done()}
+                log.warning("request deadline passed", extra={"request_id": request_id})
+                if not finished:
+                    finished = True
+                    status = await _send_answer(send, request_id, 504, "The request took too long.", "TIMEOUT")
+            else:
+                work.result()
+        except asyncio.CancelledError:
+            work.cancel()  # the server is stopping or the client went away
+            raise
         except _Aborted:
             pass
-        except Exception:
-            log.exception("unhandled error", extra={"request_id": request_id})
+        except Exception as error:
             if not finished:
                 finished = True
                 await transaction.finish(failed=True)
-                await _send_error(send, request_id)
-            status = 500
+                status = await _send_failure(send, request_id, error, "unhandled error")
+            else:
+                log.exception("unhandled error after the response started", extra={"request_id": request_id})
         finally:
             if not finished:
                 await transaction.finish(failed=True)
@@ -136,8 +176,18 @@ class RequestMiddleware:
             )
 
 
+async def _abandon(work: asyncio.Future, transaction: RequestTransaction) -> None:
+    """Cancelled work finishes only the statement it is in (api/db.py): bounded by the lock
+    timeout when that statement waits for a lock. Then its transaction is rolled back and its
+    connection goes back to the pool."""
+    await asyncio.wait({work})
+    if not work.cancelled():
+        work.exception()  # retrieved: the deadline was logged, nobody else reads this
+    await transaction.finish(failed=True)
+
+
 class _Aborted(Exception):
-    """The response was replaced by a 500 after a failed commit."""
+    """The response was replaced by a 500 (or 503) after a failed commit."""
 
 
 def _client(scope: Scope) -> Any:
@@ -145,13 +195,31 @@ def _client(scope: Scope) -> Any:
     return client[0] if client else None
 
 
-async def _send_error(send: Send, request_id: str) -> None:
-    body = b'{"errors":[{"message":"Internal server error.","extensions":{"code":"INTERNAL"}}]}'
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 500,
-            "headers": [(b"content-type", b"application/json"), (b"x-request-id", request_id.encode())],
-        }
-    )
+async def _send_failure(send: Send, request_id: str, error: Exception, what: str) -> int:
+    """Answer an exception the app did not handle: 503 when the database was only busy, else a
+    masked 500 (the details go to the log, never to the client)."""
+    if is_busy(error):
+        log.warning("%s: database busy", what, extra={"request_id": request_id})
+        return await _send_answer(send, request_id, 503, BUSY_MESSAGE, "UNAVAILABLE")
+    log.error(what, exc_info=error, extra={"request_id": request_id})
+    return await _send_answer(send, request_id, 500, "Internal server error.", "INTERNAL")
+
+
+def error_body(message: str, code: str) -> dict[str, Any]:
+    """The body of an answer that is one top-level GraphQL error."""
+    return {"errors": [{"message": message, "extensions": {"code": code}}]}
+
+
+def busy_response() -> JSONResponse:
+    """503 for a GraphQL request whose database stayed busy (nothing of it was kept)."""
+    return JSONResponse(error_body(BUSY_MESSAGE, "UNAVAILABLE"), status_code=503, headers=_BUSY_HEADERS)
+
+
+async def _send_answer(send: Send, request_id: str, status: int, message: str, code: str) -> int:
+    body = json.dumps(error_body(message, code)).encode()
+    headers = [(b"content-type", b"application/json"), (b"x-request-id", request_id.encode())]
+    if status == 503:
+        headers += [(name.lower().encode(), value.encode()) for name, value in _BUSY_HEADERS.items()]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+    return status

@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     # The deadline sweep inside `accord serve` (0: off, e.g. when `accord jobs run` does it).
     sweep_seconds: float = 60
+    # Every request's deadline: past it the work is cancelled and the answer is 504.
+    request_timeout_seconds: float = 30
     test_postgres_url: str | None = None
 
     @field_validator("simulated_clock", mode="before")

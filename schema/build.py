@@ -21,6 +21,7 @@ from schema.calendar.types import HolidayCalendar
 from schema.clock import ClockMutation
 from schema.enforcement.resolvers import EnforcementMutation
 from schema.enforcement.types import EnforcementCase
+from schema.execution import FieldErrorsStayPut
 from schema.extensions import AccordMaskErrors, RecordOperationName
 from schema.permissions import authenticated
 from schema.relay import Node, resolve_node
@@ -74,6 +75,7 @@ def build_schema(*, max_depth: int = MAX_DEPTH) -> strawberry.Schema:
             BillDispute,
         ],
         scalar_overrides=SCALAR_OVERRIDES,
+        execution_context_class=FieldErrorsStayPut,
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[
             # Factories, not instances: each request gets its own extension state.

@@ -4,7 +4,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
@@ -23,12 +23,14 @@ from services.ledger import arrears, topups
 from services.mail import Mailer
 
 
-class RequestTransaction:
+class RequestTransaction(Protocol):
     """What the GraphQL layer needs from the request's transaction (owned by middleware)."""
 
     session: AsyncSession
 
     def mark_rollback_only(self) -> None: ...
+
+    def mark_busy(self) -> None: ...
 
 
 def _loader(

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from strawberry.extensions import MaskErrors, SchemaExtension
 
 from schema.errors import is_deliberate
+from services.database import is_busy
 
 
 class AccordMaskErrors(MaskErrors):
@@ -20,6 +21,8 @@ class AccordMaskErrors(MaskErrors):
             context = self.execution_context.context
             if context is not None:
                 context.rollback_only()
+                if any(is_busy(error.original_error) for error in errors):
+                    context.transaction.mark_busy()  # the view answers 503, not masked data
             # Nothing of this request is kept, so nothing of it may look done: no partial data
             # (a mutation's success payload, or data whose staff-read audit was rolled back).
             result.data = None

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.app import create_app
-from api.db import create_engine, session_factory
+from api.db import create_engine, deferred_options, session_factory
 from api.settings import Environment, Settings
 from services.clock import FixedClock
 from tests.databases import POSTGRES_URL, Databases
@@ -51,8 +51,10 @@ def settings(database_url: str, outbox) -> Settings:
 
 @pytest.fixture
 async def session(database_url: str) -> AsyncIterator[AsyncSession]:
-    """A session on the test's database, for calling services and asserting what is stored."""
-    engine = create_engine(database_url)
+    """A session on the test's database, for calling services and asserting what is stored.
+    Its transactions are deferred on SQLite: a test that reads while the app serves must not
+    hold the write lock the app's requests take (api/db.py)."""
+    engine = create_engine(database_url, execution_options=deferred_options())
     async with session_factory(engine)() as db:
         yield db
     await engine.dispose()
