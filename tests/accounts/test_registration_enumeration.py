@@ -48,7 +48,10 @@ async def test_acc1_a_taken_login_gets_the_answer_of_a_new_one(client, principal
     # Same shape, same userErrors, same fields; only the (opaque, random) id differs.
     assert _without_id(taken) == _without_id(fresh)
     assert taken["data"]["registerAccount"]["userErrors"] == []
-    assert taken["data"]["registerAccount"]["account"]["profile"] == {"name": "韩梅梅", "email": "probe@attacker.example"}
+    assert taken["data"]["registerAccount"]["account"]["profile"] == {
+        "name": "韩梅梅",
+        "email": "probe@attacker.example",
+    }
     assert taken["data"]["registerAccount"]["account"]["id"] != owner["data"]["registerAccount"]["account"]["id"]
 
     # Nothing was created for the taken login: one user, and the owner's password still rules.

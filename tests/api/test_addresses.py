@@ -104,4 +104,3 @@ async def test_a_listed_proxy_is_believed(behind_proxy, principals) -> None:
     assert limited["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
     other = await _register(client, "203.0.113.21", "late@example.cn", phone=NEW_ACCOUNT["phone"])
     assert other["data"]["registerAccount"]["userErrors"] == []
-
