@@ -99,6 +99,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         log_config=None,
         access_log=False,
+        # The app decides alone whom to believe about X-Forwarded-For (ACCORD_FORWARDED_ALLOW_IPS,
+        # api/addresses.py); uvicorn's own handling would believe any local peer.
+        proxy_headers=False,
     )
     return 0
 

@@ -24,7 +24,7 @@ from services.accounts import cases, personal_data, profile, real_name, service,
 from services.apps import service as apps
 from services.audit import Actor
 from services.billing import usage
-from services.clock import Clock, SystemClock, local_date
+from services.clock import Clock, SystemClock, bind_clock, local_date
 from services.errors import CalendarUnknown
 from services.ledger import topups
 from services.mail import Mailer, mailer_for
@@ -105,6 +105,7 @@ async def seed(
 ) -> int:
     """Create what is missing; return how many accounts and staff users were created."""
     clock = clock or SystemClock()
+    bind_clock(session, clock)
     mailer = mailer or mailer_for(None, Path(Settings().outbox_dir))
     made: dict[str, Account] = {}
     live: App | None = None
@@ -217,7 +218,7 @@ def _demo_logins() -> list[str]:
 
 async def _account(session: AsyncSession, spec: DemoAccount, password_hash: str, key: bytes, clock: Clock) -> Account:
     slug = spec.login.split("@")[1].split(".")[0]
-    account = await profile.register_account(
+    registration = await profile.register_account(
         session,
         new=profile.NewAccount(
             holder_type=spec.holder_type,
@@ -229,7 +230,9 @@ async def _account(session: AsyncSession, spec: DemoAccount, password_hash: str,
             phone="13800138000",
             address="广东省深圳市南山区科技园一路1号",
         ),
+        now=clock.now(),
     )
+    account = registration.account
     account.demo = True
     if spec.real_name == "UNVERIFIED":
         return account

@@ -8,10 +8,12 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from strawberry.asgi import GraphQL
 
 from api import assets
+from api.addresses import client_address
 from api.middleware import busy_response
 from auth.resource import authenticate, bearer
 from auth.tokens import InvalidToken
 from schema.context import Context
+from services.clock import security_clock
 
 log = logging.getLogger("accord.auth")
 
@@ -36,7 +38,7 @@ class AccordGraphQL(GraphQL):
                         request.state.transaction.session,
                         token,
                         issuer=state.settings.issuer,
-                        now=request.state.clock.now(),
+                        now=security_clock(request.state.clock).now(),  # T-5: tokens run on real time
                     )
             except InvalidToken as error:
                 log.info("token refused: %s", error, extra={"request_id": request.state.request_id})
@@ -57,6 +59,8 @@ class AccordGraphQL(GraphQL):
 
     async def get_context(self, request: Request, response: Response) -> Context:
         state = request.app.state
+        # T-5: rows the operation creates are stamped with business time (the simulated clock
+        # too). Opening the session object runs no statement.
         return Context(
             transaction=request.state.transaction,
             clock=request.state.clock,
@@ -65,7 +69,7 @@ class AccordGraphQL(GraphQL):
             simulated_clock=state.settings.simulated_clock,
             request_state=request.state,
             configured_data_key=state.data_key,
-            client_address=request.client.host if request.client else None,
+            client_address=client_address(request),
             mailer=state.mailer,
         )
 

@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api import metrics
 from api.db import deferred_options
 from services import simulated_clock
-from services.clock import Clock, OffsetClock
+from services.clock import Clock, OffsetClock, bind_clock
 from services.database import is_busy
 
 log = logging.getLogger("accord.request")
@@ -38,8 +38,9 @@ BUSY_MESSAGE = "The database is busy; try again shortly."
 class RequestTransaction:
     """The request's session, opened on first use (health checks never touch the DB)."""
 
-    def __init__(self, factory: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, factory: async_sessionmaker[AsyncSession], clock: Clock) -> None:
         self._factory = factory
+        self._clock = clock
         self._session: AsyncSession | None = None
         self._rollback_only = False
         self.busy = False
@@ -48,6 +49,7 @@ class RequestTransaction:
     def session(self) -> AsyncSession:
         if self._session is None:
             self._session = self._factory()
+            bind_clock(self._session, self._clock)  # T-5: new rows are stamped in business time
         return self._session
 
     def mark_rollback_only(self) -> None:
@@ -102,10 +104,11 @@ class RequestMiddleware:
         request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
         state = scope.setdefault("state", {})
         app_state = scope["app"].state
-        transaction = RequestTransaction(app_state.session_factory)
+        clock = await request_clock(app_state)
+        transaction = RequestTransaction(app_state.session_factory, clock)
         state["request_id"] = request_id
         state["transaction"] = transaction
-        state["clock"] = await request_clock(app_state)
+        state["clock"] = clock
         status = 500
         finished = False
         past_deadline = False

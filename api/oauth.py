@@ -3,6 +3,7 @@ introspect, RFC 8414 metadata and JWKS. authlib runs in a worker thread (it is s
 
 import html
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from string import Template
 from typing import Any
@@ -14,13 +15,14 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from api.addresses import client_address
 from auth import keys, repository
-from auth.oauth import bridge
+from auth.oauth import bridge, login
 from auth.oauth.adapter import StarletteOAuth2Request
 from auth.oauth.grants import GrantUser
-from auth.oauth.login import FAILURE_MESSAGE, check_login
 from auth.oauth.server import AccordAuthorizationServer
 from auth.principal import Scope
+from services.clock import security_clock
 
 SERVER = AccordAuthorizationServer()
 _LOGIN = Template((Path(__file__).parent / "templates" / "login.html").read_text(encoding="utf-8"))
@@ -37,11 +39,16 @@ PAGE_HEADERS = {
 }
 
 
+def security_now(request: Request) -> datetime:
+    """T-5: codes, tokens, keys and lock-outs run on the real clock, never the simulated one."""
+    return security_clock(request.state.clock).now()
+
+
 def _bridge(request: Request) -> bridge.Bridge:
     state = request.app.state
     return bridge.Bridge(
         session=request.state.transaction.session,
-        now=request.state.clock.now(),
+        now=security_now(request),
         issuer=state.settings.issuer,
         console_redirect_uris=tuple(state.settings.redirect_uris),
     )
@@ -99,6 +106,17 @@ async def authorize(request: Request) -> Response:
     issuer = request.app.state.settings.issuer
     form = await _form(request)
     oauth_request = await _oauth_request(request, [])  # the authorization request is the query
+    fields = dict(form)
+    attempt = None
+    if request.method == "POST":
+        # Counted and committed before the request's own session runs any statement (see
+        # auth/oauth/login.py: on SQLite that session holds the write lock from its start).
+        attempt = await login.record_attempt(
+            request.app.state.session_factory,
+            login=fields.get("login", ""),
+            address=client_address(request),
+            now=security_now(request),
+        )
 
     def validate() -> tuple[Any, Any]:
         try:
@@ -108,6 +126,8 @@ async def authorize(request: Request) -> Response:
 
     grant, failure = await _in_thread(request, validate)
     if failure is not None:
+        if attempt is not None:
+            await login.withdraw(request.state.transaction.session, attempt)  # no password was compared
         status, body, _headers = failure
         if status == 302:
             return _with_issuer(_respond(failure), issuer)
@@ -116,22 +136,14 @@ async def authorize(request: Request) -> Response:
         return HTMLResponse(
             _ERROR_PAGE.format(message=html.escape(str(message))), status_code=400, headers=PAGE_HEADERS
         )
-    if request.method == "GET":
+    if attempt is None:
         return _login_page(request, error=None, login="", status=200)
 
-    fields = dict(form)
-    login = fields.get("login", "")
-    user = await check_login(
-        request.state.transaction.session,
-        login=login,
-        password=fields.get("password", ""),
-        address=request.client.host if request.client else None,
-        now=request.state.clock.now(),
-    )
-    if user is None:
-        return _login_page(request, error=FAILURE_MESSAGE, login=login, status=401)
-
     session = request.state.transaction.session
+    user = await login.check_login(session, attempt=attempt, password=fields.get("password", ""))
+    if user is None:
+        return _login_page(request, error=login.FAILURE_MESSAGE, login=fields.get("login", ""), status=401)
+
     account = None if user.account_id is None else await repository.account(session, user.account_id)
     grant_user = GrantUser(user=user, account=account)
     result = await _in_thread(
@@ -180,7 +192,7 @@ async def metadata(request: Request) -> Response:
 
 async def jwks(request: Request) -> Response:
     session = request.state.transaction.session
-    now = request.state.clock.now()
+    now = security_now(request)
     # Make sure a signing key exists, so the very first JWKS already lists it.
     await keys.current_key(session, now=now)
     return JSONResponse({"keys": await keys.public_keys(session, now=now)}, headers={"Cache-Control": "max-age=60"})

@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError
 
 from api.middleware import request_clock
 from services import jobs
+from services.clock import bind_clock
 
 log = logging.getLogger("accord.jobs")
 
@@ -20,6 +21,7 @@ log = logging.getLogger("accord.jobs")
 async def sweep_once(app_state: Any) -> list[jobs.JobResult]:
     clock = await request_clock(app_state)  # T-5: the simulated clock too, when it is on
     async with app_state.session_factory() as session:
+        bind_clock(session, clock)
         results = await jobs.run_due_jobs(session, mailer=app_state.mailer, clock=clock, checkpoint=session.commit)
         await session.commit()
     changed = {r.job: r.changed for r in results if r.changed}

@@ -1,5 +1,6 @@
 """Settings from the environment, exactly as CONTRACT.md lists them."""
 
+import ipaddress
 from enum import StrEnum
 from functools import cached_property
 
@@ -30,11 +31,27 @@ class Settings(BaseSettings):
     # Every request's deadline: past it the work is cancelled and the answer is 504.
     request_timeout_seconds: float = 30
     test_postgres_url: str | None = None
+    # Proxies whose X-Forwarded-For is believed (comma-separated addresses or networks).
+    forwarded_allow_ips: str = ""
 
     @field_validator("simulated_clock", mode="before")
     @classmethod
     def _blank_is_off(cls, value: object) -> object:
         return False if value in ("", None) else value
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _addresses(cls, value: str) -> str:
+        for entry in _entries(value):
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"ACCORD_FORWARDED_ALLOW_IPS: {entry!r} is not an IP address or network") from None
+        return value
+
+    @cached_property
+    def forwarded_proxies(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        return tuple(ipaddress.ip_network(entry, strict=False) for entry in _entries(self.forwarded_allow_ips))
 
     @cached_property
     def redirect_uris(self) -> list[str]:
@@ -43,6 +60,10 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+def _entries(value: str) -> list[str]:
+    return [entry.strip() for entry in value.split(",") if entry.strip()]
 
 
 class ProductionRefused(RuntimeError):

@@ -78,10 +78,19 @@ async def failures_since(session: AsyncSession, key: str, since: datetime) -> in
     return int(found or 0)
 
 
-async def record_failures(session: AsyncSession, keys: Sequence[str], at: datetime, *, forget_before: datetime) -> None:
+async def record_failures(
+    session: AsyncSession, keys: Sequence[str], at: datetime, *, forget_before: datetime
+) -> list[uuid.UUID]:
+    """One failure per key (ids returned, in order), forgetting those older than the window."""
     await session.execute(delete(LoginFailure).where(LoginFailure.at <= forget_before))
-    session.add_all([LoginFailure(key=key, at=at) for key in keys])
+    rows = [LoginFailure(key=key, at=at) for key in keys]
+    session.add_all(rows)
     await session.flush()
+    return [row.id for row in rows]
+
+
+async def delete_failures(session: AsyncSession, ids: Sequence[uuid.UUID]) -> None:
+    await session.execute(delete(LoginFailure).where(LoginFailure.id.in_(ids)))
 
 
 async def clear_failures(session: AsyncSession, key: str) -> None:

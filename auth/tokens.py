@@ -71,7 +71,8 @@ async def mint(session: AsyncSession, *, issuer: str, now: datetime, subject: To
 
 
 async def verify(session: AsyncSession, token: str, *, issuer: str, now: datetime) -> dict:
-    """The claims of a valid token, else InvalidToken. Signature, typ, iss, aud, time."""
+    """The claims of a valid token, else InvalidToken. Signature, typ, jti, iss, aud, time.
+    ``now`` is security time: the real clock, never the simulated one (T-5)."""
     try:
         header = extract_compact(token.encode()).headers()
     except (JoseError, ValueError, UnicodeError) as error:
@@ -85,6 +86,9 @@ async def verify(session: AsyncSession, token: str, *, issuer: str, now: datetim
         claims = jwt.decode(token, key, algorithms=[keys.ALGORITHM]).claims
     except (JoseError, ValueError) as error:
         raise InvalidToken(f"bad signature: {error}") from None
+    # Revocation (RFC 7009) is by jti: a token without one could never be revoked alone.
+    if not isinstance(claims.get("jti"), str) or not claims["jti"]:
+        raise InvalidToken("no jti")
     if claims.get("iss") != issuer:
         raise InvalidToken("wrong issuer")
     aud = claims.get("aud")

@@ -1,11 +1,20 @@
 """T-5: the one source of "now". Rules never read the system clock directly.
 
+Two kinds of time. Business time (deadlines, bills, penalties, and every timestamp a rule
+later reads, such as an account's ``created_at``) is the request's clock, which follows
+``setClock`` when the simulation is on. Security time (token lifetimes and ``iat``/``exp``,
+lock-outs, rate windows, refresh-token and authorization-code expiry, key rotation) is
+``security_clock``: the real clock underneath, which ``setClock`` never moves.
+
 T-1: dates and deadlines are in Asia/Shanghai; timestamps are aware UTC.
 """
 
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -57,3 +66,33 @@ class OffsetClock:
 
     def now(self) -> datetime:
         return self.base.now() + self.offset
+
+
+def security_clock(clock: Clock) -> Clock:
+    """T-5: the clock security time runs on: ``clock`` without any simulation offset, so moving
+    the simulated clock neither logs anyone out nor lets an expired token back in."""
+    while isinstance(clock, OffsetClock):
+        clock = clock.base
+    return clock
+
+
+def bind_clock(session: Any, clock: Clock) -> None:
+    """T-5: rows this session creates get ``created_at`` (and ``updated_at``) from ``clock``, the
+    business clock, unless the code set them itself. Call it where a session is made for a
+    request or a job; a session without a bound clock keeps the system clock's defaults."""
+    session.info["clock"] = clock
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_business_time(session: Session, _context: Any, _instances: Any) -> None:
+    clock = session.info.get("clock")
+    if clock is None:
+        return
+    now = clock.now()
+    for row in session.new:
+        given = getattr(row, "model_fields_set", None)
+        if given is None:
+            continue
+        for name in ("created_at", "updated_at"):
+            if name not in given and hasattr(row, name):
+                setattr(row, name, now)

@@ -17,6 +17,7 @@ from schema.permissions import Grant, Requires
 from services import ratelimit
 from services.accounts import profile, real_name
 from services.audit import Actor
+from services.clock import security_clock
 from services.errors import InvalidInput, RateLimited
 
 # registerAccount is the one operation without a token: a budget per client address.
@@ -62,17 +63,21 @@ class ReviewRealNameInput:
 
 @strawberry.type
 class ProfileMutation:
-    @strawberry.mutation(description="ACC-1. The one mutation allowed without a token (rate-limited per address).")
+    @strawberry.mutation(
+        description=(
+            "ACC-1. The one mutation allowed without a token (rate-limited per address). A login that is "
+            "taken gets the same answer as a new one and nothing is created; its owner is told by email."
+        )
+    )
     async def register_account(self, info: Info, input: RegisterAccountInput) -> RegisterAccountPayload:
         context = info.context
-        now = context.clock.now()
         try:
             await ratelimit.spend(
                 context.session,
                 key=f"register:{context.client_address}",
                 limit=REGISTRATIONS_PER_ADDRESS,
                 window=REGISTRATION_WINDOW,
-                now=now,
+                now=security_clock(context.clock).now(),  # T-5: rate windows run on real time
             )
         except RateLimited as error:
             raise PublicError(str(error), "RATE_LIMITED") from None
@@ -92,6 +97,7 @@ class ProfileMutation:
                     phone=input.phone,
                     address=input.address,
                 ),
+                now=context.clock.now(),
             )
 
         return await run_mutation(
@@ -102,8 +108,9 @@ class ProfileMutation:
             actor=Actor(
                 kind=PrincipalKind.HOLDER, principal=f"registrant:{input.login}", request_id=context.request_id
             ),
-            account_of=lambda account: account.id,
-            ok=lambda account: RegisterAccountPayload(account=Account.from_model(account)),
+            # A taken login created nothing: its audit record names no account.
+            account_of=lambda done: done.account.id if done.created else None,
+            ok=lambda done: RegisterAccountPayload(account=Account.from_model(done.account)),
         )
 
     @strawberry.mutation(

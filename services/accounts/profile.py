@@ -6,14 +6,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Account, HolderType, ProfileChange, User, UserKind
-from services import calendar
+from models import Account, HolderType, Notice, ProfileChange, User, UserKind
+from services import calendar, notices
 from services.accounts import repository, validation
 from services.audit import Actor
-from services.clock import local_date
-from services.errors import InvalidInput, InvalidState
+from services.clock import SHANGHAI, local_date
+from services.errors import InvalidInput
 from services.pagination import Page, keyset_page
 from services.staff import check_login
 
@@ -33,24 +34,68 @@ class NewAccount:
     address: str
 
 
-async def register_account(session: AsyncSession, *, new: NewAccount) -> Account:
+@dataclass(frozen=True, slots=True)
+class Registration:
+    """What registerAccount answers. For a login that is taken, ``account`` is a stand-in built
+    from the input and never stored: the answer looks exactly like a new account's, so the API
+    does not tell anyone which logins exist; the owner of the login gets an email instead."""
+
+    account: Account
+    created: bool
+
+
+async def register_account(session: AsyncSession, *, new: NewAccount, now: datetime) -> Registration:
     """ACC-1: one account with exactly one holder and the holder's login identity."""
     login = check_login(new.login)
-    account = Account(
-        holder_type=new.holder_type,
-        name=validation.text(new.name, "name"),
-        contact_person=validation.text(new.contact_person, "contactPerson", max_length=100),
-        email=validation.email(new.email),
-        phone=validation.phone(new.phone),
-        address=validation.text(new.address, "address", max_length=500),
+    fields = {
+        "holder_type": new.holder_type,
+        "name": validation.text(new.name, "name"),
+        "contact_person": validation.text(new.contact_person, "contactPerson", max_length=100),
+        "email": validation.email(new.email),
+        "phone": validation.phone(new.phone),
+        "address": validation.text(new.address, "address", max_length=500),
+    }
+    if not await repository.login_exists(session, login):
+        account = Account(**fields)
+        try:
+            async with session.begin_nested():
+                await repository.add(session, account)
+                await repository.add(
+                    session,
+                    User(account_id=account.id, kind=UserKind.HOLDER, login=login, password_hash=new.password_hash),
+                )
+            return Registration(account=account, created=True)
+        except IntegrityError:
+            # A concurrent registration of the same login committed first (the unique login);
+            # anything else is not ours to hide.
+            if not await repository.login_exists(session, login):
+                raise
+    await _tell_the_owner(session, login=login, now=now)
+    return Registration(account=Account(**fields), created=False)
+
+
+TAKEN_SUBJECT = "有人尝试用您的登录名注册 / Someone tried to register with your login"
+
+
+async def _tell_the_owner(session: AsyncSession, *, login: str, now: datetime) -> None:
+    """Email the account that owns ``login`` (once while such an email is still waiting). Staff
+    logins belong to no account and have no address to write to: nothing is sent for them."""
+    owner = await repository.account_of_login(session, login)
+    if owner is None or await repository.email_waiting(session, account_id=owner.id, subject=TAKEN_SUBJECT):
+        return
+    at = now.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    body = "\n".join(
+        [
+            f"{owner.name}:",
+            f"有人于 {at}（北京时间）尝试用登录名 {login} 注册新的账户。该登录名属于您的账户，"
+            "没有创建新账户，您的账户也没有任何变化。如果是您本人，请直接用该登录名登录；否则无需处理。",
+            f"Someone tried to register a new account with the login {login} at {at} (Beijing time). "
+            "That login belongs to your account: no account was created and nothing about yours changed. "
+            "If it was you, simply log in with it; otherwise there is nothing to do.",
+        ]
     )
-    if await repository.login_exists(session, login):
-        raise InvalidState(f"the login {login} is taken", field=["login"])
-    await repository.add(session, account)
-    await repository.add(
-        session, User(account_id=account.id, kind=UserKind.HOLDER, login=login, password_hash=new.password_hash)
-    )
-    return account
+    row = notices.email_row(account_id=owner.id, email=owner.email, subject=TAKEN_SUBJECT, body=body, now=now)
+    await repository.add(session, Notice(**row))
 
 
 _CHECKS = {

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Account, AuditRecord, AuthorizationCode, RefreshToken, User, UserKind
+from models import Account, AuditRecord, AuthorizationCode, Notice, RefreshToken, User, UserKind
 from services.pagination import Page, keyset_page
 
 
@@ -75,6 +75,23 @@ async def audit_record(
 
 async def login_exists(session: AsyncSession, login: str) -> bool:
     return (await session.execute(select(User.id).where(User.login == login))).first() is not None
+
+
+async def account_of_login(session: AsyncSession, login: str) -> Account | None:
+    """The account a login belongs to (None for staff and for logins nobody has)."""
+    query = select(Account).join(User, User.account_id == Account.id).where(User.login == login)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def email_waiting(session: AsyncSession, *, account_id: uuid.UUID, subject: str) -> bool:
+    """Whether an email with this subject to this account is still in the outbox."""
+    query = select(Notice.id).where(
+        Notice.account_id == account_id,
+        Notice.subject == subject,
+        Notice.email_to.is_not(None),
+        Notice.delivered_at.is_(None),
+    )
+    return (await session.execute(query.limit(1))).first() is not None
 
 
 async def revoke_refresh_tokens(session: AsyncSession, *, user_ids: Sequence[uuid.UUID], at: datetime) -> None:

@@ -52,10 +52,11 @@ async def test_t5_a_moved_clock_is_seen_by_every_process(database_url, session) 
         moved = await gql(first, SET_CLOCK, {"now": "2026-10-09T10:00:00+08:00"}, headers=people.staff["ADMIN"].headers)
         assert moved["data"]["setClock"]["now"] == "2026-10-09T02:00:00+00:00"
 
-        # The old tokens were issued nine days "ago": expired under the moved clock, everywhere.
+        # Tokens run on the real clock: one issued before the move still works everywhere, and
+        # so does a new one.
         assert (
-            await second.post("/graphql", json={"query": "{ viewer { kind } }"}, headers=people.holder_a.headers)
-        ).status_code == 401
+            await second.post("/graphql", json={"query": "{ viewer { kind } }"}, headers=people.holder_b.headers)
+        ).status_code == 200
         token = (await token_for(second, people.holder_a.login))["access_token"]
         body = await gql(
             second,

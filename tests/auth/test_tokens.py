@@ -58,7 +58,7 @@ async def test_auth1_expired_token_is_401(client, principals, clock) -> None:
 
 
 async def _forged(session, clock, **claims_override) -> str:
-    """A token signed with the real key but with some claims changed."""
+    """A token signed with the real key but with some claims changed (None: removed)."""
     key = await keys.current_key(session, now=clock.now())
     now = int(clock.now().timestamp())
     claims = {
@@ -70,6 +70,7 @@ async def _forged(session, clock, **claims_override) -> str:
         "jti": "j1",
         "kind": "STAFF",
     } | claims_override
+    claims = {name: value for name, value in claims.items() if value is not None}  # None: left out
     return jwt.encode({"alg": "ES256", "kid": key.kid, "typ": "at+jwt"}, claims, key.key)
 
 
@@ -98,6 +99,19 @@ async def test_auth1_wrong_audience_issuer_and_tampering_are_401(client, princip
     assert_unauthenticated(await post_graphql(client, bearer(f"{unsigned}.{forged_payload}.")))
     for header_value in ("Bearer", "Basic abc", "Bearer a b", "Bearer not-a-jwt"):
         assert_unauthenticated(await post_graphql(client, {"Authorization": header_value}))
+
+
+async def test_auth1_a_token_without_jti_is_401(client, principals, session, clock) -> None:
+    """Revocation is by jti: a token without one could never be revoked on its own."""
+    staff_id = str(principals.staff["ADMIN"].user_id)
+    await session.commit()
+    good = await _forged(session, clock, sub=staff_id, ugen=0)
+    await session.commit()
+    assert (await post_graphql(client, bearer(good))).status_code == 200
+    for jti in (None, "", 42):
+        token = await _forged(session, clock, sub=staff_id, ugen=0, jti=jti)
+        await session.commit()
+        assert_unauthenticated(await post_graphql(client, bearer(token)))
 
 
 async def test_auth1_an_id_token_shaped_jwt_is_not_an_access_token(client, principals, session, clock) -> None:
