@@ -34,7 +34,9 @@ def user_grants(kind: str, permissions: list[str]) -> frozenset[Scope]:
     if kind == PrincipalKind.HOLDER:
         return HOLDER_SCOPES
     if kind == PrincipalKind.SUB_ACCOUNT:
-        return frozenset(Scope(p) for p in permissions if p in Scope._value2member_map_)
+        # Only customer permissions, whatever a row says: the vendor's scopes (usage:write,
+        # payments:confirm) can never reach a customer's user or the partner clients it makes.
+        return frozenset(Scope(p) for p in permissions if p in Scope._value2member_map_) & CUSTOMER_SCOPES
     return frozenset()
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth import repository
 from auth.principal import (
+    HOLDER_SCOPES,
     Holder,
     MeteringClient,
     PartnerClient,
@@ -93,7 +94,7 @@ async def _client_principal(session: AsyncSession, claims: dict) -> Principal:
     allowed = await repository.creator_grants(session, client)
     if allowed is None:
         raise InvalidToken("the user who made this client is disabled")
-    scopes = _scopes(claims.get("scope")) & _scopes(" ".join(allowed))
+    scopes = _scopes(claims.get("scope")) & _scopes(" ".join(allowed)) & HOLDER_SCOPES  # never a vendor scope
     return PartnerClient(
         client_id=client.client_id,
         account_id=account.id,
