@@ -20,6 +20,7 @@ from api.settings import Settings
 from auth import keys
 from auth.passwords import MIN_LENGTH, hash_password
 from auth.secrets import digest, new_secret
+from models import ClientKind
 from services import audit, calendar, staff
 from services.accounts import service
 from services.accounts.personal_data import key_from_setting
@@ -172,16 +173,22 @@ def cmd_calendar_load(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_create_metering(args: argparse.Namespace) -> int:
-    """BIL-1: the vendor's usage pipeline, an internal client holding usage:write only."""
-    name = args.name.strip()
+def _create_internal_client(kind: ClientKind, name: str) -> int:
+    """An internal client of the vendor's (BIL-1 metering, PRE-2 payments): one vendor scope,
+    the secret printed once."""
+    name = name.strip()
     if not 1 <= len(name) <= 200:
         raise CommandError("a client name is 1-200 characters")
-    secret, client_id = new_secret(), f"metering_{new_secret(12)}"
+    secret, client_id = new_secret(), f"{kind.lower()}_{new_secret(12)}"
     _audited_command(
-        "clients.create-metering",
-        lambda session, clock, operator: service.create_metering_client(
-            session, client_id=client_id, name=name, secret_digest=digest(secret), created_by=operator.principal
+        f"clients.create-{kind.lower()}",
+        lambda session, clock, operator: service.create_internal_client(
+            session,
+            kind=kind,
+            client_id=client_id,
+            name=name,
+            secret_digest=digest(secret),
+            created_by=operator.principal,
         ),
         target=f"client:{client_id}",
     )
@@ -189,6 +196,16 @@ def cmd_create_metering(args: argparse.Namespace) -> int:
     print(f"client_secret={secret}")
     print("The secret is shown once; use it with grant_type=client_credentials at /oauth/token.")
     return 0
+
+
+def cmd_create_metering(args: argparse.Namespace) -> int:
+    """BIL-1: the vendor's usage pipeline, an internal client holding usage:write only."""
+    return _create_internal_client(ClientKind.METERING, args.name)
+
+
+def cmd_create_payments(args: argparse.Namespace) -> int:
+    """PRE-2: the vendor's payment gateway, an internal client holding payments:confirm only."""
+    return _create_internal_client(ClientKind.PAYMENTS, args.name)
 
 
 def cmd_keys_rotate(_: argparse.Namespace) -> int:
@@ -270,6 +287,9 @@ def parser() -> argparse.ArgumentParser:
     metering = clients.add_parser("create-metering", help="internal usage:write client")
     metering.add_argument("--name", required=True)
     metering.set_defaults(run=cmd_create_metering)
+    payments = clients.add_parser("create-payments", help="internal payments:confirm client (payment gateway)")
+    payments.add_argument("--name", required=True)
+    payments.set_defaults(run=cmd_create_payments)
 
     keys_cmd = sub.add_parser("keys").add_subparsers(dest="keys_command", required=True)
     keys_cmd.add_parser("rotate", help="make a new token signing key").set_defaults(run=cmd_keys_rotate)

@@ -26,7 +26,7 @@ from services.audit import Actor
 from services.billing import usage
 from services.clock import Clock, SystemClock, bind_clock, local_date
 from services.errors import CalendarUnknown
-from services.ledger import topups
+from services.ledger import online, topups
 from services.mail import Mailer, mailer_for
 
 DEMO_PASSWORD = "accord-demo-2026"  # noqa: S105 - published in the README on purpose
@@ -157,16 +157,26 @@ async def seed(
 
 
 async def _money_and_usage(session: AsyncSession, account: Account, live: App, clock: Clock) -> None:
-    """PRE-2: an online top-up and a bank transfer waiting for FINANCE; BIL-1 / APP-3: a few
-    days of metered usage, one report outside the AppID's scope (it opened an AUTOMATIC case)."""
+    """PRE-2: an online top-up the payment gateway confirmed and a bank transfer waiting for
+    FINANCE; BIL-1 / APP-3: a few days of metered usage, one report outside the AppID's scope
+    (it opened an AUTOMATIC case)."""
     now = clock.now()
-    await topups.top_up(
+    paid = await topups.top_up(
         session,
         account=account,
         amount=Decimal("20000.00"),
         method=TopUpMethod.ONLINE,
         reference="支付宝 2026-demo-0001",
         idempotency_key="demo-online-1",
+        now=now,
+    )
+    await online.confirm_online_payment(
+        session,
+        top_up_id=paid.top_up.id,
+        provider_transaction_id="alipay-2026-demo-0001",
+        amount=Decimal("20000.00"),
+        paid_at=now,
+        confirmed_by="client:demo-payments",
         now=now,
     )
     await topups.top_up(

@@ -12,8 +12,10 @@ from models.vocabulary import CUSTOMER_SCOPES, Scope, StaffRole
 __all__ = [
     "HOLDER_SCOPES",
     "Holder",
+    "InternalClient",
     "MeteringClient",
     "PartnerClient",
+    "PaymentsClient",
     "Principal",
     "Scope",
     "Staff",
@@ -32,7 +34,9 @@ def user_grants(kind: str, permissions: list[str]) -> frozenset[Scope]:
     if kind == PrincipalKind.HOLDER:
         return HOLDER_SCOPES
     if kind == PrincipalKind.SUB_ACCOUNT:
-        return frozenset(Scope(p) for p in permissions if p in Scope._value2member_map_)
+        # Only customer permissions, whatever a row says: the vendor's scopes (usage:write,
+        # payments:confirm) can never reach a customer's user or the partner clients it makes.
+        return frozenset(Scope(p) for p in permissions if p in Scope._value2member_map_) & CUSTOMER_SCOPES
     return frozenset()
 
 
@@ -93,6 +97,26 @@ class MeteringClient:
 
 
 @dataclass(frozen=True, slots=True)
+class PaymentsClient:
+    """PRE-2: the vendor's payment gateway; confirms online payments for every account, reads
+    nothing. No customer, sub-account or partner can ever hold its scope."""
+
+    client_id: str
+    scopes: frozenset[Scope] = frozenset({Scope.PAYMENTS_CONFIRM})
+    account_id: None = None
+    frozen: bool = False
+    kind: PrincipalKind = PrincipalKind.PAYMENTS_CLIENT
+
+    @property
+    def name(self) -> str:
+        return f"client:{self.client_id}"
+
+
+# The vendor's own clients: internal, bound to no account, each with its one vendor scope.
+InternalClient = MeteringClient | PaymentsClient
+
+
+@dataclass(frozen=True, slots=True)
 class Staff:
     user_id: uuid.UUID
     login: str
@@ -107,8 +131,11 @@ class Staff:
 
     @property
     def scopes(self) -> frozenset[Scope]:
-        # Staff act by role, not by customer scopes; ADMIN may report usage corrections.
-        return frozenset({Scope.USAGE_WRITE}) if StaffRole.ADMIN in self.roles else frozenset()
+        # Staff act by role, not by customer scopes; ADMIN may report usage corrections and
+        # FINANCE may confirm online payments by hand (reconciliation, PRE-2).
+        return frozenset(scope for role, scope in _STAFF_SCOPES.items() if role in self.roles)
 
 
-Principal = Holder | SubAccountUser | PartnerClient | MeteringClient | Staff
+_STAFF_SCOPES = {StaffRole.ADMIN: Scope.USAGE_WRITE, StaffRole.FINANCE: Scope.PAYMENTS_CONFIRM}
+
+Principal = Holder | SubAccountUser | PartnerClient | MeteringClient | PaymentsClient | Staff

@@ -8,9 +8,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth import repository
 from auth.principal import (
+    HOLDER_SCOPES,
     Holder,
     MeteringClient,
     PartnerClient,
+    PaymentsClient,
     Principal,
     Scope,
     Staff,
@@ -42,7 +44,7 @@ async def authenticate(session: AsyncSession, token: str, *, issuer: str, now: d
     if await repository.jti_revoked(session, str(claims.get("jti"))):
         raise InvalidToken("revoked")
     kind = claims.get("kind")
-    if kind in ("PARTNER_CLIENT", "METERING_CLIENT"):
+    if kind in ("PARTNER_CLIENT", "METERING_CLIENT", "PAYMENTS_CLIENT"):
         return await _client_principal(session, claims)
     return await _user_principal(session, claims)
 
@@ -83,6 +85,8 @@ async def _client_principal(session: AsyncSession, claims: dict) -> Principal:
         raise InvalidToken("client disabled or its tokens revoked")
     if client.kind == ClientKind.METERING:
         return MeteringClient(client_id=client.client_id)
+    if client.kind == ClientKind.PAYMENTS:
+        return PaymentsClient(client_id=client.client_id)
     if account is None:
         raise InvalidToken("a partner client without its account")
     if claims.get("agen") != account.token_generation:
@@ -90,7 +94,7 @@ async def _client_principal(session: AsyncSession, claims: dict) -> Principal:
     allowed = await repository.creator_grants(session, client)
     if allowed is None:
         raise InvalidToken("the user who made this client is disabled")
-    scopes = _scopes(claims.get("scope")) & _scopes(" ".join(allowed))
+    scopes = _scopes(claims.get("scope")) & _scopes(" ".join(allowed)) & HOLDER_SCOPES  # never a vendor scope
     return PartnerClient(
         client_id=client.client_id,
         account_id=account.id,

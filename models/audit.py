@@ -22,6 +22,8 @@ class PrincipalKind(StrEnum):
     STAFF = "STAFF"
     # The vendor's own usage pipeline (BIL-1): an internal client with usage:write only.
     METERING_CLIENT = "METERING_CLIENT"
+    # The vendor's payment gateway (PRE-2): an internal client with payments:confirm only.
+    PAYMENTS_CLIENT = "PAYMENTS_CLIENT"
     # Accord itself: the deadline sweep acting on time (deemed acceptance, PRE-5 flags).
     SYSTEM = "SYSTEM"
 

@@ -43,7 +43,9 @@ class TopUpState(StrEnum):
 
 
 class TopUp(Base, table=True):
-    """PRE-2: one row per idempotency key and account; the same key twice credits once."""
+    """PRE-2: one row per idempotency key and account; the same key twice credits once. An
+    ONLINE top-up waits for the payment gateway's (or FINANCE's) confirmation until
+    ``expires_at``; each provider transaction confirms at most one top-up."""
 
     __tablename__ = "top_ups"
     __table_args__ = (sa.UniqueConstraint("account_id", "idempotency_key"),)
@@ -57,6 +59,11 @@ class TopUp(Base, table=True):
     requested_at: datetime = timestamp_field(nullable=False)
     ledger_entry_id: uuid.UUID | None = Field(default=None, foreign_key="ledger_entries.id", nullable=True)
     confirmed_by: str | None = Field(default=None, sa_type=sa.String(200), nullable=True)
+    # ONLINE only: unpaid by then, it can no longer be confirmed (read against the business clock).
+    expires_at: datetime | None = timestamp_field(default=None, nullable=True)
+    # ONLINE only: the payment provider's transaction that paid it, and when it was paid.
+    provider_transaction_id: str | None = Field(default=None, sa_type=sa.String(200), unique=True, nullable=True)
+    paid_at: datetime | None = timestamp_field(default=None, nullable=True)
 
 
 class RefundState(StrEnum):

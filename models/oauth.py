@@ -18,6 +18,7 @@ class ClientKind(StrEnum):
     FIRST_PARTY = "FIRST_PARTY"  # the public `console` client (PKCE, no secret)
     PARTNER = "PARTNER"  # client_credentials, bound to one account
     METERING = "METERING"  # the vendor's usage pipeline (usage:write)
+    PAYMENTS = "PAYMENTS"  # the vendor's payment gateway (payments:confirm, PRE-2)
 
 
 class OAuthClient(Base, table=True):

@@ -5,7 +5,8 @@ from enum import StrEnum
 
 
 class Scope(StrEnum):
-    """Sub-account and partner-client permissions (ACC-8), plus the vendor's usage:write."""
+    """Sub-account and partner-client permissions (ACC-8), plus the vendor's usage:write and
+    payments:confirm."""
 
     ACCOUNT_READ = "account:read"
     APPS_READ = "apps:read"
@@ -18,11 +19,12 @@ class Scope(StrEnum):
     INVOICES_REQUEST = "invoices:request"
     PARTNERS_WRITE = "partners:write"
     USAGE_WRITE = "usage:write"  # vendor metering clients and ADMIN only
+    PAYMENTS_CONFIRM = "payments:confirm"  # the vendor's payment gateway client and FINANCE only (PRE-2)
 
 
 # What a holder may do, and what sub-accounts and partners may be granted: every customer
-# permission (usage:write is the vendor's).
-CUSTOMER_SCOPES = frozenset(Scope) - {Scope.USAGE_WRITE}
+# permission (usage:write and payments:confirm are the vendor's).
+CUSTOMER_SCOPES = frozenset(Scope) - {Scope.USAGE_WRITE, Scope.PAYMENTS_CONFIRM}
 
 
 class StaffRole(StrEnum):

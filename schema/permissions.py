@@ -15,7 +15,7 @@ from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types import Info
 from strawberry.types.field import StrawberryField
 
-from auth.principal import HOLDER_SCOPES, Holder, MeteringClient, PartnerClient, Principal, Scope, Staff, StaffRole
+from auth.principal import HOLDER_SCOPES, Holder, InternalClient, PartnerClient, Principal, Scope, Staff, StaffRole
 from schema.errors import UNAUTHENTICATED, PublicError, user_errors
 from services import audit
 from services.errors import AccountFrozen, DomainError, ErrorCode, InsufficientPermission
@@ -29,11 +29,11 @@ class Grant:
     roles: frozenset[StaffRole] = frozenset()
     scope: Scope | None = None
     holder: bool = False
-    # False: OAuth clients (partner, metering) are refused even when they hold ``scope``.
+    # False: OAuth clients (partner, metering, payments) are refused even when they hold ``scope``.
     clients: bool = True
 
     def allows(self, principal: Principal) -> bool:
-        if not self.clients and isinstance(principal, PartnerClient | MeteringClient):
+        if not self.clients and isinstance(principal, PartnerClient | InternalClient):
             return False
         if isinstance(principal, Staff) and principal.roles & self.roles:
             return True

@@ -22,10 +22,18 @@ async def rows_by(
     return found
 
 
+def for_update(query: Any, *, skip_locked: bool = False) -> Any:
+    """``SELECT … FOR NO KEY UPDATE``: excludes other writers of the row, but not the
+    ``FOR KEY SHARE`` lock that inserting a row referencing it takes (the foreign-key check).
+    Plain ``FOR UPDATE`` would make every insert of an audit record, entry or top-up wait for
+    it, and two transactions that each inserted such a row first would then deadlock on it."""
+    return query.with_for_update(key_share=True, skip_locked=skip_locked)
+
+
 async def locked(session: AsyncSession, model: Any, key: Any) -> Any:
-    """The row under ``SELECT … FOR UPDATE`` (PostgreSQL; SQLite serialises writers anyway),
-    re-read even when the session already holds a possibly stale copy of it."""
-    query = select(model).where(model.id == key).with_for_update().execution_options(populate_existing=True)
+    """The row under ``for_update`` (PostgreSQL; SQLite serialises writers anyway), re-read
+    even when the session already holds a possibly stale copy of it."""
+    query = for_update(select(model).where(model.id == key)).execution_options(populate_existing=True)
     return (await session.execute(query)).scalar_one_or_none()
 
 

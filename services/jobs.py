@@ -99,7 +99,7 @@ async def _accrue_penalties(session: AsyncSession, now: datetime) -> int:
         .where(Account.id.in_(due))
         .order_by(Account.id)
         .limit(ACCOUNT_BATCH)
-        .with_for_update(skip_locked=True)
+        .with_for_update(key_share=True, skip_locked=True)  # NO KEY UPDATE (services/ledger lock order)
         .execution_options(populate_existing=True)  # balances moved by raw SQL earlier in the sweep
     )
     changed = 0
@@ -121,7 +121,7 @@ async def _flag_overdue(session: AsyncSession, clock: Clock, now: datetime) -> i
             Bill.pay_by.is_not(None),
             Bill.pay_by < cutoff,
         )
-        .with_for_update(skip_locked=True)
+        .with_for_update(key_share=True, skip_locked=True)  # NO KEY UPDATE (services/ledger lock order)
     )
     flagged = []
     for bill in (await session.execute(query)).scalars().all():

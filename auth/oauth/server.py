@@ -34,6 +34,13 @@ def _narrow(requested: str | None, allowed: frozenset[str]) -> str:
     return " ".join(sorted(granted))
 
 
+# What a client_credentials token of each kind of client acts as (partner clients by default).
+_CLIENT_PRINCIPALS = {
+    ClientKind.METERING: PrincipalKind.METERING_CLIENT,
+    ClientKind.PAYMENTS: PrincipalKind.PAYMENTS_CLIENT,
+}
+
+
 def generate_token(
     grant_type: str,
     client: Client,
@@ -58,10 +65,9 @@ def generate_token(
         row = client.row
         assert row is not None
         account = None if row.account_id is None else b.run(repository.account, row.account_id)
-        metering = row.kind == ClientKind.METERING
         subject = TokenSubject(
             sub=client.get_client_id(),
-            kind=(PrincipalKind.METERING_CLIENT if metering else PrincipalKind.PARTNER_CLIENT).value,
+            kind=_CLIENT_PRINCIPALS.get(row.kind, PrincipalKind.PARTNER_CLIENT).value,
             client_id=client.get_client_id(),
             scope=_narrow(scope, client.scopes),
             account_id=row.account_id,

@@ -23,7 +23,7 @@ from services import notices
 from services.accounts import personal_data, profile, repository
 from services.apps import service as apps
 from services.billing import bills
-from services.ledger import entries
+from services.ledger import entries, topups
 from services.money import fen_to_yuan
 
 ALL_STAFF = frozenset(StaffRole)
@@ -344,9 +344,13 @@ class Account(Node):
         page = await entries.page_entries(info.context.session, account_id=self.key, first=size, after=after_key)
         return connection(page, LedgerEntry.from_model)
 
-    @strawberry.field(extensions=allowed(BILLING_READERS), description="PRE-2: bank transfers awaiting FINANCE.")
+    @strawberry.field(
+        extensions=allowed(BILLING_READERS),
+        description="PRE-2: top-ups awaiting their money (online ones until they expire unpaid).",
+    )
     async def pending_top_ups(self, info: Info) -> list[PendingTopUp]:
-        return [PendingTopUp.from_model(r) for r in await info.context.loaders.pending_top_ups.load(self.key)]
+        rows = await info.context.loaders.pending_top_ups.load(self.key)
+        return [PendingTopUp.from_model(r) for r in topups.awaiting(rows, info.context.clock.now())]
 
     @strawberry.field(extensions=allowed(ACCOUNT_READERS), description="NTC-4: notices sent to the account.")
     async def notices(self, info: Info, first: int | None = 20, after: str | None = None) -> Connection[Notice]:

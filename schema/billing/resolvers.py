@@ -9,6 +9,7 @@ from models import TopUp as TopUpRow
 from schema.accounts.common import own_account
 from schema.accounts.types import IdInput
 from schema.billing.types import (
+    ConfirmOnlinePaymentInput,
     LedgerEntry,
     LedgerPayload,
     Notice,
@@ -24,13 +25,13 @@ from schema.permissions import Grant, Requires, authenticated
 from schema.relay import encode_id
 from services.accounts.repository import owning_account
 from services.billing import prices
-from services.ledger import refunds, topups
+from services.ledger import online, refunds, topups
 
 
 def _ledger_payload(result: topups.TopUpResult) -> LedgerPayload:
     return LedgerPayload(
         entry=None if result.entry is None else LedgerEntry.from_model(result.entry),
-        pending=result.top_up.state == "PENDING",
+        pending=result.pending,
         top_up_id=encode_id("TopUp", result.top_up.id),
     )
 
@@ -71,7 +72,10 @@ class BillingMutation:
         )
 
     @strawberry.mutation(
-        description="PRE-2: ONLINE credits at once; BANK_TRANSFER is pending until FINANCE confirms. Idempotent.",
+        description=(
+            "PRE-2: nothing is credited on request: ONLINE is pending until the payment gateway confirms "
+            "(confirmOnlinePayment, within 24 hours), BANK_TRANSFER until FINANCE confirms receipt. Idempotent."
+        ),
         extensions=[Requires(Grant(scope=Scope.BILLING_TOPUP))],
     )
     async def top_up(self, info: Info, input: TopUpInput) -> LedgerPayload:
@@ -132,6 +136,32 @@ class BillingMutation:
                 now=context.clock.now(),
             ),
             ok=lambda entry: LedgerPayload(entry=LedgerEntry.from_model(entry), pending=False),
+        )
+
+    @strawberry.mutation(
+        description=(
+            "PRE-2 (the payment gateway's client with payments:confirm, or staff FINANCE): the provider received "
+            "an ONLINE top-up; credit exactly its amount, once per providerTransactionId."
+        ),
+        extensions=[Requires(Grant(roles=frozenset({StaffRole.FINANCE}), scope=Scope.PAYMENTS_CONFIRM))],
+    )
+    async def confirm_online_payment(self, info: Info, input: ConfirmOnlinePaymentInput) -> LedgerPayload:
+        context = info.context
+        return await run_mutation(
+            info,
+            payload=LedgerPayload,
+            target=str(input.top_up_id),
+            account_id=await owning_account(context.session, TopUpRow, key_or_none(input.top_up_id, "TopUp")),
+            call=lambda: online.confirm_online_payment(
+                context.session,
+                top_up_id=key_of(input.top_up_id, "TopUp", "topUpId"),
+                provider_transaction_id=input.provider_transaction_id,
+                amount=input.amount,
+                paid_at=input.paid_at,
+                confirmed_by=context.actor.principal,
+                now=context.clock.now(),
+            ),
+            ok=_ledger_payload,
         )
 
     @strawberry.mutation(

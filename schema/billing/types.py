@@ -76,12 +76,19 @@ class LedgerEntry(Node):
         )
 
 
-@strawberry.type(description="PRE-2: a bank transfer waiting for FINANCE to confirm receipt.")
+@strawberry.type(
+    description=(
+        "PRE-2: a top-up waiting for its money (ONLINE until the provider confirms, BANK_TRANSFER until FINANCE does)"
+    )
+)
 class PendingTopUp(Node):
     method: TopUpMethod
     amount: Decimal
     reference: str
     requested_at: datetime
+    expires_at: datetime | None = strawberry.field(
+        description="PRE-2: an ONLINE top-up unpaid by then can no longer be confirmed (24 hours); none for transfers."
+    )
 
     @staticmethod
     def from_model(row: TopUpRow) -> "PendingTopUp":
@@ -91,6 +98,7 @@ class PendingTopUp(Node):
             amount=fen_to_yuan(row.amount_fen),
             reference=row.reference,
             requested_at=row.requested_at,
+            expires_at=row.expires_at,
         )
 
 
@@ -104,7 +112,9 @@ class NoticePayload:
 class LedgerPayload:
     entry: LedgerEntry | None = None
     pending: bool | None = None
-    top_up_id: strawberry.ID | None = strawberry.field(default=None, description="for confirmBankTransfer")
+    top_up_id: strawberry.ID | None = strawberry.field(
+        default=None, description="the top-up this call made or confirmed; the id the payment gateway confirms"
+    )
     refund_id: strawberry.ID | None = strawberry.field(default=None, description="for payRefund")
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
@@ -123,6 +133,14 @@ class TopUpInput:
     method: TopUpMethod
     reference: str
     idempotency_key: str
+
+
+@strawberry.input(description="PRE-2: the payment provider's confirmation of an ONLINE top-up.")
+class ConfirmOnlinePaymentInput:
+    top_up_id: strawberry.ID
+    provider_transaction_id: str = strawberry.field(description="the provider's id; a repeat credits once")
+    amount: Decimal = strawberry.field(description="exactly the top-up's amount")
+    paid_at: datetime
 
 
 @strawberry.input

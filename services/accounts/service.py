@@ -125,16 +125,21 @@ async def create_partner_client(
     return client
 
 
-async def create_metering_client(
-    session: AsyncSession, *, client_id: str, name: str, secret_digest: str, created_by: str
+# The vendor's internal clients: each kind holds exactly one vendor scope, never a customer's.
+INTERNAL_CLIENT_SCOPES = {ClientKind.METERING: Scope.USAGE_WRITE, ClientKind.PAYMENTS: Scope.PAYMENTS_CONFIRM}
+
+
+async def create_internal_client(
+    session: AsyncSession, *, kind: ClientKind, client_id: str, name: str, secret_digest: str, created_by: str
 ) -> OAuthClient:
-    """BIL-1: the vendor's usage pipeline, an internal client holding usage:write only."""
+    """BIL-1: the vendor's usage pipeline (usage:write only); PRE-2: its payment gateway
+    (payments:confirm only). Made by an operator at the command line, bound to no account."""
     client = OAuthClient(
         client_id=client_id,
         name=name,
-        kind=ClientKind.METERING,
+        kind=kind,
         secret_digest=secret_digest,
-        scopes=[Scope.USAGE_WRITE.value],
+        scopes=[INTERNAL_CLIENT_SCOPES[kind].value],
         created_by=created_by,
     )
     await repository.add(session, client)

@@ -159,7 +159,7 @@ async def deem_and_settle(session: AsyncSession, *, now: datetime, limit: int = 
         )
         .order_by(Bill.id)
         .limit(limit)
-        .with_for_update(skip_locked=True)
+        .with_for_update(key_share=True, skip_locked=True)  # NO KEY UPDATE (services/ledger lock order)
     )
     deemed = settled = 0
     for bill in (await session.execute(query)).scalars().all():

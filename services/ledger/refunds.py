@@ -44,15 +44,23 @@ async def _refundable_fen(session: AsyncSession, account_id: uuid.UUID) -> int:
     return await entries.balance_fen(session, account_id) - int(pending or 0)
 
 
+async def _by_key(session: AsyncSession, account_id: uuid.UUID, key: str) -> Refund | None:
+    query = select(Refund).where(Refund.account_id == account_id, Refund.idempotency_key == key)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
 async def request_refund(
     session: AsyncSession, *, account: Account, amount: Decimal, reason: str, idempotency_key: str, now: datetime
 ) -> Refund:
     fen = amount_to_fen(amount, "amount")
     reason = validation.text(reason, "reason", max_length=2000)
     key = validation.text(idempotency_key, "idempotencyKey", max_length=100)
-    existing = (
-        await session.execute(select(Refund).where(Refund.account_id == account.id, Refund.idempotency_key == key))
-    ).scalar_one_or_none()
+    existing = await _by_key(session, account.id, key)
+    if existing is None:
+        # The ledger's lock order: the account before a row that refers to it; the
+        # refundable balance then cannot move under the check below.
+        await locked(session, Account, account.id)
+        existing = await _by_key(session, account.id, key)
     if existing is not None:
         if (existing.amount_fen, existing.reason) != (fen, reason):
             raise IdempotencyConflict("this idempotency key was used with other parameters", field=["idempotencyKey"])
@@ -75,13 +83,15 @@ async def request_refund(
 
 async def pay_refund(session: AsyncSession, *, refund_id: uuid.UUID, paid_by: str, now: datetime) -> LedgerEntry:
     """FINANCE pays once, and only from a balance that still covers it."""
-    refund = await locked(session, Refund, refund_id)
-    if refund is None:
+    account_id = await session.scalar(select(Refund.account_id).where(Refund.id == refund_id))
+    if account_id is None:
         raise NotFound("no such refund", field=["id"])
+    # The ledger's lock order: the account (no posting races the check below; penalties so far
+    # are stored with the balance before it moves), then the refund (paid once).
+    await arrears.before_balance_change(session, account_id, now=now)
+    refund = await locked(session, Refund, refund_id)
     if refund.state != RefundState.PENDING:
         raise InvalidState("the refund is paid already", field=["id"])
-    # No posting races this check; penalties so far are stored with the balance before it moves.
-    await arrears.before_balance_change(session, refund.account_id, now=now)
     if (
         await _forfeited(session, refund.account_id)
         or await entries.balance_fen(session, refund.account_id) < refund.amount_fen

@@ -166,3 +166,31 @@ async def test_keys_rotate_makes_a_deliberate_key(database_url, session) -> None
     assert first.returncode == second.returncode == 0, first.stderr
     rows = (await session.execute(select(SigningKey).order_by(SigningKey.id))).scalars().all()
     assert [(r.generated, r.retired_at is None) for r in rows] == [(False, False), (False, True)]
+
+
+async def test_pre2_clients_create_payments_makes_the_gateways_client(database_url, session) -> None:
+    from auth.secrets import digest
+    from models import OAuthClient
+
+    for bad_name in ("", " " * 3, "x" * 201):
+        refused = accord(database_url, "clients", "create-payments", "--name", bad_name)
+        assert refused.returncode == 1 and refused.stderr.startswith("accord: ") and refused.stderr.count("\n") == 1
+    assert (await session.execute(select(OAuthClient))).first() is None  # nothing changed
+    await session.rollback()
+
+    made = accord(database_url, "clients", "create-payments", "--name", "支付网关")
+    assert made.returncode == 0, made.stderr
+    fields = dict(line.split("=", 1) for line in made.stdout.splitlines() if "=" in line)
+    assert fields["client_id"].startswith("payments_") and len(fields["client_secret"]) >= 40
+    row = (await session.execute(select(OAuthClient))).scalar_one()
+    assert (row.client_id, row.name, row.kind, row.scopes, row.account_id) == (
+        fields["client_id"],
+        "支付网关",
+        "PAYMENTS",
+        ["payments:confirm"],
+        None,
+    )
+    assert row.secret_digest == digest(fields["client_secret"])  # shown once, stored as a digest
+    assert fields["client_secret"] not in repr(row)
+    audited = (await session.execute(select(AuditRecord.action, AuditRecord.target, AuditRecord.outcome))).all()
+    assert audited == [("clients.create-payments", f"client:{fields['client_id']}", "OK")]

@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Account, App, Notice, UsageRecord
+from services.ledger import online, topups
 from services.money import quantity_to_micros
 from services.notices import email_row
 from tests.conftest import gql
@@ -98,14 +99,53 @@ async def account_of(client, who, query: str = BILLS) -> dict:
     return (await gql(client, query, headers=who.headers))["data"]["account"]
 
 
-async def top_up_online(client, who, amount: str, key: str) -> None:
+TOP_UP_ONLINE = "mutation T($input: TopUpInput!) { topUp(input: $input) { topUpId pending userErrors { code } } }"
+CONFIRM_ONLINE = """
+mutation P($input: ConfirmOnlinePaymentInput!) {
+  confirmOnlinePayment(input: $input) { entry { kind amount balanceAfter } pending topUpId userErrors { code field } }
+}
+"""
+
+
+def payment(top_up_id: str, amount: str, transaction: str, paid_at: str = "2026-09-30T10:00:00+08:00") -> dict:
+    """confirmOnlinePayment's variables, as the payment gateway sends them."""
+    input = {"topUpId": top_up_id, "providerTransactionId": transaction, "amount": amount, "paidAt": paid_at}
+    return {"input": input}
+
+
+async def requested_online_top_up(client, who, amount: str, key: str) -> str:
+    """An ONLINE topUp as the customer asks for it (PRE-2: pending); its global id."""
+    input = {"amount": amount, "method": "ONLINE", "reference": f"ref-{key}", "idempotencyKey": key}
+    body = await gql(client, TOP_UP_ONLINE, {"input": input}, headers=who.headers)
+    assert body["data"]["topUp"]["userErrors"] == [] and body["data"]["topUp"]["pending"] is True, body
+    return body["data"]["topUp"]["topUpId"]
+
+
+async def credited_online_top_up(client, principals, amount: str, key: str, *, who=None) -> dict:
+    """An ONLINE top-up the customer asked for and the money confirmed (FINANCE reconciling):
+    ``amount`` is credited, and whatever is owed is paid from it. The ledger entry."""
+    top_up_id = await requested_online_top_up(client, who or principals.holder_a, amount, key)
     body = await gql(
-        client,
-        "mutation T($input: TopUpInput!) { topUp(input: $input) { userErrors { code } } }",
-        {"input": {"amount": amount, "method": "ONLINE", "reference": f"ref-{key}", "idempotencyKey": key}},
-        headers=who.headers,
+        client, CONFIRM_ONLINE, payment(top_up_id, amount, f"txn-{key}"), headers=principals.staff["FINANCE"].headers
     )
-    assert body["data"]["topUp"]["userErrors"] == [], body
+    assert body["data"]["confirmOnlinePayment"]["userErrors"] == [], body
+    return body["data"]["confirmOnlinePayment"]["entry"]
+
+
+async def credit_online(session: AsyncSession, account: Account, amount: Decimal, key: str, now: datetime) -> None:
+    """The same through the services, for tests that drive them directly."""
+    asked = await topups.top_up(
+        session, account=account, amount=amount, method="ONLINE", reference="r", idempotency_key=key, now=now
+    )
+    await online.confirm_online_payment(
+        session,
+        top_up_id=asked.top_up.id,
+        provider_transaction_id=f"txn-{account.id}-{key}",
+        amount=amount,
+        paid_at=now,
+        confirmed_by="test:payments",
+        now=now,
+    )
 
 
 async def delivered_bill(client, principals, session, support_months: str, *, who: str = "account_a") -> dict:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from models import Account, AuditRecord, Bill, BillState, HolderType, LedgerEntry, PenaltyAccrual
 from services.batch import locked
-from services.ledger import arrears, entries, topups
+from services.ledger import arrears, entries
 from tests.billing.helpers import (
     CONFIRM,
     DISPUTE,
@@ -22,11 +22,12 @@ from tests.billing.helpers import (
     STANDING,
     account_of,
     add_usage,
+    credit_online,
+    credited_online_top_up,
     delivered_bill,
     make_app,
     move_to,
     sweep,
-    top_up_online,
 )
 from tests.conftest import gql, requires_postgres
 
@@ -71,13 +72,13 @@ async def test_pre4_penalty_table_daily_half_up_no_compounding_principal_first(c
         account = await account_of(client, principals.holder_a, STANDING)
         assert (account["accruedPenalties"], account["arrears"]) == (penalties, owed), day
     await move_to(clock, principals, shanghai(16))
-    await top_up_online(client, principals.holder_a, "10000.00", "t-16")
+    await credited_online_top_up(client, principals, "10000.00", "t-16")
     account = await account_of(client, principals.holder_a, STANDING)
     assert (account["balance"], account["arrears"], account["accruedPenalties"]) == ("0.00", "2345.00", "37.05")
     await move_to(clock, principals, shanghai(18))
     account = await account_of(client, principals.holder_a, STANDING)
     assert (account["arrears"], account["accruedPenalties"]) == ("2345.00", "61.75")
-    await top_up_online(client, principals.holder_a, "3000.00", "t-18")
+    await credited_online_top_up(client, principals, "3000.00", "t-18")
     account = await account_of(client, principals.holder_a, STANDING)
     assert (account["balance"], account["arrears"], account["accruedPenalties"]) == ("593.25", "0.00", "0.00")
     await move_to(clock, principals, shanghai(19))
@@ -107,7 +108,7 @@ async def test_pre4_penalty_table_daily_half_up_no_compounding_principal_first(c
 
 
 async def test_pre3_shortfall_penalty_after_five_working_days_until_covered(client, principals, session, clock):
-    await top_up_online(client, principals.holder_a, "1500.00", "t-1")
+    await credited_online_top_up(client, principals, "1500.00", "t-1")
     bill = await _confirmed_and_noticed(client, principals, session, "0.5")  # 1,000.00 consumed
     assert bill["paid"] == "1000.00"
     # balance 500.00 < 1,000.00: shortfall 500.00, 0.1 % a day = 0.50 from 14 Oct
@@ -115,7 +116,7 @@ async def test_pre3_shortfall_penalty_after_five_working_days_until_covered(clie
         await move_to(clock, principals, shanghai(day))
         account = await account_of(client, principals.holder_a, STANDING)
         assert (account["accruedPenalties"], account["arrears"]) == (expected, "0.00"), day
-    await top_up_online(client, principals.holder_a, "600.00", "t-2")  # 1.50 paid, 1,098.50 ≥ 1,000.00
+    await credited_online_top_up(client, principals, "600.00", "t-2")  # 1.50 paid, 1,098.50 ≥ 1,000.00
     await move_to(clock, principals, shanghai(20))
     account = await account_of(client, principals.holder_a, STANDING)
     assert (account["balance"], account["accruedPenalties"]) == ("1098.50", "0.00")
@@ -157,7 +158,7 @@ async def test_pre5_eligible_for_termination_after_more_than_fifteen_days_overdu
 
 @requires_postgres
 async def test_bil6_two_concurrent_sweeps_settle_each_bill_once(client, principals, session, clock):
-    await top_up_online(client, principals.holder_a, "5000.00", "t-a")
+    await credited_online_top_up(client, principals, "5000.00", "t-a")
     await delivered_bill(client, principals, session, "0.5")
     await move_to(clock, principals, shanghai(12))
     results = await asyncio.gather(sweep(client, principals), sweep(client, principals))
@@ -190,15 +191,7 @@ async def test_pre1_ledger_sum_holds_through_bills_arrears_and_penalties(session
     now, month = datetime(2026, 9, 30, 2, tzinfo=UTC), 0
     for step, (kind, amount) in enumerate(operations):
         if kind == "TOP_UP":
-            await topups.top_up(
-                session,
-                account=account,
-                amount=Decimal(amount) / 100,
-                method="ONLINE",
-                reference="r",
-                idempotency_key=f"k{step}",
-                now=now,
-            )
+            await credit_online(session, account, Decimal(amount) / 100, f"k{step}", now)
         elif kind == "BILL":
             month += 1
             bill = Bill(
@@ -227,7 +220,7 @@ async def test_pre1_ledger_sum_holds_through_bills_arrears_and_penalties(session
 async def test_pre3_a_month_resolved_late_does_not_cancel_a_later_months_shortfall(client, principals, session, clock):
     """August is disputed; September's bill (issued 8 Oct) settles first, on 11 Oct, leaving the
     balance below its consumption. Resolving August on 12 Oct must not end September's PRE-3."""
-    await top_up_online(client, principals.holder_a, "1200.00", "t-1")
+    await credited_online_top_up(client, principals, "1200.00", "t-1")
     august = await delivered_bill(client, principals, session, "0.5")  # 1,000.00
     await gql(
         client, DISPUTE, {"input": {"id": august["id"], "amount": "10.00", "reason": "核对中"}},

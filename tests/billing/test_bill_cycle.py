@@ -18,12 +18,12 @@ from tests.billing.helpers import (
     account_of,
     add_usage,
     bills_of,
+    credited_online_top_up,
     delivered_bill,
     make_app,
     move_to,
     run_month,
     sweep,
-    top_up_online,
 )
 from tests.conftest import gql, requires_postgres
 from tests.snapshots import state
@@ -84,7 +84,7 @@ async def test_bil5_window_counts_the_adjusted_working_saturday(client, principa
 
 
 async def test_bil6_deemed_accepted_bill_is_settled_once_by_repeated_sweeps(client, principals, session, clock):
-    await top_up_online(client, principals.holder_a, "5000.00", "t-1")
+    await credited_online_top_up(client, principals, "5000.00", "t-1")
     bill = await delivered_bill(client, principals, session, "0.5")
     await move_to(clock, principals, END_OF_OCT_9 + timedelta(hours=1))
     first = await sweep(client, principals)
@@ -99,7 +99,7 @@ async def test_bil6_deemed_accepted_bill_is_settled_once_by_repeated_sweeps(clie
 
 
 async def test_bil6_confirm_settles_at_once_and_a_second_confirm_changes_nothing(client, principals, session):
-    await top_up_online(client, principals.holder_a, "5000.00", "t-1")
+    await credited_online_top_up(client, principals, "5000.00", "t-1")
     bill = await delivered_bill(client, principals, session, "0.5")
     confirmed = await gql(client, CONFIRM, {"id": bill["id"]}, headers=principals.holder_a.headers)
     assert errors(confirmed) == [] and confirmed["data"]["confirmBill"]["bill"]["state"] == "SETTLED"
@@ -127,7 +127,7 @@ async def test_bil6_other_accounts_and_sub_accounts_without_the_grant_cannot_con
 
 @requires_postgres
 async def test_bil6_fifty_concurrent_confirms_deduct_once(client, principals, session):
-    await top_up_online(client, principals.holder_a, "5000.00", "t-1")
+    await credited_online_top_up(client, principals, "5000.00", "t-1")
     bill = await delivered_bill(client, principals, session, "0.5")
     bodies = await asyncio.gather(
         *(gql(client, CONFIRM, {"id": bill["id"]}, headers=principals.holder_a.headers) for _ in range(50))
@@ -138,7 +138,7 @@ async def test_bil6_fifty_concurrent_confirms_deduct_once(client, principals, se
 
 
 async def test_bil7_one_open_dispute_then_finance_accepts_with_a_credit_line(client, principals, session):
-    await top_up_online(client, principals.holder_a, "5000.00", "t-1")
+    await credited_online_top_up(client, principals, "5000.00", "t-1")
     bill = await delivered_bill(client, principals, session, "0.5")
     dispute = {"id": bill["id"], "amount": "100.00", "reason": "8 月 10 日的技术支持未提供"}
     opened = await gql(client, DISPUTE, {"input": dispute}, headers=principals.holder_a.headers)
@@ -171,7 +171,7 @@ async def test_bil7_one_open_dispute_then_finance_accepts_with_a_credit_line(cli
 
 
 async def test_bil7_rejected_dispute_leaves_the_bill_standing_and_settles_it(client, principals, session, clock):
-    await top_up_online(client, principals.holder_a, "5000.00", "t-1")
+    await credited_online_top_up(client, principals, "5000.00", "t-1")
     bill = await delivered_bill(client, principals, session, "0.5")
     await gql(
         client, DISPUTE, {"input": {"id": bill["id"], "amount": "100.00", "reason": "不认可"}},

@@ -1,5 +1,5 @@
 """PRE-1 the immutable ledger and its balance; PRE-2 idempotent top-ups, bank transfers that
-wait for FINANCE."""
+wait for FINANCE (online payments: test_online_payments.py)."""
 
 import asyncio
 from datetime import UTC, datetime
@@ -10,9 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 
-from models import Account, HolderType, LedgerEntry, RealNameState, TopUpMethod
-from services.ledger import entries, topups
+from models import Account, HolderType, LedgerEntry, RealNameState, TopUp, TopUpMethod
+from services.ledger import entries, online, topups
 from tests.accounts.helpers import errors, verify
+from tests.billing.helpers import CONFIRM_ONLINE, credited_online_top_up, payment
 from tests.conftest import gql, requires_postgres
 from tests.snapshots import state
 
@@ -29,13 +30,25 @@ def top_up(amount: str, key: str, method: str = "ONLINE", reference: str = "æ”¯ä
     return {"input": {"amount": amount, "method": method, "reference": reference, "idempotencyKey": key}}
 
 
-async def test_pre2_online_top_up_credits_at_once_and_a_repeat_credits_once(client, principals) -> None:
+async def test_pre2_a_repeated_top_up_request_answers_the_same_top_up(client, principals, session) -> None:
     holder = principals.holder_a.headers
-    first = await gql(client, TOP_UP, top_up("1000.50", "k-1"), headers=holder)
-    assert first["data"]["topUp"]["entry"] == {"kind": "TOP_UP", "amount": "1000.50", "balanceAfter": "1000.50"}
-    assert first["data"]["topUp"]["pending"] is False
-    again = await gql(client, TOP_UP, top_up("1000.50", "k-1"), headers=holder)
-    assert again["data"]["topUp"]["entry"] == first["data"]["topUp"]["entry"]
+    first = (await gql(client, TOP_UP, top_up("1000.50", "k-1"), headers=holder))["data"]["topUp"]
+    again = (await gql(client, TOP_UP, top_up("1000.50", "k-1"), headers=holder))["data"]["topUp"]
+    assert again == first and first["pending"] is True and first["entry"] is None
+    assert await session.scalar(select(func.count()).select_from(TopUp)) == 1
+    paid = await gql(
+        client,
+        CONFIRM_ONLINE,
+        payment(first["topUpId"], "1000.50", "txn-1"),
+        headers=principals.staff["FINANCE"].headers,
+    )
+    assert paid["data"]["confirmOnlinePayment"]["entry"] == {
+        "kind": "TOP_UP",
+        "amount": "1000.50",
+        "balanceAfter": "1000.50",
+    }
+    repeated = (await gql(client, TOP_UP, top_up("1000.50", "k-1"), headers=holder))["data"]["topUp"]
+    assert repeated["pending"] is False and repeated["entry"]["amount"] == "1000.50"
     account = (await gql(client, BALANCE, headers=holder))["data"]["account"]
     assert account["balance"] == "1000.50" and len(account["ledger"]["edges"]) == 1
 
@@ -88,7 +101,7 @@ async def test_pre2_bank_transfer_waits_for_finance(client, principals, session)
 
 
 async def test_pre1_ledger_entries_cannot_be_changed(client, principals, session) -> None:
-    await gql(client, TOP_UP, top_up("10.00", "k-7"), headers=principals.holder_a.headers)
+    await credited_online_top_up(client, principals, "10.00", "k-7")
     for statement in ("UPDATE ledger_entries SET amount_fen = 1", "DELETE FROM ledger_entries"):
         with pytest.raises(Exception, match="immutable"):
             await session.execute(text(statement))
@@ -97,7 +110,7 @@ async def test_pre1_ledger_entries_cannot_be_changed(client, principals, session
 
 OPERATIONS = st.lists(
     st.tuples(
-        st.sampled_from(["ONLINE", "BANK_TRANSFER", "CONFIRM"]),
+        st.sampled_from(["ONLINE", "BANK_TRANSFER", "CONFIRM", "PAY"]),
         st.integers(min_value=1, max_value=10_000_000),  # fen
         st.integers(min_value=0, max_value=5),  # a small key space: repeats and conflicts happen
     ),
@@ -121,13 +134,26 @@ async def test_pre1_balance_is_the_sum_of_entries_after_any_sequence(session, op
     session.add(account)
     await session.commit()
     now = datetime(2026, 9, 30, tzinfo=UTC)
-    pending: list = []
+    pending: dict[str, list] = {"CONFIRM": [], "PAY": []}  # bank transfers, online top-ups
     for kind, fen, key in operations:
         try:
             async with session.begin_nested():
-                if kind == "CONFIRM":
-                    if pending:
-                        await topups.confirm_bank_transfer(session, top_up_id=pending.pop(0), confirmed_by="f", now=now)
+                if kind == "CONFIRM" and pending[kind]:
+                    await topups.confirm_bank_transfer(
+                        session, top_up_id=pending[kind].pop(0), confirmed_by="f", now=now
+                    )
+                if kind == "PAY" and pending[kind]:
+                    row = await session.get(TopUp, pending[kind].pop(0))
+                    await online.confirm_online_payment(
+                        session,
+                        top_up_id=row.id,
+                        provider_transaction_id=f"txn-{row.id}",
+                        amount=Decimal(row.amount_fen) / 100,
+                        paid_at=now,
+                        confirmed_by="p",
+                        now=now,
+                    )
+                if kind in pending:
                     continue
                 result = await topups.top_up(
                     session,
@@ -138,8 +164,9 @@ async def test_pre1_balance_is_the_sum_of_entries_after_any_sequence(session, op
                     idempotency_key=f"{kind}-{key}",
                     now=now,
                 )
-                if result.top_up.state == "PENDING" and result.top_up.id not in pending:
-                    pending.append(result.top_up.id)
+                waiting = pending["PAY" if kind == "ONLINE" else "CONFIRM"]
+                if result.pending and result.top_up.id not in waiting:
+                    waiting.append(result.top_up.id)
         except Exception as error:  # refusals (conflicts, repeats) are part of the sequence
             assert type(error).__name__ in ("IdempotencyConflict", "InvalidState"), error
         await session.commit()
@@ -157,15 +184,18 @@ async def test_pre1_balance_is_the_sum_of_entries_after_any_sequence(session, op
 
 
 @requires_postgres
-async def test_pre2_100_concurrent_top_ups_with_one_key_credit_once(client, principals, session) -> None:
+async def test_pre2_100_concurrent_top_ups_with_one_key_make_one_top_up(client, principals, session) -> None:
     holder = principals.holder_a.headers
     answers = await asyncio.gather(
         *(gql(client, TOP_UP, top_up("88.88", "same-key"), headers=holder) for _ in range(100))
     )
     assert all(a["data"]["topUp"]["userErrors"] == [] for a in answers)
-    assert {a["data"]["topUp"]["entry"]["balanceAfter"] for a in answers} == {"88.88"}
-    count = await session.scalar(select(func.count()).select_from(LedgerEntry))
-    assert count == 1
+    (top_up_id,) = {a["data"]["topUp"]["topUpId"] for a in answers}
+    assert await session.scalar(select(func.count()).select_from(TopUp)) == 1
+    finance = principals.staff["FINANCE"].headers
+    paid = await gql(client, CONFIRM_ONLINE, payment(top_up_id, "88.88", "txn-1"), headers=finance)
+    assert paid["data"]["confirmOnlinePayment"]["userErrors"] == []
+    assert await session.scalar(select(func.count()).select_from(LedgerEntry)) == 1
     assert await entries.balance_fen(session, principals.account_a.id) == 8888
 
 
