@@ -103,7 +103,7 @@ class ProfileMutation:
                 kind=PrincipalKind.HOLDER, principal=f"registrant:{input.login}", request_id=context.request_id
             ),
             account_of=lambda account: account.id,
-            ok=lambda account: RegisterAccountPayload(account=Account.from_model(account)),
+            ok=lambda account: RegisterAccountPayload(account=Account.from_model(account, registrant=True)),
         )
 
     @strawberry.mutation(

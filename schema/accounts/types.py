@@ -1,8 +1,11 @@
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 import strawberry
+from strawberry.extensions.field_extension import FieldExtension
+from strawberry.permission import PermissionExtension
 from strawberry.types import Info
 
 from auth.principal import Holder, Staff, StaffRole
@@ -20,7 +23,7 @@ from schema.enforcement.types import EnforcementCase
 from schema.enums import HolderType, PrincipalKind, RealNameState, Standing
 from schema.errors import UserError
 from schema.grants import ACCOUNT_READERS, ALL_STAFF, APP_READERS, BILLING_READERS, HOLDER_OR_STAFF, STAFF_ONLY
-from schema.permissions import allowed
+from schema.permissions import Allowed, allowed
 from schema.relay import Connection, Node, connection, encode_id, node_fetcher, page_args
 from schema.scoped import owned_node
 from services import notices
@@ -61,6 +64,19 @@ def _shown(info: Info, value: str, masker) -> str:
 async def subject_number(info: Info, account_id: uuid.UUID, stored: str) -> str:
     number = personal_data.decrypt(await info.context.data_key(), stored)
     return number if sees_personal_numbers(info.context, account_id) else personal_data.mask(number)
+
+
+class OwnData(Allowed):
+    """account:read, or the registrant reading the account registerAccount just made (ACC-1):
+    its own profile and real-name state, nothing more."""
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        return bool(getattr(source, "registrant", False)) or super().has_permission(source, info, **kwargs)
+
+
+def own_data() -> list[FieldExtension]:
+    """The grant of the account's own data (profile, real name, profile changes, standing)."""
+    return [PermissionExtension(permissions=[OwnData(ACCOUNT_READERS)], use_directives=False)]
 
 
 @strawberry.type
@@ -243,14 +259,16 @@ class CompromiseReport(Node):
     )
 )
 class Account(Node):
-    holder_type: HolderType = strawberry.field(extensions=allowed(ACCOUNT_READERS))
-    profile: AccountProfile = strawberry.field(extensions=allowed(ACCOUNT_READERS))
-    standing: Standing = strawberry.field(extensions=allowed(ACCOUNT_READERS))
+    holder_type: HolderType = strawberry.field(extensions=own_data())
+    profile: AccountProfile = strawberry.field(extensions=own_data())
+    standing: Standing = strawberry.field(extensions=own_data())
     key: strawberry.Private[uuid.UUID]
     real_name_state: strawberry.Private[str]
+    # ACC-1: the payload of registerAccount, answered to a registrant who has no token yet.
+    registrant: strawberry.Private[bool] = False
 
     @staticmethod
-    def from_model(row: AccountRow) -> "Account":
+    def from_model(row: AccountRow, *, registrant: bool = False) -> "Account":
         return Account(
             id=encode_id("Account", row.id),
             holder_type=row.holder_type,
@@ -268,9 +286,10 @@ class Account(Node):
             standing=row.standing,
             key=row.id,
             real_name_state=row.real_name_state,
+            registrant=registrant,
         )
 
-    @strawberry.field(extensions=allowed(ACCOUNT_READERS))
+    @strawberry.field(extensions=own_data())
     async def real_name(self, info: Info) -> RealNameVerification:
         submission = await info.context.loaders.real_name.load(self.key)
         if submission is None:
@@ -290,7 +309,7 @@ class Account(Node):
         )
 
     @strawberry.field(
-        extensions=allowed(ACCOUNT_READERS),
+        extensions=own_data(),
         description="ACC-2: every reported change, with the staff-visible `late` flag.",
     )
     async def profile_changes(
