@@ -25,7 +25,7 @@ from schema.errors import UserError
 from schema.grants import ACCOUNT_READERS, ALL_STAFF, APP_READERS, BILLING_READERS, HOLDER_OR_STAFF, STAFF_ONLY
 from schema.permissions import Allowed, allowed
 from schema.relay import Connection, Node, connection, encode_id, node_fetcher, page_args
-from schema.scoped import owned_node
+from schema.scoped import owned_node, read_scope
 from services import notices
 from services.accounts import cases, personal_data, profile, repository
 from services.apps import service as apps
@@ -33,14 +33,19 @@ from services.billing import bills
 from services.ledger import entries
 from services.money import fen_to_yuan
 
-# The grants are named in schema.grants; they stay importable from here.
+# Re-exported: the grants are named in schema.grants, and other modules import them from here.
 __all__ = ["ACCOUNT_READERS", "ALL_STAFF", "APP_READERS", "BILLING_READERS", "HOLDER_OR_STAFF", "STAFF_ONLY"]
 
 
+NO_ACCOUNT = uuid.UUID(int=0)
+
+
 def scope_of(context) -> uuid.UUID | None:
-    """SEC-1: the account a principal may see (None: staff see every account)."""
-    principal = context.principal
-    return None if isinstance(principal, Staff) else principal.account_id
+    """SEC-1: the account a principal may see (None: staff see every account). A principal with
+    no account that is not staff (the metering client) gets a key that matches no row: it must
+    never fall into staff's "every account"."""
+    scope = read_scope(context.principal)
+    return NO_ACCOUNT if scope is None else scope.account_id
 
 
 def sees_personal_numbers(context, account_id: uuid.UUID) -> bool:
