@@ -186,3 +186,12 @@ async def page_for_account(
         or_(Notice.account_id == account_id, Notice.account_id.is_(None)), Notice.delivered_at.is_not(None)
     )
     return await keyset_page(session, query, Notice.id, first=first, after=after)
+
+
+async def notice_in_scope(session: AsyncSession, key: uuid.UUID, *, account_id: uuid.UUID | None) -> Notice | None:
+    """NTC-4: a delivered notice the account's list shows (its own, or an announcement to every
+    customer); None means staff, every notice."""
+    query = select(Notice).where(Notice.id == key, Notice.delivered_at.is_not(None))
+    if account_id is not None:
+        query = query.where(or_(Notice.account_id == account_id, Notice.account_id.is_(None)))
+    return (await session.execute(query)).scalar_one_or_none()

@@ -110,7 +110,7 @@ class ProfileMutation:
             ),
             # A taken login created nothing: its audit record names no account.
             account_of=lambda done: done.account.id if done.created else None,
-            ok=lambda done: RegisterAccountPayload(account=Account.from_model(done.account)),
+            ok=lambda done: RegisterAccountPayload(account=Account.from_model(done.account, registrant=True)),
         )
 
     @strawberry.mutation(

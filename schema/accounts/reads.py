@@ -2,37 +2,27 @@
 
 import uuid
 
-from auth.principal import Staff
-from schema.accounts.types import ACCOUNT_READERS, Account
+from schema.accounts.types import Account
 from schema.relay import Connection, connection
+from schema.scoped import read_scope, record_staff_read
 from services import audit
 from services.accounts import repository
 
+__all__ = ["read_account", "read_accounts", "record_staff_read"]
+
 
 async def read_account(context, key: uuid.UUID) -> Account | None:
-    principal = context.principal
-    if principal is None or not ACCOUNT_READERS.allows(principal):
+    """Every member of the account reads it (holder, any sub-account whatever its grants, its
+    partner clients), and staff read every account; each field then asks for its own grant.
+    Another account is simply not found."""
+    scope = read_scope(context.principal)
+    if scope is None or (scope.account_id is not None and scope.account_id != key):
         return None
-    if not isinstance(principal, Staff) and principal.account_id != key:
-        return None  # another account's object is simply not found
     row = await repository.get_account(context.session, key)
     if row is None:
         return None
     await record_staff_read(context, account_id=row.id, target=f"account:{row.id}")
     return Account.from_model(row)
-
-
-async def record_staff_read(context, *, account_id: uuid.UUID, target: str) -> None:
-    """SEC-1: staff may read any account, and every such read is audited on that account."""
-    if isinstance(context.principal, Staff):
-        await audit.record(
-            context.session,
-            clock=context.clock,
-            actor=context.actor,
-            action="account.read",
-            target=target,
-            account_id=account_id,
-        )
 
 
 async def read_accounts(context, *, first: int, after: uuid.UUID | None, search: str | None) -> Connection[Account]:

@@ -1,45 +1,51 @@
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 import strawberry
+from strawberry.extensions.field_extension import FieldExtension
+from strawberry.permission import PermissionExtension
 from strawberry.types import Info
 
-from auth.principal import Holder, Scope, Staff, StaffRole
+from auth.principal import Holder, Staff, StaffRole
 from models import Account as AccountRow
 from models import AuditRecord as AuditRow
+from models import CompromiseReport as ReportRow
 from models import HolderType as HolderTypeValue
+from models import OAuthClient, User
+from models import OwnershipDispute as DisputeRow
 from models import ProfileChange as ProfileChangeRow
-from models import User, UserKind
 from schema.apps.types import App, BrandUseRequest
 from schema.billing.bill_types import Bill, PaymentStanding
 from schema.billing.types import LedgerEntry, Notice, PendingTopUp
 from schema.enforcement.types import EnforcementCase
 from schema.enums import HolderType, PrincipalKind, RealNameState, Standing
 from schema.errors import UserError
-from schema.permissions import Grant, allowed
+from schema.grants import ACCOUNT_READERS, ALL_STAFF, APP_READERS, BILLING_READERS, HOLDER_OR_STAFF, STAFF_ONLY
+from schema.permissions import Allowed, allowed
 from schema.relay import Connection, Node, connection, encode_id, node_fetcher, page_args
+from schema.scoped import owned_node, read_scope
 from services import notices
-from services.accounts import personal_data, profile, repository
+from services.accounts import cases, personal_data, profile, repository
 from services.apps import service as apps
 from services.billing import bills
 from services.ledger import entries, topups
 from services.money import fen_to_yuan
 
-ALL_STAFF = frozenset(StaffRole)
-# Who may read the audit log, sub-accounts and cases of an account: its holder and staff.
-HOLDER_OR_STAFF = Grant(roles=ALL_STAFF, holder=True)
-# Reading an account needs account:read (holders have it) or a staff role.
-ACCOUNT_READERS = Grant(roles=ALL_STAFF, scope=Scope.ACCOUNT_READ)
-APP_READERS = Grant(roles=ALL_STAFF, scope=Scope.APPS_READ)
-BILLING_READERS = Grant(roles=ALL_STAFF, scope=Scope.BILLING_READ)
-STAFF_ONLY = Grant(roles=ALL_STAFF)
+# Re-exported: the grants are named in schema.grants, and other modules import them from here.
+__all__ = ["ACCOUNT_READERS", "ALL_STAFF", "APP_READERS", "BILLING_READERS", "HOLDER_OR_STAFF", "STAFF_ONLY"]
+
+
+NO_ACCOUNT = uuid.UUID(int=0)
 
 
 def scope_of(context) -> uuid.UUID | None:
-    """SEC-1: the account a principal may see (None: staff see every account)."""
-    principal = context.principal
-    return None if isinstance(principal, Staff) else principal.account_id
+    """SEC-1: the account a principal may see (None: staff see every account). A principal with
+    no account that is not staff (the metering client) gets a key that matches no row: it must
+    never fall into staff's "every account"."""
+    scope = read_scope(context.principal)
+    return NO_ACCOUNT if scope is None else scope.account_id
 
 
 def sees_personal_numbers(context, account_id: uuid.UUID) -> bool:
@@ -63,6 +69,19 @@ def _shown(info: Info, value: str, masker) -> str:
 async def subject_number(info: Info, account_id: uuid.UUID, stored: str) -> str:
     number = personal_data.decrypt(await info.context.data_key(), stored)
     return number if sees_personal_numbers(info.context, account_id) else personal_data.mask(number)
+
+
+class OwnData(Allowed):
+    """account:read, or the registrant reading the account registerAccount just made (ACC-1):
+    its own profile and real-name state, nothing more."""
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        return bool(getattr(source, "registrant", False)) or super().has_permission(source, info, **kwargs)
+
+
+def own_data() -> list[FieldExtension]:
+    """The grant of the account's own data (profile, real name, profile changes, standing)."""
+    return [PermissionExtension(permissions=[OwnData(ACCOUNT_READERS)], use_directives=False)]
 
 
 @strawberry.type
@@ -182,6 +201,16 @@ class PartnerClient(Node):
     scopes: list[str]
     disabled: bool
 
+    @staticmethod
+    def from_model(row: OAuthClient) -> "PartnerClient":
+        return PartnerClient(
+            id=encode_id("PartnerClient", row.id),
+            client_id=row.client_id,
+            name=row.name,
+            scopes=list(row.scopes),
+            disabled=row.disabled,
+        )
+
 
 @strawberry.type(description="ACC-5")
 class OwnershipDispute(Node):
@@ -191,6 +220,18 @@ class OwnershipDispute(Node):
     opened_at: datetime
     winner: str | None
     resolved_at: datetime | None
+
+    @staticmethod
+    def from_model(row: DisputeRow) -> "OwnershipDispute":
+        return OwnershipDispute(
+            id=encode_id("OwnershipDispute", row.id),
+            state=row.state,
+            complaint=row.complaint,
+            froze_account=row.froze_account,
+            opened_at=row.opened_at,
+            winner=row.winner,
+            resolved_at=row.resolved_at,
+        )
 
 
 @strawberry.type(description="ACC-6: SUBMITTED → IDENTITY_VERIFIED → HANDLED, or INCOMPLETE")
@@ -202,17 +243,37 @@ class CompromiseReport(Node):
     identity_verified_at: datetime | None
     handled_at: datetime | None
 
+    @staticmethod
+    def from_model(row: ReportRow) -> "CompromiseReport":
+        return CompromiseReport(
+            id=encode_id("CompromiseReport", row.id),
+            state=row.state,
+            what=list(row.what),
+            description=row.description,
+            reported_at=row.reported_at,
+            identity_verified_at=row.identity_verified_at,
+            handled_at=row.handled_at,
+        )
 
-@strawberry.type
+
+@strawberry.type(
+    description=(
+        "Readable by every member of the account (its holder, sub-accounts and partner clients) and by staff; "
+        "each field asks for its own grant, and a refused field is an INSUFFICIENT_PERMISSION error at its path "
+        "(SEC-1, ACC-8)."
+    )
+)
 class Account(Node):
-    holder_type: HolderType
-    profile: AccountProfile
-    standing: Standing
+    holder_type: HolderType = strawberry.field(extensions=own_data())
+    profile: AccountProfile = strawberry.field(extensions=own_data())
+    standing: Standing = strawberry.field(extensions=own_data())
     key: strawberry.Private[uuid.UUID]
     real_name_state: strawberry.Private[str]
+    # ACC-1: the payload of registerAccount, answered to a registrant who has no token yet.
+    registrant: strawberry.Private[bool] = False
 
     @staticmethod
-    def from_model(row: AccountRow) -> "Account":
+    def from_model(row: AccountRow, *, registrant: bool = False) -> "Account":
         return Account(
             id=encode_id("Account", row.id),
             holder_type=row.holder_type,
@@ -230,9 +291,10 @@ class Account(Node):
             standing=row.standing,
             key=row.id,
             real_name_state=row.real_name_state,
+            registrant=registrant,
         )
 
-    @strawberry.field
+    @strawberry.field(extensions=own_data())
     async def real_name(self, info: Info) -> RealNameVerification:
         submission = await info.context.loaders.real_name.load(self.key)
         if submission is None:
@@ -251,7 +313,10 @@ class Account(Node):
             stored_number=submission.subject_number_encrypted,
         )
 
-    @strawberry.field(description="ACC-2: every reported change, with the staff-visible `late` flag.")
+    @strawberry.field(
+        extensions=own_data(),
+        description="ACC-2: every reported change, with the staff-visible `late` flag.",
+    )
     async def profile_changes(
         self, info: Info, first: int | None = 20, after: str | None = None
     ) -> Connection[ProfileChange]:
@@ -283,35 +348,11 @@ class Account(Node):
 
     @strawberry.field(extensions=allowed(STAFF_ONLY), description="ACC-5, staff only.")
     async def ownership_disputes(self, info: Info) -> list[OwnershipDispute]:
-        rows = await info.context.loaders.disputes.load(self.key)
-        return [
-            OwnershipDispute(
-                id=encode_id("OwnershipDispute", r.id),
-                state=r.state,
-                complaint=r.complaint,
-                froze_account=r.froze_account,
-                opened_at=r.opened_at,
-                winner=r.winner,
-                resolved_at=r.resolved_at,
-            )
-            for r in rows
-        ]
+        return [OwnershipDispute.from_model(r) for r in await info.context.loaders.disputes.load(self.key)]
 
     @strawberry.field(extensions=allowed(HOLDER_OR_STAFF), description="ACC-6")
     async def compromise_reports(self, info: Info) -> list[CompromiseReport]:
-        rows = await info.context.loaders.compromise_reports.load(self.key)
-        return [
-            CompromiseReport(
-                id=encode_id("CompromiseReport", r.id),
-                state=r.state,
-                what=list(r.what),
-                description=r.description,
-                reported_at=r.reported_at,
-                identity_verified_at=r.identity_verified_at,
-                handled_at=r.handled_at,
-            )
-            for r in rows
-        ]
+        return [CompromiseReport.from_model(r) for r in await info.context.loaders.compromise_reports.load(self.key)]
 
     @strawberry.field(extensions=allowed(BILLING_READERS), description="PRE-1: the prepaid balance.")
     async def balance(self, info: Info) -> Decimal:
@@ -360,16 +401,7 @@ class Account(Node):
 
     @strawberry.field(extensions=allowed(HOLDER_OR_STAFF))
     async def partner_clients(self, info: Info) -> list[PartnerClient]:
-        return [
-            PartnerClient(
-                id=encode_id("PartnerClient", r.id),
-                client_id=r.client_id,
-                name=r.name,
-                scopes=list(r.scopes),
-                disabled=r.disabled,
-            )
-            for r in await info.context.loaders.partner_clients.load(self.key)
-        ]
+        return [PartnerClient.from_model(r) for r in await info.context.loaders.partner_clients.load(self.key)]
 
     @strawberry.field(extensions=allowed(HOLDER_OR_STAFF), description="ENF-1: cases on this account.")
     async def enforcement_cases(self, info: Info) -> list[EnforcementCase]:
@@ -387,46 +419,48 @@ async def fetch_account(context, key):
     return await read_account(context, key)
 
 
-@node_fetcher("AuditRecord")
-async def fetch_audit_record(context, key):
-    if not HOLDER_OR_STAFF.allows(context.principal):
-        return None
-    row = await repository.audit_record(context.session, record_id=key, account_id=scope_of(context))
-    if row is None:
-        return None
-    if row.account_id is not None:
-        await _staff_read(context, row.account_id, f"audit:{row.id}")
-    return AuditRecord.from_model(row)
-
-
-@node_fetcher("SubAccount")
-async def fetch_sub_account(context, key):
-    scope = scope_of(context)
-    if not HOLDER_OR_STAFF.allows(context.principal):
-        return None
-    row = await context.session.get(User, key)
-    if row is None or row.kind != UserKind.SUB_ACCOUNT or (scope is not None and row.account_id != scope):
-        return None
-    await _staff_read(context, row.account_id, f"user:{row.login}")
-    return SubAccount.from_model(row)
-
-
-@node_fetcher("ProfileChange")
-async def fetch_profile_change(context, key):
-    if not ACCOUNT_READERS.allows(context.principal):
-        return None
-    rows = await profile.changes_by_ids(context.session, [key])
-    scope = scope_of(context)
-    if not rows or (scope is not None and rows[0].account_id != scope):
-        return None
-    await _staff_read(context, rows[0].account_id, f"profile-change:{rows[0].id}")
-    return ProfileChange.from_model(rows[0])
-
-
-async def _staff_read(context, account_id: uuid.UUID, target: str) -> None:
-    from schema.accounts.reads import record_staff_read
-
-    await record_staff_read(context, account_id=account_id, target=target)
+owned_node(
+    "AuditRecord",
+    find=repository.audit_record_in_scope,
+    grant=HOLDER_OR_STAFF,
+    to_node=AuditRecord.from_model,
+    target=lambda row: f"audit:{row.id}",
+)
+owned_node(
+    "SubAccount",
+    find=repository.sub_account_in_scope,
+    grant=HOLDER_OR_STAFF,
+    to_node=SubAccount.from_model,
+    target=lambda row: f"user:{row.login}",
+)
+owned_node(
+    "ProfileChange",
+    find=profile.change_in_scope,
+    grant=ACCOUNT_READERS,
+    to_node=ProfileChange.from_model,
+    target=lambda row: f"profile-change:{row.id}",
+)
+owned_node(
+    "PartnerClient",
+    find=repository.partner_client_in_scope,
+    grant=HOLDER_OR_STAFF,
+    to_node=PartnerClient.from_model,
+    target=lambda row: f"client:{row.client_id}",
+)
+owned_node(
+    "OwnershipDispute",
+    find=cases.dispute_in_scope,
+    grant=STAFF_ONLY,
+    to_node=OwnershipDispute.from_model,
+    target=lambda row: f"ownership-dispute:{row.id}",
+)
+owned_node(
+    "CompromiseReport",
+    find=cases.report_in_scope,
+    grant=HOLDER_OR_STAFF,
+    to_node=CompromiseReport.from_model,
+    target=lambda row: f"compromise-report:{row.id}",
+)
 
 
 @strawberry.type
@@ -436,7 +470,9 @@ class Viewer:
     permissions: list[str]
     account_key: strawberry.Private[uuid.UUID | None]
 
-    @strawberry.field
+    @strawberry.field(
+        description="The principal's own account, for every member of it (each field asks for its own grant)."
+    )
     async def account(self, info: Info) -> Account | None:
         if self.account_key is None:
             return None

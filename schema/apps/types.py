@@ -8,7 +8,9 @@ from models import BrandUseRequest as BrandRow
 from models import ScopeExtensionRequest as ScopeRow
 from schema.enums import Standing
 from schema.errors import UserError
-from schema.relay import Node, encode_id, node_fetcher
+from schema.grants import APP_READERS, HOLDER_OR_STAFF
+from schema.relay import Node, encode_id
+from schema.scoped import owned_node
 from services.apps import service as apps
 from services.errors import NotFound
 
@@ -79,20 +81,29 @@ class App(Node):
         return [ScopeExtensionRequest.from_model(r) for r in await info.context.loaders.scope_requests.load(self.key)]
 
 
-@node_fetcher("App")
-async def fetch_app(context, key):
-    from schema.accounts.types import APP_READERS, scope_of
-
-    if not APP_READERS.allows(context.principal):
-        return None
+async def _app_in_scope(session, key, *, account_id):
     try:
-        row = await apps.app_in_scope(context.session, app_id=key, account_id=scope_of(context))
+        return await apps.app_in_scope(session, app_id=key, account_id=account_id)
     except NotFound:
         return None
-    from schema.accounts.reads import record_staff_read
 
-    await record_staff_read(context, account_id=row.account_id, target=f"app:{row.app_id}")
-    return App.from_model(row)
+
+owned_node("App", find=_app_in_scope, grant=APP_READERS, to_node=App.from_model, target=lambda row: f"app:{row.app_id}")
+# The list that shows them is App.scopeExtensionRequests, under Account.apps.
+owned_node(
+    "ScopeExtensionRequest",
+    find=apps.scope_request_in_scope,
+    grant=APP_READERS,
+    to_node=ScopeExtensionRequest.from_model,
+    target=lambda row: f"scope-request:{row.id}",
+)
+owned_node(
+    "BrandUseRequest",
+    find=apps.brand_request_in_scope,
+    grant=HOLDER_OR_STAFF,
+    to_node=BrandUseRequest.from_model,
+    target=lambda row: f"brand-request:{row.id}",
+)
 
 
 @strawberry.type

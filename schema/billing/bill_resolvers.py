@@ -10,8 +10,7 @@ from auth.principal import Scope, StaffRole
 from models import Bill as BillRow
 from models import DiscountCondition as DiscountConditionValue
 from schema.accounts.common import named_account
-from schema.accounts.reads import record_staff_read
-from schema.accounts.types import BILLING_READERS, IdInput, scope_of
+from schema.accounts.types import IdInput
 from schema.billing.bill_types import (
     Bill,
     BillDispute,
@@ -26,10 +25,12 @@ from schema.billing.bill_types import (
     held_bill,
 )
 from schema.errors import UserError
+from schema.grants import BILLING_READERS
 from schema.ids import key_of, key_or_none
 from schema.mutations import run_mutation
 from schema.permissions import Grant, Requires, allowed
-from schema.relay import encode_id, node_fetcher
+from schema.relay import encode_id
+from schema.scoped import owned_node
 from services import audit, jobs
 from services.accounts.repository import owning_account
 from services.billing import agreements, bills, run
@@ -245,21 +246,20 @@ class BillMutation:
         )
 
 
-@node_fetcher("Bill")
-async def fetch_bill(context, key):
-    """SEC-1: another account's bill, or one not yet delivered, is simply not found."""
-    if not BILLING_READERS.allows(context.principal):
-        return None
-    row = await bills.get(context.session, key)
-    scope = scope_of(context)
-    if row is None or (scope is not None and row.account_id != scope):
-        return None
-    await record_staff_read(context, account_id=row.account_id, target=f"bill:{row.id}")
-    return Bill.from_model(row)
-
-
-@node_fetcher("BillDispute")
-async def fetch_dispute(context, key):
-    dispute = await bills.get_dispute(context.session, key)
-    bill = None if dispute is None else await fetch_bill(context, dispute.bill_id)
-    return None if bill is None else BillDispute.from_model(dispute)
+# SEC-1: another account's bill, or one not yet delivered, is simply not found; a dispute is
+# scoped by its bill's account.
+owned_node(
+    "Bill",
+    find=bills.bill_in_scope,
+    grant=BILLING_READERS,
+    to_node=Bill.from_model,
+    target=lambda row: f"bill:{row.id}",
+)
+owned_node(
+    "BillDispute",
+    find=bills.dispute_in_scope,
+    grant=BILLING_READERS,
+    to_node=lambda found: BillDispute.from_model(found[0]),
+    target=lambda found: f"bill-dispute:{found[0].id}",
+    account_of=lambda found: found[1],
+)

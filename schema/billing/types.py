@@ -9,14 +9,20 @@ from models import Notice as NoticeRow
 from models import NoticeChannel as NoticeChannelValue
 from models import TopUp as TopUpRow
 from models import TopUpMethod as TopUpMethodValue
+from models import TopUpState as TopUpStateValue
 from schema.errors import UserError
+from schema.grants import ACCOUNT_READERS, BILLING_READERS
 from schema.relay import Node, encode_id
+from schema.scoped import owned_node
+from services import notices
 from services.billing.prices import PriceInForce
+from services.ledger import entries, topups
 from services.money import fen_to_yuan
 
 LedgerKind = strawberry.enum(LedgerKindValue, name="LedgerKind")
 NoticeChannel = strawberry.enum(NoticeChannelValue, name="NoticeChannel")
 TopUpMethod = strawberry.enum(TopUpMethodValue, name="TopUpMethod")
+TopUpState = strawberry.enum(TopUpStateValue, name="TopUpState")
 
 
 @strawberry.type
@@ -78,7 +84,8 @@ class LedgerEntry(Node):
 
 @strawberry.type(
     description=(
-        "PRE-2: a top-up waiting for its money (ONLINE until the provider confirms, BANK_TRANSFER until FINANCE does)"
+        "PRE-2: a top-up waiting for its money (ONLINE until the provider confirms, BANK_TRANSFER until "
+        "FINANCE does); node(id:) still finds it once credited."
     )
 )
 class PendingTopUp(Node):
@@ -89,6 +96,7 @@ class PendingTopUp(Node):
     expires_at: datetime | None = strawberry.field(
         description="PRE-2: an ONLINE top-up unpaid by then can no longer be confirmed (24 hours); none for transfers."
     )
+    state: TopUpState = strawberry.field(description="PENDING until the money is confirmed, then CREDITED.")
 
     @staticmethod
     def from_model(row: TopUpRow) -> "PendingTopUp":
@@ -99,7 +107,33 @@ class PendingTopUp(Node):
             reference=row.reference,
             requested_at=row.requested_at,
             expires_at=row.expires_at,
+            state=row.state,
         )
+
+
+# node(id:) asks for the grant of the list that shows each type (Account.notices, .ledger,
+# .pendingTopUps).
+owned_node(
+    "Notice",
+    find=notices.notice_in_scope,
+    grant=ACCOUNT_READERS,
+    to_node=Notice.from_model,
+    target=lambda row: f"notice:{row.id}",
+)
+owned_node(
+    "LedgerEntry",
+    find=entries.entry_in_scope,
+    grant=BILLING_READERS,
+    to_node=LedgerEntry.from_model,
+    target=lambda row: f"ledger-entry:{row.id}",
+)
+owned_node(
+    "TopUp",
+    find=topups.top_up_in_scope,
+    grant=BILLING_READERS,
+    to_node=PendingTopUp.from_model,
+    target=lambda row: f"top-up:{row.id}",
+)
 
 
 @strawberry.type

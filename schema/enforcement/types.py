@@ -5,7 +5,9 @@ import strawberry
 from models import CaseSource as CaseSourceValue
 from models import EnforcementCase as CaseRow
 from schema.errors import UserError
-from schema.relay import Node, encode_id, node_fetcher
+from schema.grants import HOLDER_OR_STAFF
+from schema.relay import Node, encode_id
+from schema.scoped import owned_node
 from services.enforcement import cases
 from services.errors import NotFound
 
@@ -34,20 +36,20 @@ class EnforcementCase(Node):
         )
 
 
-@node_fetcher("EnforcementCase")
-async def fetch_case(context, key):
-    from schema.accounts.types import HOLDER_OR_STAFF, scope_of
-
-    if not HOLDER_OR_STAFF.allows(context.principal):
-        return None
-    from schema.accounts.reads import record_staff_read
-
+async def _case_in_scope(session, key, *, account_id):
     try:
-        row = await cases.get_case(context.session, key, account_id=scope_of(context))
+        return await cases.get_case(session, key, account_id=account_id)
     except NotFound:
         return None
-    await record_staff_read(context, account_id=row.account_id, target=f"case:{row.id}")
-    return EnforcementCase.from_model(row)
+
+
+owned_node(
+    "EnforcementCase",
+    find=_case_in_scope,
+    grant=HOLDER_OR_STAFF,
+    to_node=EnforcementCase.from_model,
+    target=lambda row: f"case:{row.id}",
+)
 
 
 @strawberry.type

@@ -24,6 +24,7 @@ from services.accounts import real_name, validation
 from services.batch import rows_by
 from services.clock import local_date
 from services.errors import GroundNotMet, InvalidInput, InvalidState, NotFound
+from services.scoped import one_in_scope
 
 # ACC-7 interpretation: a dissolution is announced at least this many working days before it.
 DISSOLUTION_NOTICE_WORKING_DAYS = 5
@@ -119,6 +120,12 @@ async def disputes_of(
     return await rows_by(session, OwnershipDispute, OwnershipDispute.account_id, account_ids)
 
 
+async def dispute_in_scope(
+    session: AsyncSession, key: uuid.UUID, *, account_id: uuid.UUID | None
+) -> OwnershipDispute | None:
+    return await one_in_scope(session, OwnershipDispute, key, account_id=account_id)
+
+
 # ACC-6 -------------------------------------------------------------------------------------
 
 
@@ -178,6 +185,12 @@ async def reports_of(
     session: AsyncSession, account_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[CompromiseReport]]:
     return await rows_by(session, CompromiseReport, CompromiseReport.account_id, account_ids)
+
+
+async def report_in_scope(
+    session: AsyncSession, key: uuid.UUID, *, account_id: uuid.UUID | None
+) -> CompromiseReport | None:
+    return await one_in_scope(session, CompromiseReport, key, account_id=account_id)
 
 
 # ACC-7 and the termination grounds that need nothing from enforcement ------------------------

@@ -1,7 +1,6 @@
 """ACC-1 registration and ACC-2 profile changes with change records and the `late` flag."""
 
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -16,6 +15,7 @@ from services.audit import Actor
 from services.clock import SHANGHAI, local_date
 from services.errors import InvalidInput
 from services.pagination import Page, keyset_page
+from services.scoped import one_in_scope
 from services.staff import check_login
 
 # ACC-2: a change reported later than this many working days after it happened is late.
@@ -166,5 +166,8 @@ async def page_changes(
     return await keyset_page(session, query, ProfileChange.id, first=first, after=after)
 
 
-async def changes_by_ids(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[ProfileChange]:
-    return list((await session.execute(select(ProfileChange).where(ProfileChange.id.in_(ids)))).scalars())
+async def change_in_scope(
+    session: AsyncSession, key: uuid.UUID, *, account_id: uuid.UUID | None
+) -> ProfileChange | None:
+    """ACC-2: one change record of the account (None means staff, every account)."""
+    return await one_in_scope(session, ProfileChange, key, account_id=account_id)

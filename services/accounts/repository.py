@@ -7,8 +7,19 @@ from datetime import datetime
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Account, AuditRecord, AuthorizationCode, Notice, RefreshToken, User, UserKind
+from models import (
+    Account,
+    AuditRecord,
+    AuthorizationCode,
+    ClientKind,
+    Notice,
+    OAuthClient,
+    RefreshToken,
+    User,
+    UserKind,
+)
 from services.pagination import Page, keyset_page
+from services.scoped import one_in_scope
 
 
 async def get_account(session: AsyncSession, account_id: uuid.UUID) -> Account | None:
@@ -49,6 +60,20 @@ async def sub_account(session: AsyncSession, *, account_id: uuid.UUID, user_id: 
     ).scalar_one_or_none()
 
 
+async def sub_account_in_scope(session: AsyncSession, key: uuid.UUID, *, account_id: uuid.UUID | None) -> User | None:
+    """A read: the sub-account if it is the account's (None means staff, every account)."""
+    return await one_in_scope(session, User, key, account_id=account_id, where=[User.kind == UserKind.SUB_ACCOUNT])
+
+
+async def partner_client_in_scope(
+    session: AsyncSession, key: uuid.UUID, *, account_id: uuid.UUID | None
+) -> OAuthClient | None:
+    """A read: the partner client if it is the account's (None means staff, every account)."""
+    return await one_in_scope(
+        session, OAuthClient, key, account_id=account_id, where=[OAuthClient.kind == ClientKind.PARTNER]
+    )
+
+
 async def page_sub_accounts(
     session: AsyncSession, *, account_id: uuid.UUID, first: int, after: uuid.UUID | None
 ) -> Page[User]:
@@ -63,14 +88,11 @@ async def page_audit(
     return await keyset_page(session, query, AuditRecord.id, first=first, after=after)
 
 
-async def audit_record(
-    session: AsyncSession, *, record_id: uuid.UUID, account_id: uuid.UUID | None
+async def audit_record_in_scope(
+    session: AsyncSession, key: uuid.UUID, *, account_id: uuid.UUID | None
 ) -> AuditRecord | None:
-    """``account_id`` None means staff scope (every account)."""
-    query = select(AuditRecord).where(AuditRecord.id == record_id)
-    if account_id is not None:
-        query = query.where(AuditRecord.account_id == account_id)
-    return (await session.execute(query)).scalar_one_or_none()
+    """A read: one record of the account's audit log (None means staff, every account)."""
+    return await one_in_scope(session, AuditRecord, key, account_id=account_id)
 
 
 async def login_exists(session: AsyncSession, login: str) -> bool:

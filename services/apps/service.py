@@ -17,6 +17,7 @@ from services.accounts import validation
 from services.batch import rows_by
 from services.errors import InvalidInput, InvalidState, NotFound, RealNameRequired
 from services.pagination import Page, keyset_page
+from services.scoped import one_in_scope
 
 TERMINALS = ("IOS", "ANDROID", "WEB", "WINDOWS", "MACOS", "LINUX", "MINI_PROGRAM")
 SCENARIOS = ("LIVE_STREAMING", "VIDEO_CALL", "VOICE_CALL", "EDUCATION", "GAMING", "SOCIAL", "OTHER")
@@ -58,10 +59,22 @@ async def create_app(
 
 async def app_in_scope(session: AsyncSession, *, app_id: uuid.UUID, account_id: uuid.UUID | None) -> App:
     """SEC-1: the app if it belongs to ``account_id`` (None: staff), else NOT_FOUND."""
-    app = await session.get(App, app_id)
-    if app is None or (account_id is not None and app.account_id != account_id):
+    app = await one_in_scope(session, App, app_id, account_id=account_id)
+    if app is None:
         raise NotFound("no such app", field=["id"])
     return app
+
+
+async def scope_request_in_scope(
+    session: AsyncSession, key: uuid.UUID, *, account_id: uuid.UUID | None
+) -> ScopeExtensionRequest | None:
+    return await one_in_scope(session, ScopeExtensionRequest, key, account_id=account_id)
+
+
+async def brand_request_in_scope(
+    session: AsyncSession, key: uuid.UUID, *, account_id: uuid.UUID | None
+) -> BrandUseRequest | None:
+    return await one_in_scope(session, BrandUseRequest, key, account_id=account_id)
 
 
 async def rotate_secret(session: AsyncSession, *, app: App, grace_seconds: int, new_digest: str, now: datetime) -> App:

@@ -21,6 +21,7 @@ from services.errors import DomainError, ErrorCode, InvalidInput, InvalidState, 
 from services.ledger import arrears
 from services.money import amount_to_fen
 from services.pagination import Page, keyset_page
+from services.scoped import one_in_scope
 
 
 class DisputeWindowClosed(DomainError):
@@ -171,13 +172,26 @@ async def deem_and_settle(session: AsyncSession, *, now: datetime, limit: int = 
     return Swept(deemed, settled)
 
 
-async def get(session: AsyncSession, bill_id: uuid.UUID) -> Bill | None:
-    bill = await session.get(Bill, bill_id)
-    return bill if bill is not None and bill.delivered_at is not None else None
+async def bill_in_scope(session: AsyncSession, bill_id: uuid.UUID, *, account_id: uuid.UUID | None) -> Bill | None:
+    """A delivered bill of the account (one not yet delivered does not exist for its customer,
+    NTC-1); None means staff, every account."""
+    return await one_in_scope(session, Bill, bill_id, account_id=account_id, where=[Bill.delivered_at.is_not(None)])
 
 
-async def get_dispute(session: AsyncSession, dispute_id: uuid.UUID) -> BillDispute | None:
-    return await session.get(BillDispute, dispute_id)
+async def dispute_in_scope(
+    session: AsyncSession, dispute_id: uuid.UUID, *, account_id: uuid.UUID | None
+) -> tuple[BillDispute, uuid.UUID] | None:
+    """A dispute of a delivered bill of the account, with that account's key (a dispute is the
+    bill's: the scope is the bill's account)."""
+    query = (
+        select(BillDispute, Bill.account_id)
+        .join(Bill, Bill.id == BillDispute.bill_id)
+        .where(BillDispute.id == dispute_id, Bill.delivered_at.is_not(None))
+    )
+    if account_id is not None:
+        query = query.where(Bill.account_id == account_id)
+    found = (await session.execute(query)).one_or_none()
+    return None if found is None else (found[0], found[1])
 
 
 async def page_for_account(

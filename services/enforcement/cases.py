@@ -16,6 +16,7 @@ from models import Account, App, CaseSource, EnforcementCase
 from services.accounts import validation
 from services.batch import rows_by
 from services.errors import InvalidInput, NotFound
+from services.scoped import one_in_scope
 
 # Articles of the agreement a case commonly cites.
 SCOPE_VIOLATION = "2.8"  # usage outside the declared scope (APP-3)
@@ -63,8 +64,8 @@ async def open_case(
 
 
 async def get_case(session: AsyncSession, case_id: uuid.UUID, *, account_id: uuid.UUID | None) -> EnforcementCase:
-    case = await session.get(EnforcementCase, case_id)
-    if case is None or (account_id is not None and case.account_id != account_id):
+    case = await one_in_scope(session, EnforcementCase, case_id, account_id=account_id)
+    if case is None:
         raise NotFound("no such enforcement case", field=["id"])
     return case
 

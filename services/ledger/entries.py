@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import Account, LedgerEntry, LedgerKind
 from models.base import UTCDateTime, new_id
 from services.pagination import Page, keyset_page
+from services.scoped import one_in_scope
 
 
 async def post(
@@ -118,3 +119,8 @@ async def page_entries(
 ) -> Page[LedgerEntry]:
     query = select(LedgerEntry).where(LedgerEntry.account_id == account_id)
     return await keyset_page(session, query, LedgerEntry.id, first=first, after=after)
+
+
+async def entry_in_scope(session: AsyncSession, key: uuid.UUID, *, account_id: uuid.UUID | None) -> LedgerEntry | None:
+    """One entry of the account's ledger (SEC-1: None means staff, every account)."""
+    return await one_in_scope(session, LedgerEntry, key, account_id=account_id)

@@ -17,6 +17,7 @@ from services.batch import locked, rows_by
 from services.errors import IdempotencyConflict, InvalidState, NotFound, RealNameRequired
 from services.ledger import arrears, entries
 from services.money import amount_to_fen
+from services.scoped import one_in_scope
 
 # An online payment not confirmed within this time (business clock) is abandoned.
 ONLINE_EXPIRY = timedelta(hours=24)
@@ -143,3 +144,8 @@ async def confirm_bank_transfer(
 async def pending_of(session: AsyncSession, account_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[TopUp]]:
     """Pending top-ups by account, expired ones included (``awaiting`` drops those)."""
     return await rows_by(session, TopUp, TopUp.account_id, account_ids, where=TopUp.state == TopUpState.PENDING)
+
+
+async def top_up_in_scope(session: AsyncSession, key: uuid.UUID, *, account_id: uuid.UUID | None) -> TopUp | None:
+    """One top-up of the account, pending or credited (SEC-1: None means staff)."""
+    return await one_in_scope(session, TopUp, key, account_id=account_id)

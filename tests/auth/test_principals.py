@@ -63,13 +63,19 @@ async def test_auth2_viewer_is_the_typed_principal(client, principals) -> None:
         assert staff["kind"] == "STAFF" and staff["staffRoles"] == [role] and staff["account"] is None
 
     _, _, token = await partner_token(client, principals.holder_a.headers)
-    partner = (await gql(client, VIEWER, headers={"Authorization": f"Bearer {token}"}))["data"]["viewer"]
-    assert partner == {
+    partner_headers = {"Authorization": f"Bearer {token}"}
+    partner = await gql(client, "{ viewer { kind staffRoles permissions account { id } } }", headers=partner_headers)
+    assert partner["data"]["viewer"] == {
         "kind": "PARTNER_CLIENT",
         "staffRoles": [],
         "permissions": ["billing:read"],
-        "account": None,  # billing:read does not include account:read
+        "account": {"id": holder["account"]["id"]},  # a member of the account reads it
     }
+    # ...but billing:read does not include account:read, which holderType asks for.
+    refused = await gql(client, VIEWER, headers=partner_headers)
+    assert [(e["extensions"]["code"], e["path"]) for e in refused["errors"]] == [
+        ("INSUFFICIENT_PERMISSION", ["viewer", "account", "holderType"])
+    ]
 
 
 async def test_auth3_tokens_carry_the_principal_and_its_account(principals) -> None:
