@@ -31,11 +31,13 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from models.sessions import DEFERRED, deferred_options
+
+__all__ = ["SerialSession", "create_engine", "deferred_options", "session_factory"]
+
 # How long a statement waits for a lock (SQLite: the write lock) before the request is answered
 # 503. Below the request deadline (30 s), so a busy database says so instead of timing out.
 LOCK_TIMEOUT_SECONDS = 15
-# The execution option that makes a SQLite transaction a plain deferred one (see above).
-DEFERRED = "accord_sqlite_deferred"
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -125,9 +127,3 @@ for _name in (
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     # expire_on_commit=False: objects stay readable after the middleware commits.
     return async_sessionmaker(engine, class_=SerialSession, expire_on_commit=False, autoflush=False)
-
-
-def deferred_options() -> dict[str, Any]:
-    """Execution options for a session that reads first and writes only when nobody else does
-    (SQLite: no lock taken at BEGIN; ignored elsewhere)."""
-    return {DEFERRED: True}

@@ -108,14 +108,11 @@ async def authorize(request: Request) -> Response:
     oauth_request = await _oauth_request(request, [])  # the authorization request is the query
     fields = dict(form)
     attempt = None
+    sessions = request.app.state.session_factory
     if request.method == "POST":
-        # Counted and committed before the request's own session runs any statement (see
-        # auth/oauth/login.py: on SQLite that session holds the write lock from its start).
-        attempt = await login.record_attempt(
-            request.app.state.session_factory,
-            login=fields.get("login", ""),
-            address=client_address(request),
-            now=security_now(request),
+        # Registered before the request's own session runs any statement (auth/oauth/login.py).
+        attempt = await login.begin(
+            sessions, login=fields.get("login", ""), address=client_address(request), now=security_now(request)
         )
 
     def validate() -> tuple[Any, Any]:
@@ -139,11 +136,11 @@ async def authorize(request: Request) -> Response:
     if attempt is None:
         return _login_page(request, error=None, login="", status=200)
 
-    session = request.state.transaction.session
-    user = await login.check_login(session, attempt=attempt, password=fields.get("password", ""))
+    user = await login.check(sessions, attempt, password=fields.get("password", ""), now=lambda: security_now(request))
     if user is None:
         return _login_page(request, error=login.FAILURE_MESSAGE, login=fields.get("login", ""), status=401)
 
+    session = request.state.transaction.session
     account = None if user.account_id is None else await repository.account(session, user.account_id)
     grant_user = GrantUser(user=user, account=account)
     result = await _in_thread(

@@ -71,11 +71,14 @@ async def add(session: AsyncSession, row: object) -> None:
 # Login lock-out -------------------------------------------------------------------------
 
 
-async def failures_since(session: AsyncSession, key: str, since: datetime) -> int:
-    found = await session.scalar(
-        select(func.count()).select_from(LoginFailure).where(LoginFailure.key == key, LoginFailure.at > since)
-    )
-    return int(found or 0)
+async def failures_since(
+    session: AsyncSession, key: str, since: datetime, *, before_id: uuid.UUID | None = None
+) -> int:
+    """Rows of ``key`` after ``since`` (and, given ``before_id``, registered before that row)."""
+    query = select(func.count()).select_from(LoginFailure).where(LoginFailure.key == key, LoginFailure.at > since)
+    if before_id is not None:
+        query = query.where(LoginFailure.id < before_id)
+    return int(await session.scalar(query) or 0)
 
 
 async def record_failures(

@@ -1,5 +1,5 @@
-"""AUTH-1 login lock-out under concurrency: the attempt is counted, and committed, before the
-password is checked, so guesses sent at once cannot all pass the check."""
+"""AUTH-1 login lock-out under concurrency: an attempt compares its password only while the failures
+and the attempts pending before it are fewer than the limit (auth/oauth/login.py)."""
 
 import asyncio
 
@@ -47,3 +47,12 @@ async def test_auth1_concurrent_guesses_lock_the_login_before_the_right_password
 @requires_postgres
 async def test_auth1_concurrent_guesses_lock_the_login_on_postgresql(client, principals, monkeypatch):
     await _guesses_then_the_right_password(client, principals, monkeypatch)
+
+
+async def test_auth1_twenty_people_logging_in_at_once_do_not_lock_each_other_out(client, principals) -> None:
+    """The lock-out counts failures, not attempts: twenty right passwords at once all get a code."""
+    _, challenge = pkce_pair()
+    params = authorize_params(challenge)
+    answers = await asyncio.gather(*(_post(client, params, principals.holder_a.login, PASSWORD) for _ in range(20)))
+    assert [a.status_code for a in answers] == [302] * 20
+    assert all("code=" in a.headers["location"] for a in answers)

@@ -1,0 +1,13 @@
+"""Execution options every layer may ask of a session (api/db.py acts on them)."""
+
+from typing import Any
+
+# On SQLite, a transaction normally takes the write lock when it begins (BEGIN IMMEDIATE, see
+# api/db.py). This option makes it a plain deferred one instead: for a session that only reads,
+# or reads first and writes only when nobody else does, so it neither waits behind a writer nor
+# holds one up. Other databases ignore it.
+DEFERRED = "accord_sqlite_deferred"
+
+
+def deferred_options() -> dict[str, Any]:
+    return {DEFERRED: True}
