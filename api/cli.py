@@ -83,6 +83,9 @@ def _audited_command(
     return asyncio.run(_in_transaction(Settings(), audited))
 
 
+SHUTDOWN_GRACE_SECONDS = 5
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -103,6 +106,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # The app decides alone whom to believe about X-Forwarded-For (ACCORD_FORWARDED_ALLOW_IPS,
         # api/addresses.py); uvicorn's own handling would believe any local peer.
         proxy_headers=False,
+        # Shutdown is bounded: requests still running this long after SIGTERM are cancelled.
+        timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
     )
     return 0
 

@@ -31,8 +31,11 @@ def for_update(query: Any, *, skip_locked: bool = False) -> Any:
 
 
 async def locked(session: AsyncSession, model: Any, key: Any) -> Any:
-    """The row under ``for_update`` (PostgreSQL; SQLite serialises writers anyway), re-read
-    even when the session already holds a possibly stale copy of it."""
+    """The row under ``for_update``, re-read even when the session already holds a possibly
+    stale copy of it. SQLite has no row locks and ignores the clause: there a transaction that
+    may write took the database's write lock when it began (``BEGIN IMMEDIATE``, api/db.py),
+    which is what serialises writers. Without that, a transaction that had read could not
+    upgrade to a writer while another wrote ("database is locked", whatever the busy timeout)."""
     query = for_update(select(model).where(model.id == key)).execution_options(populate_existing=True)
     return (await session.execute(query)).scalar_one_or_none()
 
