@@ -1,23 +1,35 @@
 """The contract's scalars: Decimal (CNY, a two-decimal string), Date, DateTime (with offset)."""
 
+import re
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 import strawberry
+from graphql import GraphQLError
 
 TWO_PLACES = Decimal("0.01")
+
+# ASCII digits, an optional minus, at most six decimals (amounts are checked for two by
+# services.money, usage quantities may carry six). Python's Decimal() would also take
+# `１００`, `١٠٠`, `1e2`, `+5`, ` 5 ` or `NaN`: none of them is how an amount is written.
+_DECIMAL = re.compile(r"-?[0-9]{1,20}(\.[0-9]{1,6})?")
+
+
+class InvalidScalar(GraphQLError):
+    """A malformed scalar value: a top-level error with code INVALID; graphql-core's message
+    names the variable and the input field."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, extensions={"code": "INVALID"})
 
 
 def _parse_decimal(value: object) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise ValueError('Decimal takes a string such as "1234.50"')
-    try:
-        parsed = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise ValueError(f"not a decimal number: {value!r}") from None
-    if not parsed.is_finite():
-        raise ValueError(f"not a finite decimal number: {value!r}")
-    return parsed
+        raise InvalidScalar('Decimal takes a string such as "1234.50"')
+    text = str(value)
+    if not _DECIMAL.fullmatch(text):
+        raise InvalidScalar('a Decimal is ASCII digits with an optional minus and decimal point, such as "1234.50"')
+    return Decimal(text)
 
 
 def _serialize_decimal(value: Decimal) -> str:

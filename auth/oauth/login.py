@@ -18,6 +18,9 @@ WINDOW = timedelta(minutes=15)
 LOGIN_LIMIT = 5
 ADDRESS_LIMIT = 20
 
+# User.login's width: no user has a longer login, and the lock-out's key could not hold one.
+MAX_LOGIN_LENGTH = 100
+
 FAILURE_MESSAGE = "The login or password is not right, or too many attempts were made. Try again later."
 
 
@@ -38,6 +41,10 @@ async def check_login(
     session: AsyncSession, *, login: str, password: str, address: str | None, now: datetime
 ) -> User | None:
     login = login.strip().lower()
+    if len(login) > MAX_LOGIN_LENGTH or "\x00" in login:
+        # No such user can exist: the usual refusal, counted against the client address only.
+        await repository.record_failures(session, [_keys(login, address)[1]], now, forget_before=now - WINDOW)
+        return None
     if await locked(session, login=login, address=address, now=now):
         await repository.record_failures(session, _keys(login, address), now, forget_before=now - WINDOW)
         return None

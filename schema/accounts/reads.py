@@ -4,9 +4,15 @@ import uuid
 
 from auth.principal import Staff
 from schema.accounts.types import ACCOUNT_READERS, Account
+from schema.errors import PublicError
 from schema.relay import Connection, connection
 from services import audit
 from services.accounts import repository
+from services.errors import ErrorCode
+
+# A search term is a name, an email or a login, never longer: the cap keeps a 1 MiB term from
+# becoming four 1 MiB LIKE patterns.
+MAX_SEARCH = 100
 
 
 async def read_account(context, key: uuid.UUID) -> Account | None:
@@ -37,6 +43,8 @@ async def record_staff_read(context, *, account_id: uuid.UUID, target: str) -> N
 
 async def read_accounts(context, *, first: int, after: uuid.UUID | None, search: str | None) -> Connection[Account]:
     """Staff only (the field says so); every listed account gets an audit record."""
+    if search is not None and len(search) > MAX_SEARCH:
+        raise PublicError(f"`search` is at most {MAX_SEARCH} characters", ErrorCode.INVALID.value, field=["search"])
     page = await repository.page_accounts(context.session, first=first, after=after, search=search)
     await audit.record_many(
         context.session,

@@ -49,7 +49,7 @@ async def request_refund(
 ) -> Refund:
     fen = amount_to_fen(amount, "amount")
     reason = validation.text(reason, "reason", max_length=2000)
-    key = validation.text(idempotency_key, "idempotencyKey", max_length=100)
+    key = validation.single_line(idempotency_key, "idempotencyKey", max_length=100)
     existing = (
         await session.execute(select(Refund).where(Refund.account_id == account.id, Refund.idempotency_key == key))
     ).scalar_one_or_none()
