@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, ValueNode, value_from_ast_untyped
 
 TWO_PLACES = Decimal("0.01")
 
@@ -16,11 +16,12 @@ _DECIMAL = re.compile(r"-?[0-9]{1,20}(\.[0-9]{1,6})?")
 
 
 class InvalidScalar(GraphQLError):
-    """A malformed scalar value: a top-level error with code INVALID; graphql-core's message
-    names the variable and the input field."""
+    """A malformed scalar value: a top-level error with code INVALID. For a variable,
+    graphql-core's message names the variable and the input field; for a literal in the
+    document, the error's location points at it."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message, extensions={"code": "INVALID"})
+    def __init__(self, message: str, node: ValueNode | None = None) -> None:
+        super().__init__(message, node, extensions={"code": "INVALID"})
 
 
 def _parse_decimal(value: object) -> Decimal:
@@ -28,8 +29,17 @@ def _parse_decimal(value: object) -> Decimal:
         raise InvalidScalar('Decimal takes a string such as "1234.50"')
     text = str(value)
     if not _DECIMAL.fullmatch(text):
-        raise InvalidScalar('a Decimal is ASCII digits with an optional minus and decimal point, such as "1234.50"')
+        raise InvalidScalar(
+            f'{text[:40]!r} is not a Decimal: ASCII digits, an optional minus and decimal point, such as "1234.50"'
+        )
     return Decimal(text)
+
+
+def _parse_decimal_literal(node: ValueNode, variables: dict | None = None) -> Decimal:
+    try:
+        return _parse_decimal(value_from_ast_untyped(node, variables))
+    except InvalidScalar as error:
+        raise InvalidScalar(error.message, node) from None
 
 
 def _serialize_decimal(value: Decimal) -> str:
@@ -66,6 +76,7 @@ DecimalScalar = strawberry.scalar(
     description="CNY amount, string, two decimals (a usage quantity may carry up to six)",
     serialize=_serialize_decimal,
     parse_value=_parse_decimal,
+    parse_literal=_parse_decimal_literal,
 )
 
 DateScalar = strawberry.scalar(

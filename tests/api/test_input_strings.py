@@ -56,7 +56,10 @@ async def test_nul_in_a_query_argument_is_a_top_level_invalid(client, principals
         (SEARCH, {"s": "\udfff"}),
         ('{ accounts(search: "a\\u0000") { edges { node { id } } } }', {}),
         ('query S($s: String = "\\u0000") { accounts(search: $s) { edges { node { id } } } }', {}),
-        ("query S($s: String) { ...F } fragment F on Query { accounts(search: $s) { edges { node { id } } } }", {"s": "\x00"}),
+        (
+            "query S($s: String) { ...F } fragment F on Query { accounts(search: $s) { edges { node { id } } } }",
+            {"s": "\x00"},
+        ),
     ):
         body = await post_raw(client, query, variables, staff)
         assert body["data"] is None, query
