@@ -14,6 +14,8 @@ from tests.snapshots import state
 TOP_UP = """
 mutation T($input: TopUpInput!) { topUp(input: $input) { entry { amount } userErrors { code field message } } }
 """
+REPORT = """mutation C($evidence: String) {
+  reportCompromise(input: {what: [PASSWORD], description: "leaked", evidence: $evidence}) { userErrors { code field } } }"""
 SEARCH = "query S($s: String) { accounts(search: $s) { edges { node { id } } } }"
 
 
@@ -41,6 +43,9 @@ async def test_nul_and_lone_surrogates_in_mutation_input_are_invalid_user_errors
     assert (await gql(client, inline, headers=holder))["data"]["topUp"]["userErrors"] == [
         {"code": "INVALID", "field": ["reference"]}
     ]
+    # A field no service validates (stored as it came) is covered all the same.
+    report = await post_raw(client, REPORT, {"evidence": "截图\x00"}, holder)
+    assert report["data"]["reportCompromise"]["userErrors"] == [{"code": "INVALID", "field": ["evidence"]}]
     assert await state(session) == before
     refusals = (await session.execute(select(AuditRecord.outcome).where(AuditRecord.action == "topUp"))).scalars()
     assert list(refusals) == ["INVALID"] * 4  # audited like every refusal
