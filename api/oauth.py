@@ -153,8 +153,6 @@ async def authorize(request: Request) -> Response:
 
     fields = dict(form)
     login = fields.get("login", "")
-    if _parameter_problem(form):  # no login or password holds a NUL: the usual refusal
-        return _login_page(request, error=FAILURE_MESSAGE, login="", status=401)
     user = await check_login(
         request.state.transaction.session,
         login=login,
