@@ -1,6 +1,8 @@
 """HTTP routes of the authorization server (CONTRACT.md): authorize, token, revoke,
 introspect, RFC 8414 metadata and JWKS. authlib runs in a worker thread (it is synchronous)."""
 
+import base64
+import binascii
 import html
 from collections.abc import Callable
 from pathlib import Path
@@ -57,6 +59,25 @@ def _parameter_problem(pairs: list[tuple[str, str]], *, echoed: tuple[str, ...] 
         if key in echoed and not _describable(value):
             return f"{key} contains characters that no valid value has"
     return None
+
+
+def _malformed_basic(authorization: str | None) -> bool:
+    """HTTP Basic credentials authlib would choke on (it raises on a missing token, non-ASCII
+    base64 or non-UTF-8 content): `Basic <base64 of UTF-8 "id:secret">` or nothing."""
+    if authorization is None or authorization.split(" ", 1)[0].lower() != "basic":
+        return False
+    token = authorization[len("basic") :].strip()
+    try:
+        base64.b64decode(token.encode("ascii"), validate=True).decode("utf-8")
+    except (UnicodeError, binascii.Error):
+        return True
+    return not token
+
+
+def _invalid_client() -> Response:
+    body = {"error": "invalid_client", "error_description": "malformed HTTP Basic credentials"}
+    headers = {"Cache-Control": "no-store", "WWW-Authenticate": 'Basic realm="accord"'}
+    return JSONResponse(body, status_code=401, headers=headers)
 
 
 def _invalid_request(message: str) -> Response:
@@ -176,6 +197,8 @@ async def _checked_request(request: Request) -> StarletteOAuth2Request | Respons
     form = await _form(request)
     if problem := _parameter_problem(list(request.query_params.multi_items()) + form):
         return _invalid_request(problem)
+    if _malformed_basic(request.headers.get("authorization")):
+        return _invalid_client()
     return await _oauth_request(request, form)
 
 

@@ -84,10 +84,22 @@ async def test_the_token_endpoint_refuses_nul_as_an_invalid_request(client, form
     assert response.json()["error"] == "invalid_request"
 
 
-async def test_a_nul_in_http_basic_client_credentials_is_an_unknown_client(client) -> None:
-    basic = base64.b64encode(b"partner\x00id:secret").decode()
+@pytest.mark.parametrize("path", ["/oauth/token", "/oauth/revoke", "/oauth/introspect"])
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        b"Basic ",
+        b"Basic",
+        b"basic \xc3\xa9\xc3\xa9",  # not ASCII
+        b"Basic !!!",  # not base64
+        b"Basic " + base64.b64encode(b"\xff\xfe:secret"),  # not UTF-8
+        b"Basic " + base64.b64encode(b"partner\x00id:secret"),
+        b"Basic " + base64.b64encode(b"partner%00id:secret"),  # authlib unquotes it to a NUL
+    ],
+)
+async def test_malformed_http_basic_client_credentials_are_an_invalid_client(client, path, authorization) -> None:
     response = await client.post(
-        "/oauth/token", data={"grant_type": "client_credentials"}, headers={"Authorization": f"Basic {basic}"}
+        path, data={"grant_type": "client_credentials", "token": "t"}, headers={"Authorization": authorization}
     )
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_client"
