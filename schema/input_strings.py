@@ -31,6 +31,7 @@ from strawberry.extensions import SchemaExtension
 from schema.errors import PublicError
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*|[0-9]+")  # a GraphQL name, or a list index
 
 
 def string_problem(value: str) -> str | None:
@@ -53,9 +54,8 @@ def value_problem(value: Any, path: list[str]) -> tuple[list[str], str] | None:
     else:
         return None
     for key, item in items:
-        key_problem = string_problem(key)
-        if key_problem:
-            return [*path, key], key_problem
+        if not _NAME.fullmatch(key):
+            continue  # no input field is called that: coercion refuses it with its own error
         found = value_problem(item, [*path, key])
         if found:
             return found
