@@ -29,7 +29,7 @@ async def run_mutation(
     """``actor`` defaults to the request's principal (registration passes its own)."""
     context = info.context
     raw = info._raw_info
-    refused = arguments_problem(raw.field_nodes[0].arguments, raw.variable_values)
+    refused = arguments_problem(raw.field_nodes[0].arguments or (), raw.variable_values)
     if refused is not None:  # NUL or a lone surrogate: refused before the service sees it
         field, problem = refused
         if target is not None and string_problem(target):
