@@ -9,10 +9,13 @@ from graphql import GraphQLError, ValueNode, value_from_ast_untyped
 
 TWO_PLACES = Decimal("0.01")
 
-# ASCII digits, an optional minus, at most six decimals (amounts are checked for two by
-# services.money, usage quantities may carry six). Python's Decimal() would also take
+# ASCII digits with an optional minus and decimal point. Python's Decimal() would also take
 # `１００`, `١٠٠`, `1e2`, `+5`, ` 5 ` or `NaN`: none of them is how an amount is written.
-_DECIMAL = re.compile(r"-?[0-9]{1,20}(\.[0-9]{1,6})?")
+# Ranges and decimal places are the services' to check (services.money: two for an amount,
+# six for a usage quantity), so that refusal names the field; the length cap only keeps a
+# megabyte of digits from reaching them.
+_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+MAX_DECIMAL_LENGTH = 40
 
 
 class InvalidScalar(GraphQLError):
@@ -28,7 +31,7 @@ def _parse_decimal(value: object) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise InvalidScalar('Decimal takes a string such as "1234.50"')
     text = str(value)
-    if not _DECIMAL.fullmatch(text):
+    if len(text) > MAX_DECIMAL_LENGTH or not _DECIMAL.fullmatch(text):
         raise InvalidScalar(
             f'{text[:40]!r} is not a Decimal: ASCII digits, an optional minus and decimal point, such as "1234.50"'
         )
