@@ -28,8 +28,9 @@ async def run_mutation(
 ) -> P:
     """``actor`` defaults to the request's principal (registration passes its own)."""
     context = info.context
-    raw = info._raw_info
-    refused = arguments_problem(raw.field_nodes[0].arguments or (), raw.variable_values)
+    # strawberry's Info has no public accessor for the field's argument nodes.
+    field_node = info._raw_info.field_nodes[0]
+    refused = arguments_problem(field_node.arguments or (), info.variable_values)
     if refused is not None:  # NUL or a lone surrogate: refused before the service sees it
         field, problem = refused
         if target is not None and string_problem(target):
