@@ -16,6 +16,7 @@ from api import assets, scheduler
 from api.db import create_engine, session_factory
 from api.graphql import AccordGraphQL
 from api.health import healthz, metrics_endpoint, readyz
+from api.limits import BodyLimit
 from api.middleware import RequestMiddleware
 from api.oauth import ROUTES as OAUTH_ROUTES
 from api.settings import ProductionRefused, Settings, production_problems
@@ -106,5 +107,7 @@ def create_app(
     app.state.clock = clock or SystemClock()
     app.state.mailer = mailer or mailer_for(settings.smtp_url, Path(settings.outbox_dir))
     app.state.data_key = key_from_setting(settings.data_key) if settings.data_key else None
+    # Inside RequestMiddleware (added first = innermost): a 413 still gets a request id and a log line.
+    app.add_middleware(BodyLimit)
     app.add_middleware(RequestMiddleware)
     return app

@@ -6,8 +6,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from strawberry.asgi import GraphQL
+from strawberry.http.base import HTTPException
 
-from api import assets
+from api import assets, graphql_body
 from api.addresses import client_address
 from api.middleware import busy_response
 from auth.resource import authenticate, bearer
@@ -19,6 +20,14 @@ log = logging.getLogger("accord.auth")
 
 _LOCAL_PAGE = assets.ASSET_DIR.parent.parent / "templates" / "graphiql.html"
 
+# GraphiQL's pages (/graphql and /graphql/callback, which receives the authorization code)
+# may not be framed, like the login page (api/oauth.py PAGE_HEADERS): no clickjacking.
+IDE_HEADERS = {
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "frame-ancestors 'none'",
+    "Referrer-Policy": "no-referrer",
+}
+
 
 class AccordGraphQL(GraphQL):
     def __init__(self, schema: Any) -> None:
@@ -26,6 +35,20 @@ class AccordGraphQL(GraphQL):
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=False)
 
     async def run(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        """Every refusal of the HTTP layer (bad body, method, content type) as a GraphQL error
+        body instead of strawberry's plain text."""
+        try:
+            return await self._authenticated_run(request, *args, **kwargs)
+        except HTTPException as error:
+            return graphql_body.error_response(error.status_code, error.reason)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        try:
+            return graphql_body.decode(data)
+        except graphql_body.BadBody as error:
+            raise HTTPException(400, str(error)) from None
+
+    async def _authenticated_run(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         """AUTH-1: a bearer token, when sent, must be valid (401 otherwise); without one, only
         what the schema allows anonymously answers (permission classes say UNAUTHENTICATED)."""
         request.state.principal = None
@@ -75,6 +98,6 @@ class AccordGraphQL(GraphQL):
 
     async def render_graphql_ide(self, request: Request) -> Response:
         if assets.present():
-            return HTMLResponse(_LOCAL_PAGE.read_text(encoding="utf-8"))
+            return HTMLResponse(_LOCAL_PAGE.read_text(encoding="utf-8"), headers=IDE_HEADERS)
         # Assets were not installed (no npm at set-up): strawberry's page loads them from a CDN.
-        return HTMLResponse(self.graphql_ide_html)
+        return HTMLResponse(self.graphql_ide_html, headers=IDE_HEADERS)

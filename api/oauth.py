@@ -1,6 +1,8 @@
 """HTTP routes of the authorization server (CONTRACT.md): authorize, token, revoke,
 introspect, RFC 8414 metadata and JWKS. authlib runs in a worker thread (it is synchronous)."""
 
+import base64
+import binascii
 import html
 from collections.abc import Callable
 from datetime import datetime
@@ -42,6 +44,56 @@ PAGE_HEADERS = {
 def security_now(request: Request) -> datetime:
     """T-5: codes, tokens, keys and lock-outs run on the real clock, never the simulated one."""
     return security_clock(request.state.clock).now()
+
+
+# RFC 6749 4.1.2.1: an error description is printable ASCII without `"` and `\`. authlib
+# repeats response_type and redirect_uri in its descriptions (and fails on any other
+# character), and no valid value of either holds one: such a request is refused up front.
+_ECHOED = ("response_type", "redirect_uri")
+
+
+def _describable(value: str) -> bool:
+    return all(" " <= c <= "~" and c not in '"\\' for c in value)
+
+
+def _parameter_problem(pairs: list[tuple[str, str]], *, echoed: tuple[str, ...] = ()) -> str | None:
+    """Why these query or form parameters are refused before authlib or the database sees
+    them: a NUL character (PostgreSQL cannot compare or store one), or an echoed parameter
+    with a character outside the error-description set."""
+    for key, value in pairs:
+        if "\x00" in key or "\x00" in value:
+            return "a parameter contains a NUL character"
+        if key in echoed and not _describable(value):
+            return f"{key} contains characters that no valid value has"
+    return None
+
+
+def _malformed_basic(authorization: str | None) -> bool:
+    """HTTP Basic credentials authlib would choke on (it raises on a missing token, non-ASCII
+    base64 or non-UTF-8 content): `Basic <base64 of UTF-8 "id:secret">` or nothing."""
+    if authorization is None or authorization.split(" ", 1)[0].lower() != "basic":
+        return False
+    token = authorization[len("basic") :].strip()
+    try:
+        base64.b64decode(token.encode("ascii"), validate=True).decode("utf-8")
+    except (UnicodeError, binascii.Error):
+        return True
+    return not token
+
+
+def _invalid_client() -> Response:
+    body = {"error": "invalid_client", "error_description": "malformed HTTP Basic credentials"}
+    headers = {"Cache-Control": "no-store", "WWW-Authenticate": 'Basic realm="accord"'}
+    return JSONResponse(body, status_code=401, headers=headers)
+
+
+def _invalid_request(message: str) -> Response:
+    body = {"error": "invalid_request", "error_description": message}
+    return JSONResponse(body, status_code=400, headers={"Cache-Control": "no-store"})
+
+
+def _error_page(message: str) -> Response:
+    return HTMLResponse(_ERROR_PAGE.format(message=html.escape(message)), status_code=400, headers=PAGE_HEADERS)
 
 
 def _bridge(request: Request) -> bridge.Bridge:
@@ -104,6 +156,9 @@ def _with_issuer(response: Response, issuer: str) -> Response:
 
 async def authorize(request: Request) -> Response:
     issuer = request.app.state.settings.issuer
+    query = list(request.query_params.multi_items())
+    if problem := _parameter_problem(query, echoed=_ECHOED):
+        return _error_page(f"invalid_request: {problem}")
     form = await _form(request)
     oauth_request = await _oauth_request(request, [])  # the authorization request is the query
     fields = dict(form)
@@ -130,9 +185,7 @@ async def authorize(request: Request) -> Response:
             return _with_issuer(_respond(failure), issuer)
         # An unknown client or a redirect URI that is not registered: never redirect there.
         message = body.get("error_description") or body.get("error") if isinstance(body, dict) else "invalid request"
-        return HTMLResponse(
-            _ERROR_PAGE.format(message=html.escape(str(message))), status_code=400, headers=PAGE_HEADERS
-        )
+        return _error_page(str(message))
     if attempt is None:
         return _login_page(request, error=None, login="", status=200)
 
@@ -149,18 +202,33 @@ async def authorize(request: Request) -> Response:
     return _with_issuer(_respond(result), issuer)
 
 
+async def _checked_request(request: Request) -> StarletteOAuth2Request | Response:
+    form = await _form(request)
+    if problem := _parameter_problem(list(request.query_params.multi_items()) + form):
+        return _invalid_request(problem)
+    if _malformed_basic(request.headers.get("authorization")):
+        return _invalid_client()
+    return await _oauth_request(request, form)
+
+
 async def token(request: Request) -> Response:
-    oauth_request = await _oauth_request(request, await _form(request))
+    oauth_request = await _checked_request(request)
+    if isinstance(oauth_request, Response):
+        return oauth_request
     return _respond(await _in_thread(request, lambda: SERVER.create_token_response(oauth_request)))
 
 
 async def revoke(request: Request) -> Response:
-    oauth_request = await _oauth_request(request, await _form(request))
+    oauth_request = await _checked_request(request)
+    if isinstance(oauth_request, Response):
+        return oauth_request
     return _respond(await _in_thread(request, lambda: SERVER.create_endpoint_response("revocation", oauth_request)))
 
 
 async def introspect(request: Request) -> Response:
-    oauth_request = await _oauth_request(request, await _form(request))
+    oauth_request = await _checked_request(request)
+    if isinstance(oauth_request, Response):
+        return oauth_request
     return _respond(await _in_thread(request, lambda: SERVER.create_endpoint_response("introspection", oauth_request)))
 
 

@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     smtp_url: str | None = None
     outbox_dir: str = "outbox"  # where development mail goes while smtp_url is unset
     redis_url: str | None = None
+    # Bearer token that /metrics requires; unset, /metrics is open (development only).
+    metrics_token: str | None = None
     # The deadline sweep inside `accord serve` (0: off, e.g. when `accord jobs run` does it).
     sweep_seconds: float = 60
     # Every request's deadline: past it the work is cancelled and the answer is 504.
@@ -89,6 +91,8 @@ def production_problems(settings: Settings, *, demo_logins: list[str], signing_k
         problems.append("ACCORD_DATA_KEY is unset; a generated data key is for development only")
     if not settings.smtp_url:
         problems.append("ACCORD_SMTP_URL is unset; notices would only reach the local outbox")
+    if not settings.metrics_token:
+        problems.append("ACCORD_METRICS_TOKEN is unset; /metrics would be open to anyone")
     if signing_key_generated is None:
         problems.append("no token signing key: run `accord keys rotate`")
     elif signing_key_generated:

@@ -23,6 +23,7 @@ from schema.enforcement.resolvers import EnforcementMutation
 from schema.enforcement.types import EnforcementCase
 from schema.execution import FieldErrorsStayPut
 from schema.extensions import AccordMaskErrors, RecordOperationName
+from schema.input_strings import RefuseBadStrings
 from schema.permissions import authenticated
 from schema.relay import Node, resolve_node
 from schema.scalars import SCALAR_OVERRIDES
@@ -82,6 +83,7 @@ def build_schema(*, max_depth: int = MAX_DEPTH) -> strawberry.Schema:
             lambda: QueryDepthLimiter(max_depth=max_depth),
             lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+            RefuseBadStrings,
             AccordMaskErrors,
             RecordOperationName,
         ],

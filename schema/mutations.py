@@ -7,8 +7,9 @@ from typing import TypeVar
 from strawberry.types import Info
 
 from schema.errors import user_errors
+from schema.input_strings import arguments_problem, string_problem
 from services.audit import Actor, audited
-from services.errors import DomainError
+from services.errors import DomainError, InvalidInput
 
 P = TypeVar("P")
 R = TypeVar("R")
@@ -27,6 +28,17 @@ async def run_mutation(
 ) -> P:
     """``actor`` defaults to the request's principal (registration passes its own)."""
     context = info.context
+    # strawberry's Info has no public accessor for the field's argument nodes.
+    field_node = info._raw_info.field_nodes[0]
+    refused = arguments_problem(field_node.arguments or (), info.variable_values)
+    if refused is not None:  # NUL or a lone surrogate: refused before the service sees it
+        field, problem = refused
+        if target is not None and string_problem(target):
+            target = None  # built from the refused text: the audit record could not hold it
+
+        async def call() -> R:
+            raise InvalidInput(problem, field=field)
+
     try:
         result = await audited(
             context.session,

@@ -1,23 +1,48 @@
 """The contract's scalars: Decimal (CNY, a two-decimal string), Date, DateTime (with offset)."""
 
+import re
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 import strawberry
+from graphql import GraphQLError, ValueNode, value_from_ast_untyped
 
 TWO_PLACES = Decimal("0.01")
+
+# ASCII digits with an optional minus and decimal point. Python's Decimal() would also take
+# `１００`, `١٠٠`, `1e2`, `+5`, ` 5 ` or `NaN`: none of them is how an amount is written.
+# Ranges and decimal places are the services' to check (services.money: two for an amount,
+# six for a usage quantity), so that refusal names the field; the length cap only keeps a
+# megabyte of digits from reaching them.
+_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+MAX_DECIMAL_LENGTH = 40
+
+
+class InvalidScalar(GraphQLError):
+    """A malformed scalar value: a top-level error with code INVALID. For a variable,
+    graphql-core's message names the variable and the input field; for a literal in the
+    document, the error's location points at it."""
+
+    def __init__(self, message: str, node: ValueNode | None = None) -> None:
+        super().__init__(message, node, extensions={"code": "INVALID"})
 
 
 def _parse_decimal(value: object) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise ValueError('Decimal takes a string such as "1234.50"')
+        raise InvalidScalar('Decimal takes a string such as "1234.50"')
+    text = str(value)
+    if len(text) > MAX_DECIMAL_LENGTH or not _DECIMAL.fullmatch(text):
+        raise InvalidScalar(
+            f'{text[:40]!r} is not a Decimal: ASCII digits, an optional minus and decimal point, such as "1234.50"'
+        )
+    return Decimal(text)
+
+
+def _parse_decimal_literal(node: ValueNode, variables: dict | None = None) -> Decimal:
     try:
-        parsed = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise ValueError(f"not a decimal number: {value!r}") from None
-    if not parsed.is_finite():
-        raise ValueError(f"not a finite decimal number: {value!r}")
-    return parsed
+        return _parse_decimal(value_from_ast_untyped(node, variables))
+    except InvalidScalar as error:
+        raise InvalidScalar(error.message, node) from None
 
 
 def _serialize_decimal(value: Decimal) -> str:
@@ -54,6 +79,7 @@ DecimalScalar = strawberry.scalar(
     description="CNY amount, string, two decimals (a usage quantity may carry up to six)",
     serialize=_serialize_decimal,
     parse_value=_parse_decimal,
+    parse_literal=_parse_decimal_literal,
 )
 
 DateScalar = strawberry.scalar(

@@ -35,6 +35,9 @@ class Actor:
 
 
 OK = "OK"
+# AuditRecord.target's width: a target built from what a client typed (an app's name, a
+# login) is cut to it rather than failing the request on PostgreSQL.
+TARGET_WIDTH = 200
 
 
 async def record(
@@ -78,7 +81,7 @@ async def record_many(
             principal_kind=actor.kind,
             principal=actor.principal,
             action=action,
-            target=target,
+            target=target[:TARGET_WIDTH] if target is not None else None,
             outcome=outcome,
             detail=detail,
             request_id=actor.request_id,

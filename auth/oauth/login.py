@@ -45,6 +45,9 @@ MAX_WAIT_SECONDS = 15
 Sessions = async_sessionmaker[AsyncSession]
 _ARRIVALS = asyncio.Lock()
 
+# User.login's width: no user has a longer login, and the lock-out's key could not hold one.
+MAX_LOGIN_LENGTH = 100
+
 FAILURE_MESSAGE = "The login or password is not right, or too many attempts were made. Try again later."
 
 
@@ -52,7 +55,8 @@ FAILURE_MESSAGE = "The login or password is not right, or too many attempts were
 class Attempt:
     login: str
     address: str
-    pending_id: uuid.UUID
+    # None: no user can have this login (too long, or a NUL): nothing is registered for it.
+    pending_id: uuid.UUID | None
 
 
 def normalized(login: str) -> str:
@@ -67,6 +71,8 @@ def _keys(attempt: Attempt) -> tuple[str, str, str]:
 async def begin(sessions: Sessions, *, login: str, address: str | None, now: datetime) -> Attempt:
     """Register the attempt as pending (committed at once, so every process sees it)."""
     login = normalized(login)
+    if len(login) > MAX_LOGIN_LENGTH or "\x00" in login:
+        return Attempt(login=login, address=address or "unknown", pending_id=None)
     # In arrival order within this process. The database alone would not keep it: SQLite's
     # writers retry after sleeps, so a guess that came first may register after a later one.
     async with _ARRIVALS, sessions() as own:
@@ -78,6 +84,13 @@ async def begin(sessions: Sessions, *, login: str, address: str | None, now: dat
 async def check(sessions: Sessions, attempt: Attempt, *, password: str, now: Callable[[], datetime]) -> User | None:
     """The user when the attempt may compare its password and it is right; else None. Settles
     the attempt either way: a failure is recorded, a success clears the login's failures."""
+    login_key, address_key, _ = _keys(attempt)
+    if attempt.pending_id is None:
+        # The usual refusal, counted against the client address only.
+        async with sessions() as own:
+            await repository.record_failures(own, (address_key,), now(), forget_before=now() - WINDOW)
+            await own.commit()
+        return None
     ok_to_compare = await _wait_for_turn(sessions, attempt, now)
     user = None
     if ok_to_compare:
@@ -88,7 +101,6 @@ async def check(sessions: Sessions, attempt: Attempt, *, password: str, now: Cal
         right = await anyio.to_thread.run_sync(verify_password, user.password_hash if user else DUMMY_HASH, password)
         if user is None or not right or user.disabled:
             user = None
-    login_key, address_key, _ = _keys(attempt)
     async with sessions() as own:
         await repository.delete_failures(own, (attempt.pending_id,))
         if user is None:
@@ -102,7 +114,8 @@ async def check(sessions: Sessions, attempt: Attempt, *, password: str, now: Cal
 async def withdraw(session: AsyncSession, attempt: Attempt) -> None:
     """Take back an attempt that never compared a password (the authorization request itself
     was refused). In the request's own session: validating that request may have begun it."""
-    await repository.delete_failures(session, (attempt.pending_id,))
+    if attempt.pending_id is not None:
+        await repository.delete_failures(session, (attempt.pending_id,))
 
 
 async def _wait_for_turn(sessions: Sessions, attempt: Attempt, now: Callable[[], datetime]) -> bool:

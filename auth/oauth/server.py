@@ -93,6 +93,8 @@ class AccordAuthorizationServer(AuthorizationServer):
 
     def query_client(self, client_id: str) -> Client | None:
         b = bridge.current()
+        if "\x00" in client_id:  # e.g. from HTTP Basic credentials; PostgreSQL cannot compare it
+            return None
         if client_id == CONSOLE_CLIENT_ID:
             return Client.console(b.console_redirect_uris)
         row = b.run(repository.client, client_id)

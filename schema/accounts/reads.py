@@ -3,10 +3,16 @@
 import uuid
 
 from schema.accounts.types import Account
+from schema.errors import PublicError
 from schema.relay import Connection, connection
 from schema.scoped import read_scope, record_staff_read
 from services import audit
 from services.accounts import repository
+from services.errors import ErrorCode
+
+# A search term is a name, an email or a login, never longer: the cap keeps a 1 MiB term from
+# becoming four 1 MiB LIKE patterns.
+MAX_SEARCH = 100
 
 __all__ = ["read_account", "read_accounts", "record_staff_read"]
 
@@ -27,6 +33,8 @@ async def read_account(context, key: uuid.UUID) -> Account | None:
 
 async def read_accounts(context, *, first: int, after: uuid.UUID | None, search: str | None) -> Connection[Account]:
     """Staff only (the field says so); every listed account gets an audit record."""
+    if search is not None and len(search) > MAX_SEARCH:
+        raise PublicError(f"`search` is at most {MAX_SEARCH} characters", ErrorCode.INVALID.value, field=["search"])
     page = await repository.page_accounts(context.session, first=first, after=after, search=search)
     await audit.record_many(
         context.session,

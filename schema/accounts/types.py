@@ -88,10 +88,16 @@ def own_data() -> list[FieldExtension]:
 class AccountProfile:
     """Contact data is personal: SUPPORT staff see it masked (AUTH-2)."""
 
-    name: str
     raw: strawberry.Private[dict[str, str]]
     account_key: strawberry.Private[uuid.UUID]
     holder_type: strawberry.Private[str]
+
+    @strawberry.field(description="An individual's name is personal data: masked for SUPPORT (AUTH-2, ACC-4).")
+    def name(self, info: Info) -> str:
+        # The same rule as realName.subjectName: an enterprise's name is public, a person's is not.
+        if self.holder_type == HolderTypeValue.INDIVIDUAL:
+            return _shown(info, self.raw["name"], personal_data.mask_name)
+        return self.raw["name"]
 
     @strawberry.field
     def contact_person(self, info: Info) -> str:
@@ -278,8 +284,8 @@ class Account(Node):
             id=encode_id("Account", row.id),
             holder_type=row.holder_type,
             profile=AccountProfile(
-                name=row.name,
                 raw={
+                    "name": row.name,
                     "contact_person": row.contact_person,
                     "email": row.email,
                     "phone": row.phone,

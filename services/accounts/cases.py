@@ -91,7 +91,7 @@ async def resolve_dispute(
             raise InvalidInput("no verified real-name subject: name the winner", field=["winner"])
         winner = verified.subject_name
     dispute.state = DisputeState.RESOLVED
-    dispute.winner = validation.text(winner, "winner")
+    dispute.winner = validation.single_line(winner, "winner")
     dispute.resolution_note = validation.text(note, "note", max_length=5000)
     dispute.resolved_by, dispute.resolved_at = actor, now
     await session.flush()

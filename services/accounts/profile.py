@@ -49,11 +49,11 @@ async def register_account(session: AsyncSession, *, new: NewAccount, now: datet
     login = check_login(new.login)
     fields = {
         "holder_type": new.holder_type,
-        "name": validation.text(new.name, "name"),
-        "contact_person": validation.text(new.contact_person, "contactPerson", max_length=100),
+        "name": validation.single_line(new.name, "name"),
+        "contact_person": validation.single_line(new.contact_person, "contactPerson", max_length=100),
         "email": validation.email(new.email),
         "phone": validation.phone(new.phone),
-        "address": validation.text(new.address, "address", max_length=500),
+        "address": validation.single_line(new.address, "address", max_length=500),
     }
     if not await repository.login_exists(session, login):
         account = Account(**fields)
@@ -99,11 +99,11 @@ async def _tell_the_owner(session: AsyncSession, *, login: str, now: datetime) -
 
 
 _CHECKS = {
-    "name": lambda v: validation.text(v, "name"),
-    "contact_person": lambda v: validation.text(v, "contactPerson", max_length=100),
+    "name": lambda v: validation.single_line(v, "name"),
+    "contact_person": lambda v: validation.single_line(v, "contactPerson", max_length=100),
     "email": validation.email,
     "phone": validation.phone,
-    "address": lambda v: validation.text(v, "address", max_length=500),
+    "address": lambda v: validation.single_line(v, "address", max_length=500),
 }
 
 

@@ -34,7 +34,7 @@ async def submit(
             f"a {account.holder_type.lower()} account is verified with a {account.holder_type.lower()} subject",
             field=["subjectType"],
         )
-    name = validation.text(subject_name, "subjectName")
+    name = validation.single_line(subject_name, "subjectName")
     number = (
         validation.credit_code(subject_number)
         if subject_type == HolderType.ENTERPRISE
@@ -64,7 +64,7 @@ async def review(
         raise InvalidInput("a rejection states its reason", field=["reason"])
     submission.state = SubmissionState.VERIFIED if approve else SubmissionState.REJECTED
     submission.reviewed_at, submission.reviewed_by = now, reviewer
-    submission.reason = reason.strip() if reason else None
+    submission.reason = validation.text(reason, "reason", max_length=1000) if reason and reason.strip() else None
     account.real_name_state = RealNameState.VERIFIED if approve else RealNameState.REJECTED
     await session.flush()
     return submission

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Account, ClientKind, OAuthClient, User, UserKind
 from models.vocabulary import CUSTOMER_SCOPES, Scope
-from services.accounts import repository
+from services.accounts import repository, validation
 from services.batch import rows_by
 from services.errors import InsufficientPermission, InvalidInput, InvalidState, NotFound
 from services.staff import check_login
@@ -105,9 +105,7 @@ async def create_partner_client(
     created_by_user_id: uuid.UUID,
 ) -> OAuthClient:
     """A client_credentials client bound to the account, scopes within the creator's own."""
-    name = name.strip()
-    if not 1 <= len(name) <= 200:
-        raise InvalidInput("a name is 1-200 characters", field=["name"])
+    name = validation.single_line(name, "name")
     granted = check_permissions(scopes, grantable=grantable, field="scopes")
     if not granted:
         raise InvalidInput("a partner client needs at least one scope", field=["scopes"])

@@ -2,6 +2,7 @@
 field, and nothing is stored."""
 
 import re
+import unicodedata
 from datetime import date
 
 from services.errors import InvalidInput
@@ -20,11 +21,53 @@ _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 
 
-def text(value: str, field: str, *, max_length: int = 200) -> str:
+# Bidirectional embeddings, overrides and isolates make text display other than it reads
+# ("Trojan Source"): a reference or a name shown to staff must read as stored.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_LINE_BREAKS = frozenset("\t\n\r")
+
+
+def _not_single_line(character: str) -> bool:
+    """Control (Cc), format (Cf: also U+200E/U+200F marks, U+FEFF), surrogate (Cs), or a
+    line or paragraph separator (Zl, Zp)."""
+    return unicodedata.category(character) in ("Cc", "Cf", "Cs", "Zl", "Zp")
+
+
+def _refused_in_text(character: str) -> bool:
+    """Free text keeps line breaks, tabs and harmless format characters (an emoji's joiner)."""
+    if character in _BIDI_CONTROLS:
+        return True
+    category = unicodedata.category(character)
+    return (category == "Cc" and character not in _LINE_BREAKS) or category == "Cs"
+
+
+def _length(value: str, field: str, max_length: int) -> str:
     cleaned = value.strip()
     if not 1 <= len(cleaned) <= max_length:
         raise InvalidInput(f"{field} must be 1-{max_length} characters", field=[field])
     return cleaned
+
+
+def text(value: str, field: str, *, max_length: int = 200) -> str:
+    """Free text (a reason, a description): line breaks and tabs are fine; other control
+    characters and bidirectional overrides are refused."""
+    cleaned = _length(value, field, max_length)
+    if any(_refused_in_text(c) for c in cleaned):
+        raise InvalidInput(f"{field} may not contain control characters or bidirectional overrides", field=[field])
+    return cleaned
+
+
+def single_line(value: str, field: str, *, max_length: int = 200) -> str:
+    """A name or a reference: one line of visible text, no control or format characters."""
+    cleaned = _length(value, field, max_length)
+    if any(_not_single_line(c) for c in cleaned):
+        raise InvalidInput(f"{field} may not contain control, format or bidirectional characters", field=[field])
+    return cleaned
+
+
+def optional_single_line(value: str | None, field: str, *, max_length: int = 200) -> str | None:
+    """An optional name or reference: blank is absent."""
+    return single_line(value, field, max_length=max_length) if value and value.strip() else None
 
 
 def email(value: str, field: str = "email") -> str:

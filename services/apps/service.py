@@ -47,7 +47,7 @@ async def create_app(
     app = App(
         account_id=account.id,
         app_id=uuid.uuid4().hex,
-        name=validation.text(name, "name", max_length=100),
+        name=validation.single_line(name, "name", max_length=100),
         terminals=_vocabulary(terminals, TERMINALS, "terminals"),
         scenarios=_vocabulary(scenarios, SCENARIOS, "scenarios"),
         secret_digest=secret_digest,
@@ -150,11 +150,12 @@ async def decide_scope_extension(
     if approve:
         if not permission_reference or not permission_reference.strip():
             raise InvalidInput("a grant cites the written permission", field=["permissionReference"])
+        permission_reference = validation.single_line(permission_reference, "permissionReference")
         app = await session.get(App, request.app_id)
         assert app is not None
         app.terminals = sorted(set(app.terminals) | set(request.terminals))
         app.scenarios = sorted(set(app.scenarios) | set(request.scenarios))
-        request.permission_reference = permission_reference.strip()
+        request.permission_reference = permission_reference
     request.state = RequestState.APPROVED if approve else RequestState.REJECTED
     request.decided_by, request.decided_at = actor, now
     await session.flush()

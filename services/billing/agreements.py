@@ -85,7 +85,7 @@ async def grant_discount(
         threshold=_threshold(condition, threshold),
         valid_from=valid_from,
         valid_until=valid_until,
-        reference=validation.text(reference, "reference", max_length=200),
+        reference=validation.single_line(reference, "reference", max_length=200),
         granted_by=granted_by,
     )
     session.add(row)

@@ -60,7 +60,7 @@ async def schedule_price_change(
     if found is None:
         raise InvalidInput(f"unknown product {product}", field=["product"])
     fen = amount_to_fen(unit_price, "unitPrice")
-    basis = validation.text(legal_basis, "legalBasis", max_length=500)
+    basis = validation.single_line(legal_basis, "legalBasis", max_length=500)
     if effective_from - now < PRICE_CHANGE_NOTICE:
         raise NoticeTooShort(
             "a price change is announced by email at least 7 days before it takes effect", field=["effectiveFrom"]

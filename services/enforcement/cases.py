@@ -47,14 +47,16 @@ async def open_case(
     apps = list((await session.execute(select(App).where(App.id.in_(app_ids)))).scalars()) if app_ids else []
     if len(apps) != len(set(app_ids)) or any(a.account_id != account.id for a in apps):
         raise NotFound("no such app on this account", field=["apps"])
+    authority = validation.optional_single_line(admin_order_authority, "adminOrderAuthority", max_length=200)
+    order_number = validation.optional_single_line(admin_order_number, "adminOrderNumber", max_length=100)
     case = EnforcementCase(
         account_id=account.id,
         source=source,
         clauses=cited,
         app_ids=sorted(str(a.id) for a in apps),
         description=validation.text(description, "description", max_length=10000),
-        admin_order_authority=(admin_order_authority or "").strip() or None,
-        admin_order_number=(admin_order_number or "").strip() or None,
+        admin_order_authority=authority,
+        admin_order_number=order_number,
         opened_by=opened_by,
         opened_at=now,
     )

@@ -54,7 +54,7 @@ async def request_refund(
 ) -> Refund:
     fen = amount_to_fen(amount, "amount")
     reason = validation.text(reason, "reason", max_length=2000)
-    key = validation.text(idempotency_key, "idempotencyKey", max_length=100)
+    key = validation.single_line(idempotency_key, "idempotencyKey", max_length=100)
     existing = await _by_key(session, account.id, key)
     if existing is None:
         # The ledger's lock order: the account before a row that refers to it; the

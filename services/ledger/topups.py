@@ -69,8 +69,8 @@ async def top_up(
 ) -> TopUpResult:
     """A pending top-up; nothing is credited until the money is confirmed (PRE-2)."""
     fen = amount_to_fen(amount, "amount")
-    reference = validation.text(reference, "reference")
-    key = validation.text(idempotency_key, "idempotencyKey", max_length=100)
+    reference = validation.single_line(reference, "reference")
+    key = validation.single_line(idempotency_key, "idempotencyKey", max_length=100)
     if method == TopUpMethod.BANK_TRANSFER and account.real_name_state != RealNameState.VERIFIED:
         raise RealNameRequired("bank transfers need a verified account holder (AUTH-3)")
     existing = await _find(session, account.id, key)

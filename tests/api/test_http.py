@@ -68,6 +68,21 @@ async def test_graphiql_is_served_from_local_assets(client) -> None:
     assert script.status_code == 200 and len(script.content) > 100_000
 
 
+async def test_graphiql_pages_cannot_be_framed_like_the_login_page(client) -> None:
+    from api.oauth import PAGE_HEADERS
+    from tests.principals import authorize_params, pkce_pair
+
+    login_page = await client.get("/oauth/authorize", params=authorize_params(pkce_pair()[1]))
+    assert login_page.headers["x-frame-options"] == PAGE_HEADERS["X-Frame-Options"] == "DENY"
+    for path in ("/graphql", "/graphql/callback?code=abc&state=xyz"):
+        page = await client.get(path, headers={"Accept": "text/html"})
+        assert page.status_code == 200 and "<html" in page.text
+        assert page.headers["x-frame-options"] == "DENY"
+        assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in login_page.headers["content-security-policy"]
+        assert page.headers["referrer-policy"] == "no-referrer"  # the callback URL carries the code
+
+
 async def test_malformed_json_is_400(client) -> None:
     response = await client.post("/graphql", content=b"{nope", headers={"content-type": "application/json"})
     assert response.status_code == 400

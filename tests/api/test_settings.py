@@ -11,7 +11,12 @@ from api.settings import Environment, ProductionRefused, Settings
 from auth import keys
 from services.mail import OutboxMailer
 
-GOOD = {"data_key": "k" * 44, "smtp_url": "smtp://127.0.0.1:2525", "issuer": "https://accord.example"}
+GOOD = {
+    "data_key": "k" * 44,
+    "smtp_url": "smtp://127.0.0.1:2525",
+    "issuer": "https://accord.example",
+    "metrics_token": "m" * 32,
+}
 
 
 async def start(settings: Settings) -> None:
@@ -53,6 +58,7 @@ async def test_production_refuses_a_generated_or_missing_signing_key(database_ur
         ({"data_key": None}, "ACCORD_DATA_KEY"),
         ({"smtp_url": None}, "ACCORD_SMTP_URL"),
         ({"issuer": "http://accord.example"}, "ACCORD_ISSUER"),
+        ({"metrics_token": None}, "ACCORD_METRICS_TOKEN"),
     ],
 )
 async def test_production_refuses_development_settings(database_url, overrides, reason) -> None:
@@ -93,4 +99,5 @@ def test_settings_come_from_the_environment(monkeypatch) -> None:
         "smtp_url",
         "redis_url",
         "test_postgres_url",
+        "metrics_token",
     }

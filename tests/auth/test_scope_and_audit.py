@@ -4,11 +4,11 @@ mutation is audited, refused ones included; staff reads are audited."""
 import pytest
 from sqlalchemy import select
 
-from models import AuditRecord, User
+from models import AuditRecord, HolderType, RealNameSubmission, User
 from schema.relay import encode_id
 from tests.auth.test_principals import CREATE_PARTNER, CREATE_SUB, DISABLE_SUB, REVOKE_ALL, partner_token
-from tests.conftest import gql
-from tests.principals import token_for
+from tests.conftest import DEFAULT_NOW, gql
+from tests.principals import make_account, token_for
 
 ACCOUNT = "query A($id: ID) { account(id: $id) { id profile { name } subAccounts { edges { node { id } } } } }"
 NODE = "query N($id: ID!) { node(id: $id) { id } }"
@@ -151,6 +151,33 @@ async def test_auth2_support_staff_see_personal_data_masked(client, principals) 
     assert support["name"] == finance["name"]  # the company name is business data
     assert support["phone"] == "1380*****00" and support["contactPerson"] == "张*"
     assert support["email"].startswith(finance["email"][0] + "***@") and support["address"] == "深圳市****"
+
+
+async def test_auth2_support_sees_an_individuals_name_masked_an_enterprises_in_clear(
+    client, principals, session
+) -> None:
+    """An individual's name is personal data, in the profile as in the real-name subject."""
+    person = (await make_account(session, "王小芳", HolderType.INDIVIDUAL)).id
+    session.add(
+        RealNameSubmission(
+            account_id=person,
+            subject_type="INDIVIDUAL",
+            subject_name="王小芳",
+            subject_number_encrypted="v1:unused",
+            state="PENDING",
+            submitted_at=DEFAULT_NOW,
+        )
+    )
+    await session.commit()
+    query = "query($id: ID) { account(id: $id) { profile { name } realName { subjectName } } }"
+    seen = {}
+    for role in ("SUPPORT", "FINANCE"):
+        for key in (person, principals.account_a.id):
+            body = await gql(client, query, {"id": encode_id("Account", key)}, headers=principals.staff[role].headers)
+            seen[role, key] = body["data"]["account"]
+    assert seen["SUPPORT", person] == {"profile": {"name": "王**"}, "realName": {"subjectName": "王**"}}
+    assert seen["FINANCE", person] == {"profile": {"name": "王小芳"}, "realName": {"subjectName": "王小芳"}}
+    assert seen["SUPPORT", principals.account_a.id]["profile"]["name"] == "甲公司"
 
 
 async def test_sec1_staff_reads_through_node_are_audited(client, principals, session) -> None:
