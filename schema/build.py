@@ -1,9 +1,10 @@
 """Assemble the schema from each domain's Query and Mutation parts."""
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.schema.config import StrawberryConfig
-from strawberry.types import Info
+from strawberry.types import ExecutionContext, Info
 
 from schema.accounts.case_resolvers import CaseMutation
 from schema.accounts.profile_resolvers import ProfileMutation
@@ -21,6 +22,7 @@ from schema.calendar.types import HolidayCalendar
 from schema.clock import ClockMutation
 from schema.enforcement.resolvers import EnforcementMutation
 from schema.enforcement.types import EnforcementCase
+from schema.errors import is_deliberate
 from schema.execution import FieldErrorsStayPut
 from schema.extensions import AccordMaskErrors, RecordOperationName
 from schema.input_strings import RefuseBadStrings
@@ -57,8 +59,18 @@ class RootMutation(
     pass
 
 
+class AccordSchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        """Only unexpected errors go to the error log, with their traceback. A refusal, a bad
+        query or a bad value is the client's answer, not the server's fault: logged at ERROR
+        with a traceback each, one sub-account's dashboard query filled the log with thirty."""
+        unexpected = [error for error in errors if not is_deliberate(error)]
+        if unexpected:
+            super().process_errors(unexpected, execution_context)
+
+
 def build_schema(*, max_depth: int = MAX_DEPTH) -> strawberry.Schema:
-    return strawberry.Schema(
+    return AccordSchema(
         query=RootQuery,
         mutation=RootMutation,
         types=[

@@ -1,8 +1,10 @@
 """The contract's scalars: Decimal (CNY, a two-decimal string), Date, DateTime (with offset)."""
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError, ValueNode, value_from_ast_untyped
@@ -38,11 +40,16 @@ def _parse_decimal(value: object) -> Decimal:
     return Decimal(text)
 
 
-def _parse_decimal_literal(node: ValueNode, variables: dict | None = None) -> Decimal:
-    try:
-        return _parse_decimal(value_from_ast_untyped(node, variables))
-    except InvalidScalar as error:
-        raise InvalidScalar(error.message, node) from None
+def _literal(parse: Callable[[object], Any]) -> Callable[..., Any]:
+    """``parse`` for a literal in the document: the error then points at the literal."""
+
+    def parse_literal(node: ValueNode, variables: dict | None = None) -> Any:
+        try:
+            return parse(value_from_ast_untyped(node, variables))
+        except InvalidScalar as error:
+            raise InvalidScalar(error.message, node) from None
+
+    return parse_literal
 
 
 def _serialize_decimal(value: Decimal) -> str:
@@ -53,24 +60,38 @@ def _serialize_decimal(value: Decimal) -> str:
     return str(two) if two == exact else format(exact.normalize(), "f")
 
 
+# The years a Date or DateTime may name. Rules add months and days to what they are given (a
+# bill's next month, a deadline, a conversion to UTC): at the ends of Python's range that would
+# overflow into an internal error, so such a value is refused as input instead.
+YEARS = range(1900, 9000)
+
+
+def _in_range(value: date, raw: str) -> None:
+    if value.year not in YEARS:
+        raise InvalidScalar(f"the year must be between {YEARS.start} and {YEARS.stop - 1}: {raw[:40]!r}")
+
+
 def _parse_date(value: object) -> date:
     if not isinstance(value, str):
-        raise ValueError('Date takes an ISO 8601 string such as "2026-10-08"')
+        raise InvalidScalar('Date takes an ISO 8601 string such as "2026-10-08"')
     try:
-        return date.fromisoformat(value)
+        parsed = date.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"not a calendar date (YYYY-MM-DD): {value!r}") from None
+        raise InvalidScalar(f"not a calendar date (YYYY-MM-DD): {value[:40]!r}") from None
+    _in_range(parsed, value)
+    return parsed
 
 
 def _parse_datetime(value: object) -> datetime:
     if not isinstance(value, str):
-        raise ValueError("DateTime takes an ISO 8601 string with an offset")
+        raise InvalidScalar("DateTime takes an ISO 8601 string with an offset")
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"not an ISO 8601 date-time: {value!r}") from None
+        raise InvalidScalar(f"not an ISO 8601 date-time: {value[:40]!r}") from None
     if parsed.tzinfo is None:
-        raise ValueError(f"DateTime needs an offset (e.g. +08:00 or Z): {value!r}")
+        raise InvalidScalar(f"DateTime needs an offset (e.g. +08:00 or Z): {value[:40]!r}")
+    _in_range(parsed, value)
     return parsed
 
 
@@ -79,7 +100,7 @@ DecimalScalar = strawberry.scalar(
     description="CNY amount, string, two decimals (a usage quantity may carry up to six)",
     serialize=_serialize_decimal,
     parse_value=_parse_decimal,
-    parse_literal=_parse_decimal_literal,
+    parse_literal=_literal(_parse_decimal),
 )
 
 DateScalar = strawberry.scalar(
@@ -87,6 +108,7 @@ DateScalar = strawberry.scalar(
     description="a calendar day in Asia/Shanghai, ISO 8601",
     serialize=lambda value: value.isoformat(),
     parse_value=_parse_date,
+    parse_literal=_literal(_parse_date),
 )
 
 DateTimeScalar = strawberry.scalar(
@@ -94,6 +116,7 @@ DateTimeScalar = strawberry.scalar(
     description="ISO 8601 with offset",
     serialize=lambda value: value.isoformat(),
     parse_value=_parse_datetime,
+    parse_literal=_literal(_parse_datetime),
 )
 
 SCALAR_OVERRIDES = {Decimal: DecimalScalar, date: DateScalar, datetime: DateTimeScalar}
