@@ -68,13 +68,3 @@ class TerminationRequest(Base, table=True):
     late: bool = Field(nullable=False)
     filed_by: str = Field(sa_type=sa.String(200), nullable=False)
     filed_at: datetime = timestamp_field(nullable=False)
-
-
-class RateEvent(Base, table=True):
-    """Shared rate budgets (e.g. registerAccount per client address), visible to every process."""
-
-    __tablename__ = "rate_events"
-    __table_args__ = (sa.Index("ix_rate_events_key_at", "key", "at"),)
-
-    key: str = Field(sa_type=sa.String(200), nullable=False)
-    at: datetime = timestamp_field(nullable=False)
