@@ -23,8 +23,9 @@ from services.ledger import arrears, topups
 from services.mail import Mailer
 
 
-class RequestTransaction(Protocol):
-    """What the GraphQL layer needs from the request's transaction (owned by middleware)."""
+class TransactionHandle(Protocol):
+    """What the GraphQL layer needs from the request's transaction; the middleware's
+    ``RequestTransaction`` owns it and satisfies this protocol."""
 
     session: AsyncSession
 
@@ -51,7 +52,7 @@ class Loaders:
     def __init__(self, session: AsyncSession, now: datetime) -> None:
         self.calendar_days = _loader(session, calendar.year_days, [])
         self.real_name = _loader(session, real_name.latest_submissions, None)
-        self.disputes = _loader(session, cases.disputes_of, [])
+        self.ownership_disputes = _loader(session, cases.ownership_disputes_of, [])
         self.compromise_reports = _loader(session, cases.reports_of, [])
         self.brand_requests = _loader(session, apps.brand_requests_of, [])
         self.scope_requests = _loader(session, apps.requests_of_apps, [])
@@ -66,7 +67,7 @@ class Loaders:
 
 @dataclass
 class Context:
-    transaction: RequestTransaction
+    transaction: TransactionHandle
     clock: Clock
     principal: Principal | None
     request_id: str

@@ -354,7 +354,7 @@ class Account(Node):
 
     @strawberry.field(extensions=allowed(STAFF_ONLY), description="ACC-5, staff only.")
     async def ownership_disputes(self, info: Info) -> list[OwnershipDispute]:
-        return [OwnershipDispute.from_model(r) for r in await info.context.loaders.disputes.load(self.key)]
+        return [OwnershipDispute.from_model(r) for r in await info.context.loaders.ownership_disputes.load(self.key)]
 
     @strawberry.field(extensions=allowed(HOLDER_OR_STAFF), description="ACC-6")
     async def compromise_reports(self, info: Info) -> list[CompromiseReport]:

@@ -114,7 +114,7 @@ async def _open_freezing(session: AsyncSession, account_id: uuid.UUID) -> list[O
     return list(found.scalars())
 
 
-async def disputes_of(
+async def ownership_disputes_of(
     session: AsyncSession, account_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[OwnershipDispute]]:
     return await rows_by(session, OwnershipDispute, OwnershipDispute.account_id, account_ids)
