@@ -11,7 +11,7 @@ from models import PrincipalKind
 from schema.accounts.common import holder_account_mutation, staff_account_mutation
 from schema.accounts.types import Account, AccountPayload, RegisterAccountPayload
 from schema.enums import HolderType
-from schema.errors import PublicError
+from schema.errors import query_error
 from schema.mutations import run_mutation
 from schema.permissions import Grant, Requires
 from services import ratelimit
@@ -80,7 +80,7 @@ class ProfileMutation:
                 now=security_clock(context.clock).now(),  # T-5: rate windows run on real time
             )
         except RateLimited as error:
-            raise PublicError(str(error), "RATE_LIMITED") from None
+            raise query_error(error) from None
 
         async def call():
             if len(input.password) < MIN_LENGTH:

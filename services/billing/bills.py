@@ -17,16 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import Bill, BillDispute, BillDisputeState, BillLine, BillState, LineKind
 from services.accounts import validation
 from services.batch import locked, rows_by
-from services.errors import DomainError, ErrorCode, InvalidInput, InvalidState, NotFound
+from services.errors import DisputeWindowClosed, InvalidInput, InvalidState, NotFound
 from services.ledger import arrears
 from services.money import amount_to_fen
 from services.pagination import Page, keyset_page
 from services.scoped import one_in_scope
-
-
-class DisputeWindowClosed(DomainError):
-    code = ErrorCode.DISPUTE_WINDOW_CLOSED
-
 
 SETTLEABLE = (BillState.CONFIRMED, BillState.DEEMED_ACCEPTED)
 
