@@ -7,6 +7,7 @@ from models.account import Account, HolderType, RealNameState, Standing
 from models.account_cases import (
     CompromiseReport,
     DisputeState,
+    Ground,
     OwnershipDispute,
     ReportState,
     TerminationRequest,
@@ -73,6 +74,7 @@ __all__ = [
     "DiscountCondition",
     "DisputeState",
     "EnforcementCase",
+    "Ground",
     "HolderType",
     "LedgerEntry",
     "LedgerKind",
