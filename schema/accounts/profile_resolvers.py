@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import strawberry
 from strawberry.types import Info
 
-from auth.passwords import MIN_LENGTH, hash_password
+from auth.passwords import hash_password, password_problem
 from auth.principal import StaffRole
 from models import PrincipalKind
 from schema.accounts.common import holder_account_mutation, staff_account_mutation
@@ -83,8 +83,8 @@ class ProfileMutation:
             raise query_error(error) from None
 
         async def call():
-            if len(input.password) < MIN_LENGTH:
-                raise InvalidInput(f"a password has at least {MIN_LENGTH} characters", field=["password"])
+            if (problem := password_problem(input.password)) is not None:
+                raise InvalidInput(problem, field=["password"])
             return await profile.register_account(
                 context.session,
                 new=profile.NewAccount(
