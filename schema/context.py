@@ -16,7 +16,7 @@ from services.accounts import repository as account_repository
 from services.accounts import service as account_service
 from services.apps import service as apps
 from services.audit import Actor
-from services.billing import bills
+from services.billing import repository as bill_repository
 from services.clock import Clock
 from services.enforcement import cases as enforcement_cases
 from services.ledger import arrears, topups
@@ -60,8 +60,8 @@ class Loaders:
         self.balances = _loader(session, account_repository.balances, 0)
         self.pending_top_ups = _loader(session, topups.pending_of, [])
         self.partner_clients = _loader(session, account_service.partner_clients_of, [])
-        self.bill_lines = _loader(session, bills.lines_of, [])
-        self.bill_disputes = _loader(session, bills.disputes_of, None)
+        self.bill_lines = _loader(session, bill_repository.lines_of, [])
+        self.bill_disputes = _loader(session, bill_repository.disputes_of, None)
         self.owed = _loader(session, lambda s, keys: arrears.owed(s, keys, now=now), None)
 
 

@@ -29,7 +29,7 @@ from schema.scoped import owned_node, read_scope
 from services import notices
 from services.accounts import cases, personal_data, profile, repository
 from services.apps import service as apps
-from services.billing import bills
+from services.billing import repository as bill_repository
 from services.ledger import entries, topups
 from services.money import fen_to_yuan
 
@@ -382,7 +382,9 @@ class Account(Node):
     @strawberry.field(extensions=allowed(BILLING_READERS), description="BIL-4: delivered bills, oldest first.")
     async def bills(self, info: Info, first: int | None = 20, after: str | None = None) -> Connection[Bill]:
         size, after_key = page_args(first, after)
-        page = await bills.page_for_account(info.context.session, account_id=self.key, first=size, after=after_key)
+        page = await bill_repository.page_for_account(
+            info.context.session, account_id=self.key, first=size, after=after_key
+        )
         return connection(page, Bill.from_model)
 
     @strawberry.field(extensions=allowed(BILLING_READERS), description="PRE-1: immutable entries, oldest first.")
