@@ -19,7 +19,8 @@ from services.audit import Actor
 from services.billing import repository as bill_repository
 from services.clock import Clock
 from services.enforcement import cases as enforcement_cases
-from services.ledger import arrears, topups
+from services.ledger import arrears
+from services.ledger import repository as ledger_repository
 from services.mail import Mailer
 
 
@@ -58,7 +59,7 @@ class Loaders:
         self.scope_requests = _loader(session, apps.requests_of_apps, [])
         self.enforcement_cases = _loader(session, enforcement_cases.cases_of, [])
         self.balances = _loader(session, account_repository.balances, 0)
-        self.pending_top_ups = _loader(session, topups.pending_of, [])
+        self.pending_top_ups = _loader(session, ledger_repository.pending_of, [])
         self.partner_clients = _loader(session, account_service.partner_clients_of, [])
         self.bill_lines = _loader(session, bill_repository.lines_of, [])
         self.bill_disputes = _loader(session, bill_repository.disputes_of, None)

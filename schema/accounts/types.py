@@ -30,7 +30,8 @@ from services import notices
 from services.accounts import cases, personal_data, profile, repository
 from services.apps import service as apps
 from services.billing import repository as bill_repository
-from services.ledger import entries, topups
+from services.ledger import repository as ledger_repository
+from services.ledger import topups
 from services.money import fen_to_yuan
 
 # Re-exported: the grants are named in schema.grants, and other modules import them from here.
@@ -390,7 +391,9 @@ class Account(Node):
     @strawberry.field(extensions=allowed(BILLING_READERS), description="PRE-1: immutable entries, oldest first.")
     async def ledger(self, info: Info, first: int | None = 20, after: str | None = None) -> Connection[LedgerEntry]:
         size, after_key = page_args(first, after)
-        page = await entries.page_entries(info.context.session, account_id=self.key, first=size, after=after_key)
+        page = await ledger_repository.page_entries(
+            info.context.session, account_id=self.key, first=size, after=after_key
+        )
         return connection(page, LedgerEntry.from_model)
 
     @strawberry.field(
