@@ -18,7 +18,7 @@ from api.db import create_engine, session_factory
 from api.migrate import current_revision, head_revision, upgrade
 from api.settings import Settings
 from auth import keys
-from auth.passwords import MIN_LENGTH, hash_password
+from auth.passwords import hash_password, password_problem
 from auth.secrets import digest, new_secret
 from models import ClientKind
 from services import audit, calendar, staff
@@ -131,8 +131,8 @@ def cmd_staff_create(args: argparse.Namespace) -> int:
     if not args.password_stdin:
         raise CommandError("give the password on standard input with --password-stdin")
     password = sys.stdin.readline().rstrip("\n")
-    if len(password) < MIN_LENGTH:
-        raise CommandError(f"the password needs at least {MIN_LENGTH} characters")
+    if (problem := password_problem(password)) is not None:
+        raise CommandError(problem)
     user = _audited_command(
         "staff.create",
         lambda session, clock, operator: staff.create_staff(

@@ -8,6 +8,14 @@ _hasher = PasswordHasher()
 MIN_LENGTH = 10
 
 
+def password_problem(password: str) -> str | None:
+    """Why a new password is refused, or None: the one rule for every way a password is set
+    (registration, sub-accounts, ``accord staff create``); callers answer in their own terms."""
+    if len(password) < MIN_LENGTH:
+        return f"a password has at least {MIN_LENGTH} characters"
+    return None
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 

@@ -21,7 +21,7 @@ from auth.principal import (
     user_grants,
 )
 from auth.tokens import InvalidToken, verify
-from models import ClientKind, Standing, UserKind
+from models import ClientKind, PrincipalKind, Standing, UserKind
 
 
 def bearer(header: str | None) -> str | None:
@@ -43,10 +43,11 @@ async def authenticate(session: AsyncSession, token: str, *, issuer: str, now: d
     claims = await verify(session, token, issuer=issuer, now=now)
     if await repository.jti_revoked(session, str(claims.get("jti"))):
         raise InvalidToken("revoked")
-    kind = claims.get("kind")
-    if kind in ("PARTNER_CLIENT", "METERING_CLIENT", "PAYMENTS_CLIENT"):
-        return await _client_principal(session, claims)
-    return await _user_principal(session, claims)
+    match claims.get("kind"):
+        case PrincipalKind.PARTNER_CLIENT | PrincipalKind.METERING_CLIENT | PrincipalKind.PAYMENTS_CLIENT:
+            return await _client_principal(session, claims)
+        case _:
+            return await _user_principal(session, claims)
 
 
 async def _user_principal(session: AsyncSession, claims: dict) -> Principal:

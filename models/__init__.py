@@ -4,10 +4,17 @@ Importing the package registers every table on ``metadata`` (Alembic's target).
 """
 
 from models.account import Account, HolderType, RealNameState, Standing
+from models.account_cases import (
+    CompromiseReport,
+    DisputeState,
+    Ground,
+    OwnershipDispute,
+    ReportState,
+    TerminationRequest,
+)
 from models.app import App, BrandUseRequest, RequestState, ScopeExtensionRequest
 from models.audit import AuditRecord, PrincipalKind
 from models.base import Base, metadata
-from models.billing import AgreementPrice, ListPrice, Product
 from models.bills import (
     Bill,
     BillDispute,
@@ -16,21 +23,11 @@ from models.bills import (
     BillLine,
     BillRun,
     BillState,
-    Discount,
-    DiscountCondition,
     LineKind,
     PenaltyAccrual,
     PenaltyKind,
 )
 from models.calendar import CalendarDay, CalendarDayKind, CalendarYear
-from models.cases import (
-    CompromiseReport,
-    DisputeState,
-    OwnershipDispute,
-    RateEvent,
-    ReportState,
-    TerminationRequest,
-)
 from models.clock import ClockOffset
 from models.enforcement import CaseSource, EnforcementCase
 from models.ledger import LedgerEntry, LedgerKind, Refund, RefundState, TopUp, TopUpMethod, TopUpState
@@ -44,7 +41,9 @@ from models.oauth import (
     RevokedAccessToken,
     SigningKey,
 )
+from models.prices import AgreementPrice, Discount, DiscountCondition, ListPrice, Product
 from models.profile import DataKey, ProfileChange, RealNameSubmission, SubmissionState
+from models.rate_events import RateEvent
 from models.usage import UsageRecord
 from models.user import User, UserKind
 
@@ -75,6 +74,7 @@ __all__ = [
     "DiscountCondition",
     "DisputeState",
     "EnforcementCase",
+    "Ground",
     "HolderType",
     "LedgerEntry",
     "LedgerKind",

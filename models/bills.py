@@ -1,5 +1,5 @@
 """BIL-2 to BIL-8, PRE-3, PRE-4: monthly bills, their lines and disputes, bills held for
-unpriced usage, conditional discounts and the daily penalty accruals. Money is integer fen."""
+unpriced usage, the daily penalty accruals and the runs. Money is integer fen."""
 
 import uuid
 from datetime import date, datetime
@@ -113,27 +113,6 @@ class BillHold(Base, table=True):
     period: date = Field(sa_type=sa.Date(), nullable=False)
     products: list[str] = Field(sa_type=sa.JSON(), nullable=False)
     detected_at: datetime = timestamp_field(nullable=False)
-
-
-class DiscountCondition(StrEnum):
-    MIN_MONTHLY_QUANTITY = "MIN_MONTHLY_QUANTITY"  # the month's quantity of the product reaches it
-    MIN_TENURE_MONTHS = "MIN_TENURE_MONTHS"  # the account is at least that many months old
-
-
-class Discount(Base, table=True):
-    """BIL-3: a conditional discount from a supplementary agreement, in basis points."""
-
-    __tablename__ = "discounts"
-
-    account_id: uuid.UUID = Field(foreign_key="accounts.id", index=True, nullable=False)
-    product_code: str = Field(sa_type=sa.String(40), foreign_key="products.code", nullable=False)
-    basis_points: int = Field(nullable=False)
-    condition: DiscountCondition = Field(sa_type=sa.String(32), nullable=False)
-    threshold: int = Field(sa_type=sa.BigInteger(), nullable=False)
-    valid_from: date = Field(sa_type=sa.Date(), nullable=False)
-    valid_until: date | None = Field(default=None, sa_type=sa.Date(), nullable=True)
-    reference: str = Field(sa_type=sa.String(200), nullable=False)
-    granted_by: str = Field(sa_type=sa.String(200), nullable=False)
 
 
 class PenaltyKind(StrEnum):

@@ -16,15 +16,17 @@ from services.accounts import repository as account_repository
 from services.accounts import service as account_service
 from services.apps import service as apps
 from services.audit import Actor
-from services.billing import bills
+from services.billing import repository as bill_repository
 from services.clock import Clock
 from services.enforcement import cases as enforcement_cases
-from services.ledger import arrears, topups
+from services.ledger import arrears
+from services.ledger import repository as ledger_repository
 from services.mail import Mailer
 
 
-class RequestTransaction(Protocol):
-    """What the GraphQL layer needs from the request's transaction (owned by middleware)."""
+class TransactionHandle(Protocol):
+    """What the GraphQL layer needs from the request's transaction; the middleware's
+    ``RequestTransaction`` owns it and satisfies this protocol."""
 
     session: AsyncSession
 
@@ -51,22 +53,22 @@ class Loaders:
     def __init__(self, session: AsyncSession, now: datetime) -> None:
         self.calendar_days = _loader(session, calendar.year_days, [])
         self.real_name = _loader(session, real_name.latest_submissions, None)
-        self.disputes = _loader(session, cases.disputes_of, [])
+        self.ownership_disputes = _loader(session, cases.ownership_disputes_of, [])
         self.compromise_reports = _loader(session, cases.reports_of, [])
         self.brand_requests = _loader(session, apps.brand_requests_of, [])
         self.scope_requests = _loader(session, apps.requests_of_apps, [])
         self.enforcement_cases = _loader(session, enforcement_cases.cases_of, [])
         self.balances = _loader(session, account_repository.balances, 0)
-        self.pending_top_ups = _loader(session, topups.pending_of, [])
+        self.pending_top_ups = _loader(session, ledger_repository.pending_of, [])
         self.partner_clients = _loader(session, account_service.partner_clients_of, [])
-        self.bill_lines = _loader(session, bills.lines_of, [])
-        self.bill_disputes = _loader(session, bills.disputes_of, None)
+        self.bill_lines = _loader(session, bill_repository.lines_of, [])
+        self.bill_disputes = _loader(session, bill_repository.disputes_of, None)
         self.owed = _loader(session, lambda s, keys: arrears.owed(s, keys, now=now), None)
 
 
 @dataclass
 class Context:
-    transaction: RequestTransaction
+    transaction: TransactionHandle
     clock: Clock
     principal: Principal | None
     request_id: str

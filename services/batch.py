@@ -1,11 +1,15 @@
-"""One query for the rows of many parents: the batch function behind a list DataLoader."""
+"""Set-based helpers: one query for the rows of many parents (the batch function behind a
+list DataLoader), row locks, dialect-aware INSERTs and the rows a bulk INSERT takes."""
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.base import new_id
 
 
 async def rows_by(
@@ -45,3 +49,10 @@ def insert_for(session: AsyncSession, model: Any) -> Any:
     database (both dialects spell it the same; the generic INSERT has neither)."""
     dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
     return dialect.insert(model)
+
+
+def new_row(now: datetime, **columns: Any) -> dict[str, Any]:
+    """A row for a bulk INSERT, with the columns every table shares (``models.base.Base``),
+    which an INSERT of plain dicts does not fill in: a new UUIDv7 key (unless ``columns``
+    names one) and ``now`` as creation and update time."""
+    return {"id": new_id(), "created_at": now, "updated_at": now} | columns

@@ -26,6 +26,7 @@ class ErrorCode(StrEnum):
     DOCUMENT_REQUIRED = "DOCUMENT_REQUIRED"
     CALENDAR_UNKNOWN = "CALENDAR_UNKNOWN"
     GROUND_NOT_MET = "GROUND_NOT_MET"
+    RATE_LIMITED = "RATE_LIMITED"
 
 
 class DomainError(Exception):
@@ -85,8 +86,11 @@ class GroundNotMet(DomainError):
     code = ErrorCode.GROUND_NOT_MET
 
 
-class RateLimited(Exception):
-    """Too many requests from one source; not a rule's refusal (a top-level error)."""
+class RateLimited(DomainError):
+    """Too many requests from one source: the request is refused before any rule runs, so it
+    is answered as a top-level error (``schema.errors.query_error``), never a userError."""
+
+    code = ErrorCode.RATE_LIMITED
 
 
 class NoticeTooShort(DomainError):
@@ -95,3 +99,9 @@ class NoticeTooShort(DomainError):
 
 class IdempotencyConflict(DomainError):
     code = ErrorCode.IDEMPOTENCY_CONFLICT
+
+
+class DisputeWindowClosed(DomainError):
+    """BIL-5: the bill's dispute window has closed; it is deemed accepted."""
+
+    code = ErrorCode.DISPUTE_WINDOW_CLOSED

@@ -15,7 +15,7 @@ from sqlalchemy import insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Account, Bill, Notice, NoticeChannel, NoticePurpose
-from models.base import new_id
+from services.batch import new_row
 from services.calendar import WorkingCalendar
 from services.clock import Clock
 from services.errors import CalendarUnknown
@@ -69,21 +69,19 @@ def email_row(
 ) -> dict:
     """An email notice for the outbox (not yet sent: no send or delivery time), as the row a
     bulk insert takes: the bill run queues thousands at once."""
-    return {
-        "id": new_id(),
-        "created_at": now,
-        "updated_at": now,
-        "account_id": account_id,
-        "channel": NoticeChannel.ELECTRONIC,
-        "addressee": email,
-        "email_to": email,
-        "subject": subject,
-        "body": body,
-        "purpose": purpose,
-        "bill_id": bill_id,
-        "sent_by": sent_by,
-        "attempts": 0,
-    }
+    return new_row(
+        now,
+        account_id=account_id,
+        channel=NoticeChannel.ELECTRONIC,
+        addressee=email,
+        email_to=email,
+        subject=subject,
+        body=body,
+        purpose=purpose,
+        bill_id=bill_id,
+        sent_by=sent_by,
+        attempts=0,
+    )
 
 
 async def queue_email_to_every_account(

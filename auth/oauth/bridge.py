@@ -14,6 +14,10 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class Bridge:
+    """The HTTP request's one transaction, as authlib's worker thread reaches it: every read
+    and write of an OAuth endpoint runs on this session (callers name it ``request_tx``), so
+    the endpoint commits or rolls back as one unit with the rest of the request."""
+
     session: AsyncSession
     now: datetime  # the request's "now", read once from the clock (T-5)
     issuer: str

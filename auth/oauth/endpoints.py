@@ -36,18 +36,18 @@ class AccessHandle:
 
 
 def find_token(token_string: str, hint: str | None) -> StoredRefresh | AccessHandle | None:
-    b = bridge.current()
+    request_tx = bridge.current()
     if hint != "access_token":
-        row = b.run(repository.refresh_by_digest, digest(token_string))
+        row = request_tx.run(repository.refresh_by_digest, digest(token_string))
         if row is not None:
             return StoredRefresh(row)
     try:
-        claims = b.run(verify, token_string, issuer=b.issuer, now=b.now)
+        claims = request_tx.run(verify, token_string, issuer=request_tx.issuer, now=request_tx.now)
     except InvalidToken:
         return None
     try:
         # Active means the resource side would accept it now (revocations, generations).
-        b.run(authenticate, token_string, issuer=b.issuer, now=b.now)
+        request_tx.run(authenticate, token_string, issuer=request_tx.issuer, now=request_tx.now)
         active = True
     except InvalidToken:
         active = False
@@ -61,13 +61,13 @@ class Revocation(RevocationEndpoint):
         return find_token(token_string, token_type_hint)
 
     def revoke_token(self, token, request) -> None:
-        b = bridge.current()
+        request_tx = bridge.current()
         if isinstance(token, StoredRefresh):
             # Revoking a refresh token ends its whole rotation family.
-            b.run(repository.revoke_family, token.row.family_id, b.now)
+            request_tx.run(repository.revoke_family, token.row.family_id, request_tx.now)
         else:
             expires = datetime.fromtimestamp(token.claims["exp"], UTC)
-            b.run(repository.revoke_jti, str(token.claims["jti"]), expires)
+            request_tx.run(repository.revoke_jti, str(token.claims["jti"]), expires)
 
 
 class Introspection(IntrospectionEndpoint):

@@ -97,7 +97,7 @@ class CodeGrant(grants.AuthorizationCodeGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = ["none"]  # noqa: RUF012 - the console is a public client
 
     def save_authorization_code(self, code: str, request) -> None:
-        b = bridge.current()
+        request_tx = bridge.current()
         data = request.payload.data
         row = AuthorizationCode(
             code_digest=digest(code),
@@ -107,16 +107,16 @@ class CodeGrant(grants.AuthorizationCodeGrant):
             scope=request.payload.scope or "",
             code_challenge=data.get("code_challenge"),
             code_challenge_method=data.get("code_challenge_method"),
-            expires_at=b.now + CODE_LIFETIME,
+            expires_at=request_tx.now + CODE_LIFETIME,
         )
-        b.run(repository.add, row)
+        request_tx.run(repository.add, row)
 
     def query_authorization_code(self, code: str, client: Client) -> StoredCode | None:
         # Single use, consumed as it is looked up: a replayed (or concurrent) redemption finds
         # nothing, and a failed one (wrong verifier, wrong redirect URI) burns the code too.
-        b = bridge.current()
-        row = b.run(repository.consume_code, digest(code))
-        if row is None or row.client_id != client.get_client_id() or row.expires_at <= b.now:
+        request_tx = bridge.current()
+        row = request_tx.run(repository.consume_code, digest(code))
+        if row is None or row.client_id != client.get_client_id() or row.expires_at <= request_tx.now:
             return None
         return StoredCode(row)
 
@@ -135,14 +135,14 @@ class RotatingRefreshGrant(grants.RefreshTokenGrant):
     INCLUDE_NEW_REFRESH_TOKEN = True
 
     def authenticate_refresh_token(self, refresh_token: str) -> StoredRefresh | None:
-        b = bridge.current()
-        row = b.run(repository.refresh_by_digest, digest(refresh_token))
+        request_tx = bridge.current()
+        row = request_tx.run(repository.refresh_by_digest, digest(refresh_token))
         if row is None:
             return None
         if row.revoked_at is not None:
-            b.run(repository.revoke_family, row.family_id, b.now)
+            request_tx.run(repository.revoke_family, row.family_id, request_tx.now)
             return None
-        if row.expires_at <= b.now:
+        if row.expires_at <= request_tx.now:
             return None
         return StoredRefresh(row)
 
@@ -150,11 +150,11 @@ class RotatingRefreshGrant(grants.RefreshTokenGrant):
         return load_grant_user(refresh_token.row.user_id)
 
     def revoke_old_credential(self, refresh_token: StoredRefresh) -> None:
-        b = bridge.current()
-        if not b.run(repository.revoke_refresh, refresh_token.row.id, b.now):
+        request_tx = bridge.current()
+        if not request_tx.run(repository.revoke_refresh, refresh_token.row.id, request_tx.now):
             # Another request rotated it first: this one is a reuse. Revoke the family (the
             # 400 still commits) and send no tokens.
-            b.run(repository.revoke_family, refresh_token.row.family_id, b.now)
+            request_tx.run(repository.revoke_family, refresh_token.row.family_id, request_tx.now)
             raise InvalidGrantError("the refresh token was already used")
 
 
@@ -167,7 +167,7 @@ def store_refresh_token(token: dict, request) -> None:
     value = token.get("refresh_token")
     if not value or request.user is None:
         return
-    b = bridge.current()
+    request_tx = bridge.current()
     previous = request.refresh_token
     row = RefreshToken(
         token_digest=digest(value),
@@ -175,6 +175,6 @@ def store_refresh_token(token: dict, request) -> None:
         client_id=request.client.get_client_id(),
         user_id=request.user.user.id,
         scope=token.get("scope", ""),
-        expires_at=b.now + REFRESH_LIFETIME,
+        expires_at=request_tx.now + REFRESH_LIFETIME,
     )
-    b.run(repository.add, row)
+    request_tx.run(repository.add, row)

@@ -49,7 +49,7 @@ def generate_token(
     expires_in: int | None = None,
     include_refresh_token: bool = True,
 ) -> dict:
-    b = bridge.current()
+    request_tx = bridge.current()
     if user is not None:
         account = user.account
         subject = TokenSubject(
@@ -64,7 +64,7 @@ def generate_token(
     else:
         row = client.row
         assert row is not None
-        account = None if row.account_id is None else b.run(repository.account, row.account_id)
+        account = None if row.account_id is None else request_tx.run(repository.account, row.account_id)
         subject = TokenSubject(
             sub=client.get_client_id(),
             kind=_CLIENT_PRINCIPALS.get(row.kind, PrincipalKind.PARTNER_CLIENT).value,
@@ -74,7 +74,7 @@ def generate_token(
             account_generation=account.token_generation if account else None,
             client_generation=row.token_generation,
         )
-    access_token, lifetime = b.run(mint, issuer=b.issuer, now=b.now, subject=subject)
+    access_token, lifetime = request_tx.run(mint, issuer=request_tx.issuer, now=request_tx.now, subject=subject)
     token = {"token_type": "Bearer", "access_token": access_token, "expires_in": lifetime, "scope": subject.scope}
     if include_refresh_token and user is not None:
         token["refresh_token"] = new_secret()
@@ -92,15 +92,15 @@ class AccordAuthorizationServer(AuthorizationServer):
         self.register_endpoint(Introspection)
 
     def query_client(self, client_id: str) -> Client | None:
-        b = bridge.current()
+        request_tx = bridge.current()
         if "\x00" in client_id:  # e.g. from HTTP Basic credentials; PostgreSQL cannot compare it
             return None
         if client_id == CONSOLE_CLIENT_ID:
-            return Client.console(b.console_redirect_uris)
-        row = b.run(repository.client, client_id)
+            return Client.console(request_tx.console_redirect_uris)
+        row = request_tx.run(repository.client, client_id)
         if row is None or row.disabled:
             return None
-        allowed = b.run(repository.creator_grants, row)
+        allowed = request_tx.run(repository.creator_grants, row)
         if allowed is None:
             return None  # its creator is disabled: the client stops with them
         return Client.from_row(row, scopes=allowed)

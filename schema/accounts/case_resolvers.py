@@ -155,7 +155,7 @@ class CaseMutation:
             return await cases.request_termination(
                 context.session,
                 account=await own_account(context),
-                ground=input.ground.value,
+                ground=input.ground,
                 reason=input.reason,
                 dissolution_date=input.dissolution_date,
                 actor=context.actor.principal,

@@ -5,13 +5,13 @@ from datetime import date, timedelta
 import strawberry
 from strawberry.types import Info
 
-from auth.passwords import MIN_LENGTH, hash_password
+from auth.passwords import hash_password, password_problem
 from auth.principal import StaffRole
 from models import PrincipalKind
 from schema.accounts.common import holder_account_mutation, staff_account_mutation
 from schema.accounts.types import Account, AccountPayload, RegisterAccountPayload
 from schema.enums import HolderType
-from schema.errors import PublicError
+from schema.errors import query_error
 from schema.mutations import run_mutation
 from schema.permissions import Grant, Requires
 from services import ratelimit
@@ -80,11 +80,11 @@ class ProfileMutation:
                 now=security_clock(context.clock).now(),  # T-5: rate windows run on real time
             )
         except RateLimited as error:
-            raise PublicError(str(error), "RATE_LIMITED") from None
+            raise query_error(error) from None
 
         async def call():
-            if len(input.password) < MIN_LENGTH:
-                raise InvalidInput(f"a password has at least {MIN_LENGTH} characters", field=["password"])
+            if (problem := password_problem(input.password)) is not None:
+                raise InvalidInput(problem, field=["password"])
             return await profile.register_account(
                 context.session,
                 new=profile.NewAccount(

@@ -1,7 +1,7 @@
 import strawberry
 from strawberry.types import Info
 
-from auth.passwords import MIN_LENGTH, hash_password
+from auth.passwords import hash_password, password_problem
 from auth.principal import Scope, Staff, StaffRole
 from auth.secrets import digest, new_secret
 from schema.accounts.reads import read_account, read_accounts
@@ -100,8 +100,8 @@ class AccountMutation:
         context = info.context
 
         async def call():
-            if len(input.password) < MIN_LENGTH:
-                raise InvalidInput(f"a password has at least {MIN_LENGTH} characters", field=["password"])
+            if (problem := password_problem(input.password)) is not None:
+                raise InvalidInput(problem, field=["password"])
             return await service.create_sub_account(
                 context.session,
                 account_id=context.principal.account_id,

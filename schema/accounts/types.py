@@ -29,8 +29,9 @@ from schema.scoped import owned_node, read_scope
 from services import notices
 from services.accounts import cases, personal_data, profile, repository
 from services.apps import service as apps
-from services.billing import bills
-from services.ledger import entries, topups
+from services.billing import repository as bill_repository
+from services.ledger import repository as ledger_repository
+from services.ledger import topups
 from services.money import fen_to_yuan
 
 # Re-exported: the grants are named in schema.grants, and other modules import them from here.
@@ -354,7 +355,7 @@ class Account(Node):
 
     @strawberry.field(extensions=allowed(STAFF_ONLY), description="ACC-5, staff only.")
     async def ownership_disputes(self, info: Info) -> list[OwnershipDispute]:
-        return [OwnershipDispute.from_model(r) for r in await info.context.loaders.disputes.load(self.key)]
+        return [OwnershipDispute.from_model(r) for r in await info.context.loaders.ownership_disputes.load(self.key)]
 
     @strawberry.field(extensions=allowed(HOLDER_OR_STAFF), description="ACC-6")
     async def compromise_reports(self, info: Info) -> list[CompromiseReport]:
@@ -382,13 +383,17 @@ class Account(Node):
     @strawberry.field(extensions=allowed(BILLING_READERS), description="BIL-4: delivered bills, oldest first.")
     async def bills(self, info: Info, first: int | None = 20, after: str | None = None) -> Connection[Bill]:
         size, after_key = page_args(first, after)
-        page = await bills.page_for_account(info.context.session, account_id=self.key, first=size, after=after_key)
+        page = await bill_repository.page_for_account(
+            info.context.session, account_id=self.key, first=size, after=after_key
+        )
         return connection(page, Bill.from_model)
 
     @strawberry.field(extensions=allowed(BILLING_READERS), description="PRE-1: immutable entries, oldest first.")
     async def ledger(self, info: Info, first: int | None = 20, after: str | None = None) -> Connection[LedgerEntry]:
         size, after_key = page_args(first, after)
-        page = await entries.page_entries(info.context.session, account_id=self.key, first=size, after=after_key)
+        page = await ledger_repository.page_entries(
+            info.context.session, account_id=self.key, first=size, after=after_key
+        )
         return connection(page, LedgerEntry.from_model)
 
     @strawberry.field(

@@ -34,6 +34,7 @@ from schema.scoped import owned_node
 from services import audit, jobs
 from services.accounts.repository import owning_account
 from services.billing import agreements, bills, run
+from services.billing import repository as bill_repository
 
 FINANCE_OR_ADMIN = frozenset({StaffRole.FINANCE, StaffRole.ADMIN})
 DiscountCondition = strawberry.enum(DiscountConditionValue, name="DiscountCondition")
@@ -250,14 +251,14 @@ class BillMutation:
 # scoped by its bill's account.
 owned_node(
     "Bill",
-    find=bills.bill_in_scope,
+    find=bill_repository.bill_in_scope,
     grant=BILLING_READERS,
     to_node=Bill.from_model,
     target=lambda row: f"bill:{row.id}",
 )
 owned_node(
     "BillDispute",
-    find=bills.dispute_in_scope,
+    find=bill_repository.dispute_in_scope,
     grant=BILLING_READERS,
     to_node=lambda found: BillDispute.from_model(found[0]),
     target=lambda found: f"bill-dispute:{found[0].id}",

@@ -16,7 +16,7 @@ from schema.relay import Node, encode_id
 from schema.scoped import owned_node
 from services import notices
 from services.billing.prices import PriceInForce
-from services.ledger import entries, topups
+from services.ledger import repository as ledger_repository
 from services.money import fen_to_yuan
 
 LedgerKind = strawberry.enum(LedgerKindValue, name="LedgerKind")
@@ -122,14 +122,14 @@ owned_node(
 )
 owned_node(
     "LedgerEntry",
-    find=entries.entry_in_scope,
+    find=ledger_repository.entry_in_scope,
     grant=BILLING_READERS,
     to_node=LedgerEntry.from_model,
     target=lambda row: f"ledger-entry:{row.id}",
 )
 owned_node(
     "TopUp",
-    find=topups.top_up_in_scope,
+    find=ledger_repository.top_up_in_scope,
     grant=BILLING_READERS,
     to_node=PendingTopUp.from_model,
     target=lambda row: f"top-up:{row.id}",

@@ -13,10 +13,12 @@ from models import (
     Account,
     CompromiseReport,
     DisputeState,
+    Ground,
     HolderType,
     OwnershipDispute,
     ReportState,
     Standing,
+    SubmissionState,
     TerminationRequest,
 )
 from services import calendar
@@ -38,14 +40,6 @@ class Credential(StrEnum):  # names of credentials, not secrets
     PASSWORD = "PASSWORD"
     APP_SECRET = "APP_SECRET"
     CLIENT_SECRET = "CLIENT_SECRET"
-
-
-class Ground(StrEnum):
-    CONVENIENCE = "CONVENIENCE"
-    SERVICE_FAILURE = "SERVICE_FAILURE"
-    REPUTATION = "REPUTATION"
-    DISSOLUTION = "DISSOLUTION"
-    FORCE_MAJEURE = "FORCE_MAJEURE"
 
 
 # ACC-5 -------------------------------------------------------------------------------------
@@ -87,7 +81,7 @@ async def resolve_dispute(
     assert account is not None
     if winner is None or not winner.strip():
         verified = (await real_name.latest_submissions(session, [account.id])).get(account.id)
-        if verified is None or verified.state != "VERIFIED":
+        if verified is None or verified.state != SubmissionState.VERIFIED:
             raise InvalidInput("no verified real-name subject: name the winner", field=["winner"])
         winner = verified.subject_name
     dispute.state = DisputeState.RESOLVED
@@ -114,7 +108,7 @@ async def _open_freezing(session: AsyncSession, account_id: uuid.UUID) -> list[O
     return list(found.scalars())
 
 
-async def disputes_of(
+async def ownership_disputes_of(
     session: AsyncSession, account_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[OwnershipDispute]]:
     return await rows_by(session, OwnershipDispute, OwnershipDispute.account_id, account_ids)
@@ -200,7 +194,7 @@ async def request_termination(
     session: AsyncSession,
     *,
     account: Account,
-    ground: str,
+    ground: Ground,
     reason: str,
     dissolution_date: date | None,
     actor: str,
@@ -213,31 +207,33 @@ async def request_termination(
     today = local_date(now)
     working = await calendar.calendar(session)
     late = False
-    if ground == "DISSOLUTION":
-        if account.holder_type != HolderType.ENTERPRISE:
-            raise InvalidInput("only an enterprise account dissolves", field=["ground"])
-        if dissolution_date is None:
-            raise InvalidInput("name the dissolution date", field=["dissolutionDate"])
-        if dissolution_date <= today:
-            raise InvalidInput("the dissolution date must be after today", field=["dissolutionDate"])
-        # ACC-7: filed at least 5 working days before the date (the date may be the 5th working
-        # day after filing), else accepted and marked late. Only those 5 days need a calendar.
-        late = working.nth_working_day_after(today, DISSOLUTION_NOTICE_WORKING_DAYS) > dissolution_date
-        effective_on = dissolution_date
-    elif dissolution_date is not None:
-        raise InvalidInput("dissolutionDate is for DISSOLUTION only", field=["dissolutionDate"])
-    elif ground == "CONVENIENCE":
-        effective_on = today + timedelta(days=CONVENIENCE_NOTICE_DAYS)  # TRM-1
-    elif ground == "REPUTATION":
-        effective_on = working.nth_working_day_after(today, REPUTATION_NOTICE_WORKING_DAYS)  # TRM-3
-    elif ground == "SERVICE_FAILURE":
-        # TRM-2 needs a recorded outage longer than 5 × 24 h; Accord has recorded none yet.
-        raise GroundNotMet("no recorded outage of the service lasted more than 5 days", field=["ground"])
-    elif ground == "FORCE_MAJEURE":
-        # TRM-7 needs a force-majeure event lasting more than a month; none is recorded.
-        raise GroundNotMet("no recorded force-majeure event has lasted more than one month", field=["ground"])
-    else:
-        raise InvalidInput(f"unknown ground {ground}", field=["ground"])
+    match ground:
+        case Ground.DISSOLUTION:
+            if account.holder_type != HolderType.ENTERPRISE:
+                raise InvalidInput("only an enterprise account dissolves", field=["ground"])
+            if dissolution_date is None:
+                raise InvalidInput("name the dissolution date", field=["dissolutionDate"])
+            if dissolution_date <= today:
+                raise InvalidInput("the dissolution date must be after today", field=["dissolutionDate"])
+            # ACC-7: filed at least 5 working days before the date (the date may be the 5th
+            # working day after filing), else accepted and marked late. Only those 5 days need
+            # a calendar.
+            late = working.nth_working_day_after(today, DISSOLUTION_NOTICE_WORKING_DAYS) > dissolution_date
+            effective_on = dissolution_date
+        case _ if dissolution_date is not None:
+            raise InvalidInput("dissolutionDate is for DISSOLUTION only", field=["dissolutionDate"])
+        case Ground.CONVENIENCE:
+            effective_on = today + timedelta(days=CONVENIENCE_NOTICE_DAYS)  # TRM-1
+        case Ground.REPUTATION:
+            effective_on = working.nth_working_day_after(today, REPUTATION_NOTICE_WORKING_DAYS)  # TRM-3
+        case Ground.SERVICE_FAILURE:
+            # TRM-2 needs a recorded outage longer than 5 × 24 h; Accord has recorded none yet.
+            raise GroundNotMet("no recorded outage of the service lasted more than 5 days", field=["ground"])
+        case Ground.FORCE_MAJEURE:
+            # TRM-7 needs a force-majeure event lasting more than a month; none is recorded.
+            raise GroundNotMet("no recorded force-majeure event has lasted more than one month", field=["ground"])
+        case _:
+            raise InvalidInput(f"unknown ground {ground}", field=["ground"])
     request = TerminationRequest(
         account_id=account.id,
         ground=ground,

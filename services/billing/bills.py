@@ -6,29 +6,18 @@ locks the bill row first, so concurrent requests and sweeps see one another's re
 """
 
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Bill, BillDispute, BillDisputeState, BillLine, BillState, LineKind
 from services.accounts import validation
-from services.batch import locked, rows_by
-from services.errors import DomainError, ErrorCode, InvalidInput, InvalidState, NotFound
+from services.billing import repository
+from services.errors import DisputeWindowClosed, InvalidInput, InvalidState, NotFound
 from services.ledger import arrears
 from services.money import amount_to_fen
-from services.pagination import Page, keyset_page
-from services.scoped import one_in_scope
-
-
-class DisputeWindowClosed(DomainError):
-    code = ErrorCode.DISPUTE_WINDOW_CLOSED
-
-
-SETTLEABLE = (BillState.CONFIRMED, BillState.DEEMED_ACCEPTED)
 
 
 def state_at(bill: Bill, now: datetime) -> BillState:
@@ -40,8 +29,8 @@ def state_at(bill: Bill, now: datetime) -> BillState:
 
 async def _delivered_bill(session: AsyncSession, bill_id: uuid.UUID, account_id: uuid.UUID | None) -> Bill:
     """The bill under lock; one not yet delivered does not exist for its customer (NTC-1)."""
-    bill = await locked(session, Bill, bill_id)
-    if bill is None or bill.delivered_at is None or (account_id is not None and bill.account_id != account_id):
+    bill = await repository.locked_bill_in_scope(session, bill_id, account_id=account_id)
+    if bill is None:
         raise NotFound("no such bill", field=["id"])
     return bill
 
@@ -105,7 +94,7 @@ async def resolve(
     disputed amount; either way the bill is then settled (BIL-6)."""
     note = validation.text(note, "note", max_length=2000)
     bill = await _delivered_bill(session, bill_id, None)
-    found = await open_dispute(session, bill.id)
+    found = await repository.open_dispute(session, bill.id)
     if bill.state != BillState.DISPUTED or found is None:
         raise InvalidState("the bill has no open dispute", field=["id"])
     if accept:
@@ -137,11 +126,6 @@ async def resolve(
     return bill
 
 
-async def open_dispute(session: AsyncSession, bill_id: uuid.UUID) -> BillDispute | None:
-    query = select(BillDispute).where(BillDispute.bill_id == bill_id, BillDispute.state == BillDisputeState.OPEN)
-    return (await session.execute(query)).scalar_one_or_none()
-
-
 @dataclass(frozen=True, slots=True)
 class Swept:
     deemed: int
@@ -152,60 +136,11 @@ async def deem_and_settle(session: AsyncSession, *, now: datetime, limit: int = 
     """The sweep's part of BIL-5 / BIL-6: bills whose window closed become DEEMED_ACCEPTED and
     every accepted bill is settled once. SKIP LOCKED lets several processes share the work
     without waiting on (or repeating) each other's bills."""
-    query = (
-        select(Bill)
-        .where(
-            (Bill.state.in_(SETTLEABLE))
-            | ((Bill.state == BillState.ISSUED) & (Bill.dispute_deadline.is_not(None)) & (Bill.dispute_deadline < now))
-        )
-        .order_by(Bill.id)
-        .limit(limit)
-        .with_for_update(key_share=True, skip_locked=True)  # NO KEY UPDATE (services/ledger lock order)
-    )
     deemed = settled = 0
-    for bill in (await session.execute(query)).scalars().all():
+    for bill in await repository.due_for_settlement(session, now=now, limit=limit):
         if bill.state == BillState.ISSUED:
             bill.state = BillState.DEEMED_ACCEPTED
             deemed += 1
         await arrears.settle(session, bill, now=now)
         settled += 1
     return Swept(deemed, settled)
-
-
-async def bill_in_scope(session: AsyncSession, bill_id: uuid.UUID, *, account_id: uuid.UUID | None) -> Bill | None:
-    """A delivered bill of the account (one not yet delivered does not exist for its customer,
-    NTC-1); None means staff, every account."""
-    return await one_in_scope(session, Bill, bill_id, account_id=account_id, where=[Bill.delivered_at.is_not(None)])
-
-
-async def dispute_in_scope(
-    session: AsyncSession, dispute_id: uuid.UUID, *, account_id: uuid.UUID | None
-) -> tuple[BillDispute, uuid.UUID] | None:
-    """A dispute of a delivered bill of the account, with that account's key (a dispute is the
-    bill's: the scope is the bill's account)."""
-    query = (
-        select(BillDispute, Bill.account_id)
-        .join(Bill, Bill.id == BillDispute.bill_id)
-        .where(BillDispute.id == dispute_id, Bill.delivered_at.is_not(None))
-    )
-    if account_id is not None:
-        query = query.where(Bill.account_id == account_id)
-    found = (await session.execute(query)).one_or_none()
-    return None if found is None else (found[0], found[1])
-
-
-async def page_for_account(
-    session: AsyncSession, *, account_id: uuid.UUID, first: int, after: uuid.UUID | None
-) -> Page[Bill]:
-    query = select(Bill).where(Bill.account_id == account_id, Bill.delivered_at.is_not(None))
-    return await keyset_page(session, query, Bill.id, first=first, after=after)
-
-
-async def lines_of(session: AsyncSession, bill_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[BillLine]]:
-    return await rows_by(session, BillLine, BillLine.bill_id, bill_ids)
-
-
-async def disputes_of(session: AsyncSession, bill_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, BillDispute | None]:
-    """The latest dispute of each bill (open, or how the last one ended)."""
-    found = await rows_by(session, BillDispute, BillDispute.bill_id, bill_ids)
-    return {bill_id: (rows[-1] if rows else None) for bill_id, rows in found.items()}

@@ -28,6 +28,7 @@ from models import (
     BillHold,
     BillLine,
     BillRun,
+    BillState,
     Discount,
     DiscountCondition,
     LineKind,
@@ -38,7 +39,7 @@ from models import (
     UsageRecord,
 )
 from models.base import new_id
-from services.batch import insert_for
+from services.batch import insert_for, new_row
 from services.clock import SHANGHAI, local_date
 from services.errors import InvalidInput
 from services.money import discount_fen, fen_to_yuan, line_amount_fen, micros_to_quantity
@@ -257,32 +258,29 @@ async def run_monthly_billing(session: AsyncSession, *, period: date, ran_by: st
             discount = discount_fen(gross, points)
             total += gross - discount
             lines.append(
-                {
-                    "id": new_id(),
-                    "created_at": now,
-                    "updated_at": now,
-                    "bill_id": bill_id,
-                    "kind": LineKind.USAGE,
-                    "product_code": group.product,
-                    "quantity_micros": group.quantity_micros,
-                    "unit_price_fen": group.unit_price_fen,
-                    "discount_fen": discount,
-                    "amount_fen": gross - discount,
-                    "description": description,
-                }
+                new_row(
+                    now,
+                    bill_id=bill_id,
+                    kind=LineKind.USAGE,
+                    product_code=group.product,
+                    quantity_micros=group.quantity_micros,
+                    unit_price_fen=group.unit_price_fen,
+                    discount_fen=discount,
+                    amount_fen=gross - discount,
+                    description=description,
+                )
             )
         bills.append(
-            {
-                "id": bill_id,
-                "created_at": now,
-                "updated_at": now,
-                "account_id": account_id,
-                "period": period,
-                "state": "ISSUED",
-                "total_fen": total,
-                "issued_at": now,
-                "paid_fen": 0,
-            }
+            new_row(
+                now,
+                id=bill_id,
+                account_id=account_id,
+                period=period,
+                state=BillState.ISSUED,
+                total_fen=total,
+                issued_at=now,
+                paid_fen=0,
+            )
         )
 
     inserted: set[uuid.UUID] = set()
@@ -343,15 +341,7 @@ async def _record_holds(
     if not unpriced:
         return
     rows = [
-        {
-            "id": new_id(),
-            "created_at": now,
-            "updated_at": now,
-            "account_id": account_id,
-            "period": period,
-            "products": products,
-            "detected_at": now,
-        }
+        new_row(now, account_id=account_id, period=period, products=products, detected_at=now)
         for account_id, products in unpriced.items()
     ]
     statement = insert_for(session, BillHold)

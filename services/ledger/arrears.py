@@ -24,8 +24,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Account, Bill, BillState, LedgerEntry, LedgerKind, Notice, NoticePurpose, PenaltyAccrual, PenaltyKind
-from models.base import new_id
-from services.batch import insert_for, locked
+from services.batch import insert_for, locked, new_row
 from services.clock import local_date
 from services.ledger import entries
 from services.money import daily_rate_fen, fen_to_yuan
@@ -159,8 +158,7 @@ async def accrue(session: AsyncSession, account: Account, *, now: datetime) -> i
         if bill.pay_by is not None and (bill.accrued_through is None or bill.accrued_through < today):
             bill.accrued_through = today
     if rows:
-        for row in rows:
-            row |= {"id": new_id(), "created_at": now, "updated_at": now}
+        rows = [new_row(now, **row) for row in rows]
         await session.execute(insert_for(session, PenaltyAccrual).on_conflict_do_nothing(), rows)
     return len(rows)
 

@@ -10,8 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Account, LedgerEntry, LedgerKind
 from models.base import UTCDateTime, new_id
-from services.pagination import Page, keyset_page
-from services.scoped import one_in_scope
 
 
 async def post(
@@ -112,15 +110,3 @@ async def sum_of_entries_fen(session: AsyncSession, account_id: uuid.UUID) -> in
         select(func.coalesce(func.sum(LedgerEntry.amount_fen), 0)).where(LedgerEntry.account_id == account_id)
     )
     return int(total or 0)
-
-
-async def page_entries(
-    session: AsyncSession, *, account_id: uuid.UUID, first: int, after: uuid.UUID | None
-) -> Page[LedgerEntry]:
-    query = select(LedgerEntry).where(LedgerEntry.account_id == account_id)
-    return await keyset_page(session, query, LedgerEntry.id, first=first, after=after)
-
-
-async def entry_in_scope(session: AsyncSession, key: uuid.UUID, *, account_id: uuid.UUID | None) -> LedgerEntry | None:
-    """One entry of the account's ledger (SEC-1: None means staff, every account)."""
-    return await one_in_scope(session, LedgerEntry, key, account_id=account_id)

@@ -14,7 +14,7 @@ from services.accounts import validation
 from services.batch import locked
 from services.clock import local_date
 from services.errors import IdempotencyConflict, InvalidInput, InvalidState, NotFound
-from services.ledger import arrears, entries
+from services.ledger import arrears, entries, repository
 from services.money import amount_to_fen
 
 
@@ -44,23 +44,18 @@ async def _refundable_fen(session: AsyncSession, account_id: uuid.UUID) -> int:
     return await entries.balance_fen(session, account_id) - int(pending or 0)
 
 
-async def _by_key(session: AsyncSession, account_id: uuid.UUID, key: str) -> Refund | None:
-    query = select(Refund).where(Refund.account_id == account_id, Refund.idempotency_key == key)
-    return (await session.execute(query)).scalar_one_or_none()
-
-
 async def request_refund(
     session: AsyncSession, *, account: Account, amount: Decimal, reason: str, idempotency_key: str, now: datetime
 ) -> Refund:
     fen = amount_to_fen(amount, "amount")
     reason = validation.text(reason, "reason", max_length=2000)
     key = validation.single_line(idempotency_key, "idempotencyKey", max_length=100)
-    existing = await _by_key(session, account.id, key)
+    existing = await repository.refund_by_key(session, account_id=account.id, key=key)
     if existing is None:
         # The ledger's lock order: the account before a row that refers to it; the
         # refundable balance then cannot move under the check below.
         await locked(session, Account, account.id)
-        existing = await _by_key(session, account.id, key)
+        existing = await repository.refund_by_key(session, account_id=account.id, key=key)
     if existing is not None:
         if (existing.amount_fen, existing.reason) != (fen, reason):
             raise IdempotencyConflict("this idempotency key was used with other parameters", field=["idempotencyKey"])

@@ -13,11 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Account, LedgerEntry, LedgerKind, RealNameState, TopUp, TopUpMethod, TopUpState
 from services.accounts import validation
-from services.batch import locked, rows_by
+from services.batch import locked
 from services.errors import IdempotencyConflict, InvalidState, NotFound, RealNameRequired
-from services.ledger import arrears, entries
+from services.ledger import arrears, entries, repository
 from services.money import amount_to_fen
-from services.scoped import one_in_scope
 
 # An online payment not confirmed within this time (business clock) is abandoned.
 ONLINE_EXPIRY = timedelta(hours=24)
@@ -40,12 +39,6 @@ def awaiting(rows: list[TopUp], now: datetime) -> list[TopUp]:
     """The pending top-ups that can still be confirmed (expiry is read against ``now``, so it
     needs no sweep and every process agrees)."""
     return [row for row in rows if row.state == TopUpState.PENDING and not expired(row, now)]
-
-
-async def _find(session: AsyncSession, account_id: uuid.UUID, key: str) -> TopUp | None:
-    return (
-        await session.execute(select(TopUp).where(TopUp.account_id == account_id, TopUp.idempotency_key == key))
-    ).scalar_one_or_none()
 
 
 async def result(session: AsyncSession, top_up: TopUp, now: datetime) -> TopUpResult:
@@ -73,12 +66,12 @@ async def top_up(
     key = validation.single_line(idempotency_key, "idempotencyKey", max_length=100)
     if method == TopUpMethod.BANK_TRANSFER and account.real_name_state != RealNameState.VERIFIED:
         raise RealNameRequired("bank transfers need a verified account holder (AUTH-3)")
-    existing = await _find(session, account.id, key)
+    existing = await repository.top_up_by_key(session, account_id=account.id, key=key)
     if existing is None:
         # The lock order (services/ledger/__init__.py): the account before a row that refers to
         # it. It also serialises requests with one key: the second finds the first's row.
         await locked(session, Account, account.id)
-        existing = await _find(session, account.id, key)
+        existing = await repository.top_up_by_key(session, account_id=account.id, key=key)
     if existing is None:
         row = TopUp(
             account_id=account.id,
@@ -139,13 +132,3 @@ async def confirm_bank_transfer(
     if row.state != TopUpState.PENDING:
         raise InvalidState("the transfer is credited already", field=["id"])
     return await credit(session, account, row, now=now, confirmed_by=confirmed_by)
-
-
-async def pending_of(session: AsyncSession, account_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[TopUp]]:
-    """Pending top-ups by account, expired ones included (``awaiting`` drops those)."""
-    return await rows_by(session, TopUp, TopUp.account_id, account_ids, where=TopUp.state == TopUpState.PENDING)
-
-
-async def top_up_in_scope(session: AsyncSession, key: uuid.UUID, *, account_id: uuid.UUID | None) -> TopUp | None:
-    """One top-up of the account, pending or credited (SEC-1: None means staff)."""
-    return await one_in_scope(session, TopUp, key, account_id=account_id)

@@ -2,7 +2,8 @@
 prices, conditional discounts. Money is integer fen (M-1)."""
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlmodel import Field
@@ -44,3 +45,24 @@ class AgreementPrice(Base, table=True):
     product_code: str = Field(sa_type=sa.String(40), foreign_key="products.code", nullable=False)
     unit_price_fen: int = money_field(nullable=False)
     effective_from: datetime = timestamp_field(nullable=False)
+
+
+class DiscountCondition(StrEnum):
+    MIN_MONTHLY_QUANTITY = "MIN_MONTHLY_QUANTITY"  # the month's quantity of the product reaches it
+    MIN_TENURE_MONTHS = "MIN_TENURE_MONTHS"  # the account is at least that many months old
+
+
+class Discount(Base, table=True):
+    """BIL-3: a conditional discount from a supplementary agreement, in basis points."""
+
+    __tablename__ = "discounts"
+
+    account_id: uuid.UUID = Field(foreign_key="accounts.id", index=True, nullable=False)
+    product_code: str = Field(sa_type=sa.String(40), foreign_key="products.code", nullable=False)
+    basis_points: int = Field(nullable=False)
+    condition: DiscountCondition = Field(sa_type=sa.String(32), nullable=False)
+    threshold: int = Field(sa_type=sa.BigInteger(), nullable=False)
+    valid_from: date = Field(sa_type=sa.Date(), nullable=False)
+    valid_until: date | None = Field(default=None, sa_type=sa.Date(), nullable=True)
+    reference: str = Field(sa_type=sa.String(200), nullable=False)
+    granted_by: str = Field(sa_type=sa.String(200), nullable=False)

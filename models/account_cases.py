@@ -57,24 +57,24 @@ class CompromiseReport(Base, table=True):
     handled_by: str | None = Field(default=None, sa_type=sa.String(200), nullable=True)
 
 
+class Ground(StrEnum):
+    """ACC-7 and TRM-1/2/3/7: why a customer asks to end the agreement."""
+
+    CONVENIENCE = "CONVENIENCE"
+    SERVICE_FAILURE = "SERVICE_FAILURE"
+    REPUTATION = "REPUTATION"
+    DISSOLUTION = "DISSOLUTION"
+    FORCE_MAJEURE = "FORCE_MAJEURE"
+
+
 class TerminationRequest(Base, table=True):
     __tablename__ = "termination_requests"
 
     account_id: uuid.UUID = Field(foreign_key="accounts.id", index=True, nullable=False)
-    ground: str = Field(sa_type=sa.String(20), nullable=False)
+    ground: Ground = Field(sa_type=sa.String(20), nullable=False)
     reason: str = Field(sa_type=sa.Text(), nullable=False)
     dissolution_date: date | None = Field(default=None, nullable=True)
     effective_on: date = Field(nullable=False)
     late: bool = Field(nullable=False)
     filed_by: str = Field(sa_type=sa.String(200), nullable=False)
     filed_at: datetime = timestamp_field(nullable=False)
-
-
-class RateEvent(Base, table=True):
-    """Shared rate budgets (e.g. registerAccount per client address), visible to every process."""
-
-    __tablename__ = "rate_events"
-    __table_args__ = (sa.Index("ix_rate_events_key_at", "key", "at"),)
-
-    key: str = Field(sa_type=sa.String(200), nullable=False)
-    at: datetime = timestamp_field(nullable=False)
