@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
+from strawberry.types import Info
 
 from auth.principal import Principal
 from services import calendar
@@ -23,8 +24,9 @@ from services.ledger import arrears, topups
 from services.mail import Mailer
 
 
-class RequestTransaction(Protocol):
-    """What the GraphQL layer needs from the request's transaction (owned by middleware)."""
+class TransactionHandle(Protocol):
+    """What the GraphQL layer needs from the request's transaction (api.middleware's
+    RequestTransaction owns it)."""
 
     session: AsyncSession
 
@@ -66,7 +68,7 @@ class Loaders:
 
 @dataclass
 class Context:
-    transaction: RequestTransaction
+    transaction: TransactionHandle
     clock: Clock
     principal: Principal | None
     request_id: str
@@ -122,3 +124,7 @@ class Context:
 
     def rollback_only(self) -> None:
         self.transaction.mark_rollback_only()
+
+
+# What every resolver and node fetcher of this schema receives (no root value).
+AccordInfo = Info[Context, None]

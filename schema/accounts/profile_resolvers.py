@@ -3,17 +3,18 @@
 from datetime import date, timedelta
 
 import strawberry
-from strawberry.types import Info
 
 from auth.passwords import MIN_LENGTH, hash_password
-from auth.principal import StaffRole
 from models import PrincipalKind
 from schema.accounts.common import holder_account_mutation, staff_account_mutation
-from schema.accounts.types import Account, AccountPayload, RegisterAccountPayload
+from schema.accounts.payloads import AccountPayload, RegisterAccountPayload
+from schema.accounts.types import Account
+from schema.context import AccordInfo
 from schema.enums import HolderType
 from schema.errors import PublicError
+from schema.grants import FINANCE_OR_COMPLIANCE, HOLDER
 from schema.mutations import run_mutation
-from schema.permissions import Grant, Requires
+from schema.permissions import Requires
 from services import ratelimit
 from services.accounts import profile, real_name
 from services.audit import Actor
@@ -69,7 +70,7 @@ class ProfileMutation:
             "taken gets the same answer as a new one and nothing is created; its owner is told by email."
         )
     )
-    async def register_account(self, info: Info, input: RegisterAccountInput) -> RegisterAccountPayload:
+    async def register_account(self, info: AccordInfo, input: RegisterAccountInput) -> RegisterAccountPayload:
         context = info.context
         try:
             await ratelimit.spend(
@@ -115,9 +116,9 @@ class ProfileMutation:
 
     @strawberry.mutation(
         description="ACC-2: each changed field is kept with when it happened and when it was reported.",
-        extensions=[Requires(Grant(holder=True))],
+        extensions=[Requires(HOLDER)],
     )
-    async def update_account_profile(self, info: Info, input: UpdateAccountProfileInput) -> AccountPayload:
+    async def update_account_profile(self, info: AccordInfo, input: UpdateAccountProfileInput) -> AccountPayload:
         context = info.context
         changes = {
             "name": input.name,
@@ -138,10 +139,8 @@ class ProfileMutation:
             ),
         )
 
-    @strawberry.mutation(
-        description="ACC-4: the holder submits the real-name subject.", extensions=[Requires(Grant(holder=True))]
-    )
-    async def submit_real_name(self, info: Info, input: SubmitRealNameInput) -> AccountPayload:
+    @strawberry.mutation(description="ACC-4: the holder submits the real-name subject.", extensions=[Requires(HOLDER)])
+    async def submit_real_name(self, info: AccordInfo, input: SubmitRealNameInput) -> AccountPayload:
         context = info.context
 
         async def act(account):
@@ -159,9 +158,9 @@ class ProfileMutation:
 
     @strawberry.mutation(
         description="ACC-4: staff FINANCE or COMPLIANCE approve or reject (audited with the reviewer).",
-        extensions=[Requires(Grant(roles=frozenset({StaffRole.FINANCE, StaffRole.COMPLIANCE})))],
+        extensions=[Requires(FINANCE_OR_COMPLIANCE)],
     )
-    async def review_real_name(self, info: Info, input: ReviewRealNameInput) -> AccountPayload:
+    async def review_real_name(self, info: AccordInfo, input: ReviewRealNameInput) -> AccountPayload:
         context = info.context
         return await staff_account_mutation(
             info,

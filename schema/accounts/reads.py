@@ -3,8 +3,9 @@
 import uuid
 
 from schema.accounts.types import Account
+from schema.context import Context
 from schema.errors import PublicError
-from schema.relay import Connection, connection
+from schema.relay import Connection, connection, node_fetcher
 from schema.scoped import read_scope, record_staff_read
 from services import audit
 from services.accounts import repository
@@ -17,7 +18,7 @@ MAX_SEARCH = 100
 __all__ = ["read_account", "read_accounts", "record_staff_read"]
 
 
-async def read_account(context, key: uuid.UUID) -> Account | None:
+async def read_account(context: Context, key: uuid.UUID) -> Account | None:
     """Every member of the account reads it (holder, any sub-account whatever its grants, its
     partner clients), and staff read every account; each field then asks for its own grant.
     Another account is simply not found."""
@@ -31,7 +32,9 @@ async def read_account(context, key: uuid.UUID) -> Account | None:
     return Account.from_model(row)
 
 
-async def read_accounts(context, *, first: int, after: uuid.UUID | None, search: str | None) -> Connection[Account]:
+async def read_accounts(
+    context: Context, *, first: int, after: uuid.UUID | None, search: str | None
+) -> Connection[Account]:
     """Staff only (the field says so); every listed account gets an audit record."""
     if search is not None and len(search) > MAX_SEARCH:
         raise PublicError(f"`search` is at most {MAX_SEARCH} characters", ErrorCode.INVALID.value, field=["search"])
@@ -45,3 +48,8 @@ async def read_accounts(context, *, first: int, after: uuid.UUID | None, search:
         detail=f"search={search!r}" if search else None,
     )
     return connection(page, Account.from_model)
+
+
+@node_fetcher("Account")
+async def fetch_account(context: Context, key: uuid.UUID) -> Account | None:
+    return await read_account(context, key)

@@ -1,14 +1,14 @@
 from datetime import datetime
 
 import strawberry
-from strawberry.types import Info
 
 from models import App as AppRow
 from models import BrandUseRequest as BrandRow
 from models import ScopeExtensionRequest as ScopeRow
+from schema.context import AccordInfo
 from schema.enums import Standing
-from schema.errors import UserError
 from schema.grants import APP_READERS, HOLDER_OR_STAFF
+from schema.payloads import Payload
 from schema.relay import Node, encode_id
 from schema.scoped import owned_node
 from services.apps import service as apps
@@ -77,7 +77,7 @@ class App(Node):
         )
 
     @strawberry.field
-    async def scope_extension_requests(self, info: Info) -> list[ScopeExtensionRequest]:
+    async def scope_extension_requests(self, info: AccordInfo) -> list[ScopeExtensionRequest]:
         return [ScopeExtensionRequest.from_model(r) for r in await info.context.loaders.scope_requests.load(self.key)]
 
 
@@ -107,22 +107,19 @@ owned_node(
 
 
 @strawberry.type
-class AppPayload:
+class AppPayload(Payload):
     app: App | None = None
     app_secret: str | None = strawberry.field(default=None, description="shown once, at creation or rotation")
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
-class ScopeExtensionPayload:
+class ScopeExtensionPayload(Payload):
     request: ScopeExtensionRequest | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
-class BrandUsePayload:
+class BrandUsePayload(Payload):
     request: BrandUseRequest | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.input

@@ -5,14 +5,14 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import strawberry
-from strawberry.types import Info
 
 from models import Bill as BillRow
 from models import BillDispute as DisputeRow
 from models import BillDisputeState as DisputeStateValue
 from models import BillLine as LineRow
 from models import BillState as BillStateValue
-from schema.errors import UserError
+from schema.context import AccordInfo
+from schema.payloads import Payload
 from schema.relay import Node, encode_id
 from services.billing import bills
 from services.ledger.arrears import Owed
@@ -101,11 +101,11 @@ class Bill(Node):
             "so a confirmed bill reads SETTLED (see confirmedAt)."
         )
     )
-    def state(self, info: Info) -> BillState:
+    def state(self, info: AccordInfo) -> BillState:
         return bills.state_at(self.row, info.context.clock.now())
 
     @strawberry.field(description="BIL-5: accepted by silence when the window closed (not confirmed).")
-    def deemed_accepted(self, info: Info) -> bool:
+    def deemed_accepted(self, info: AccordInfo) -> bool:
         state = bills.state_at(self.row, info.context.clock.now())
         return state == BillState.DEEMED_ACCEPTED or (state == BillState.SETTLED and self.row.confirmed_at is None)
 
@@ -114,11 +114,11 @@ class Bill(Node):
         return self.row.confirmed_at
 
     @strawberry.field
-    async def lines(self, info: Info) -> list[BillLine]:
+    async def lines(self, info: AccordInfo) -> list[BillLine]:
         return [BillLine.from_model(r) for r in await info.context.loaders.bill_lines.load(self.row.id)]
 
     @strawberry.field
-    async def dispute(self, info: Info) -> BillDispute | None:
+    async def dispute(self, info: AccordInfo) -> BillDispute | None:
         row = await info.context.loaders.bill_disputes.load(self.row.id)
         return None if row is None else BillDispute.from_model(row)
 
@@ -152,19 +152,17 @@ class HeldBill:
 
 
 @strawberry.type
-class BillPayload:
+class BillPayload(Payload):
     bill: Bill | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
-class RunMonthlyBillingPayload:
+class RunMonthlyBillingPayload(Payload):
     issued: int = 0
     held: int = 0
     held_bills: list[HeldBill] = strawberry.field(
         default_factory=list, description="BIL-2: accounts whose bill waits for a price."
     )
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
@@ -174,9 +172,8 @@ class JobResult:
 
 
 @strawberry.type
-class RunDueJobsPayload:
+class RunDueJobsPayload(Payload):
     results: list[JobResult] = strawberry.field(default_factory=list)
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.input
