@@ -27,7 +27,7 @@ class ClockPayload(Payload):
 @strawberry.type
 class ClockMutation:
     @strawberry.mutation(
-        description="ADMIN; works only when the server runs with ACCORD_SIMULATED_CLOCK=1 (never in production).",
+        description="Works only when the server runs with ACCORD_SIMULATED_CLOCK=1 (never in production).",
         extensions=[Requires(ADMIN)],
     )
     async def set_clock(self, info: AccordInfo, input: SetClockInput) -> ClockPayload:

@@ -15,13 +15,13 @@ from services import notices
 NoticeChannel = strawberry.enum(NoticeChannelValue, name="NoticeChannel")
 
 
-@strawberry.type(description="NTC-4")
+@strawberry.type(description="A notice sent to the account (NTC-4).")
 class Notice(Node):
     channel: NoticeChannel
     subject: str
     body: str
     sent_at: datetime
-    delivered_at: datetime = strawberry.field(description="NTC-1 deemed delivery")
+    delivered_at: datetime = strawberry.field(description="When the notice is deemed delivered (NTC-1).")
 
     @staticmethod
     def from_model(row: NoticeRow) -> "Notice":

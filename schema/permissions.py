@@ -43,6 +43,35 @@ class Grant:
             return True
         return self.scope is not None and self.scope in principal.scopes
 
+    def describe(self) -> str:
+        """The sentence the field's SDL description ends with, so that it cannot drift from
+        the grant, e.g. "Requires: staff ADMIN or FINANCE, or the billing:read scope." """
+        who = []
+        if self.roles == frozenset(StaffRole):
+            who.append("any staff role")
+        elif self.roles:
+            who.append("staff " + _either(sorted(role.value for role in self.roles)))
+        if self.holder:
+            who.append("the account's holder")
+        if self.scope is not None:
+            who.append(f"the {self.scope.value} scope" + ("" if self.clients else " (OAuth clients excluded)"))
+        return f"Requires: {_either(who, ', or ')}."
+
+
+def _either(items: list[str], last: str = " or ") -> str:
+    """a; a or b; a, b or c."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + last + items[-1]
+
+
+def describe_grant(field: StrawberryField, grant: Grant) -> None:
+    """Append what ``grant`` requires to the field's description (once: a schema may be built
+    more than once from the same fields)."""
+    requires = grant.describe()
+    if field.description is None:
+        field.description = requires
+    elif not field.description.endswith(requires):
+        field.description = f"{field.description} {requires}"
+
 
 def not_authenticated() -> PublicError:
     return PublicError("a valid access token is required", UNAUTHENTICATED)
@@ -72,9 +101,21 @@ class Allowed(BasePermission):
         return self.grant.allows(principal)
 
 
-def allowed(grant: Grant) -> list[FieldExtension]:
-    """``extensions=allowed(Grant(...))`` on a query field."""
-    return [PermissionExtension(permissions=[Allowed(grant)], use_directives=False)]
+class GrantedField(PermissionExtension):
+    """A permission extension that says in the field's description what its grant requires."""
+
+    def __init__(self, permission: Allowed) -> None:
+        super().__init__(permissions=[permission], use_directives=False)
+        self.grant = permission.grant
+
+    def apply(self, field: StrawberryField) -> None:
+        super().apply(field)
+        describe_grant(field, self.grant)
+
+
+def allowed(grant: Grant, permission: type[Allowed] = Allowed) -> list[FieldExtension]:
+    """``extensions=allowed(GRANT)`` on a query field (``permission`` may widen the grant)."""
+    return [GrantedField(permission(grant))]
 
 
 def authenticated() -> list[FieldExtension]:
@@ -91,6 +132,7 @@ class Requires(FieldExtension):
 
     def apply(self, field: StrawberryField) -> None:
         self.payload = field.type
+        describe_grant(field, self.grant)
 
     async def resolve_async(self, next_: Callable[..., Awaitable[Any]], source: Any, info: Info, **kwargs: Any) -> Any:
         context = info.context

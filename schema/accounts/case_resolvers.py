@@ -50,7 +50,9 @@ class ReportCompromiseInput:
 class RequestTerminationInput:
     ground: TerminationGround
     reason: str
-    dissolution_date: date | None = strawberry.field(default=None, description="DISSOLUTION only")
+    dissolution_date: date | None = strawberry.field(
+        default=None, description="Given for a DISSOLUTION termination only."
+    )
 
 
 def _report_payload(report) -> ReportPayload:
@@ -60,7 +62,7 @@ def _report_payload(report) -> ReportPayload:
 @strawberry.type
 class CaseMutation:
     @strawberry.mutation(
-        description="ACC-5: staff open an ownership dispute, optionally freezing the account.",
+        description="Open an ownership dispute, optionally freezing the account (ACC-5).",
         extensions=[Requires(COMPLIANCE_OR_ADMIN)],
     )
     async def open_ownership_dispute(self, info: AccordInfo, input: OwnershipDisputeInput) -> AccountPayload:
@@ -79,7 +81,7 @@ class CaseMutation:
         )
 
     @strawberry.mutation(
-        description="ACC-5: staff resolve a dispute naming the winner; a freeze it caused is lifted.",
+        description="Resolve an ownership dispute naming the winner; a freeze it caused is lifted (ACC-5).",
         extensions=[Requires(COMPLIANCE_OR_ADMIN)],
     )
     async def resolve_ownership_dispute(self, info: AccordInfo, input: ResolveOwnershipDisputeInput) -> AccountPayload:
@@ -108,7 +110,7 @@ class CaseMutation:
         )
 
     @strawberry.mutation(
-        description="ACC-6: the holder reports leaked credentials (INCOMPLETE without evidence and requests).",
+        description="Report leaked credentials; INCOMPLETE without evidence and requests (ACC-6).",
         extensions=[Requires(HOLDER)],
     )
     async def report_compromise(self, info: AccordInfo, input: ReportCompromiseInput) -> ReportPayload:
@@ -129,21 +131,23 @@ class CaseMutation:
         return await run_mutation(info, payload=ReportPayload, call=call, ok=_report_payload)
 
     @strawberry.mutation(
-        description="ACC-6: staff confirm the reporter's identity (SUBMITTED → IDENTITY_VERIFIED).",
+        description="Confirm the reporter's identity: SUBMITTED → IDENTITY_VERIFIED (ACC-6).",
         extensions=[Requires(SUPPORT_COMPLIANCE_OR_ADMIN)],
     )
     async def verify_compromise_reporter(self, info: AccordInfo, input: IdInput) -> ReportPayload:
         return await _advance(info, input, ReportState.IDENTITY_VERIFIED)
 
     @strawberry.mutation(
-        description="ACC-6: staff mark a verified report handled (IDENTITY_VERIFIED → HANDLED).",
+        description="Mark a verified report handled: IDENTITY_VERIFIED → HANDLED (ACC-6).",
         extensions=[Requires(SUPPORT_COMPLIANCE_OR_ADMIN)],
     )
     async def mark_compromise_handled(self, info: AccordInfo, input: IdInput) -> ReportPayload:
         return await _advance(info, input, ReportState.HANDLED)
 
     @strawberry.mutation(
-        description="ACC-7 and TRM-1/2/3/7: the holder asks to terminate; a late dissolution notice is marked.",
+        description=(
+            "Ask to terminate the agreement; a late dissolution notice is marked (ACC-7, TRM-1, TRM-2, TRM-3, TRM-7)."
+        ),
         extensions=[Requires(HOLDER)],
     )
     async def request_termination(self, info: AccordInfo, input: RequestTerminationInput) -> TerminationPayload:

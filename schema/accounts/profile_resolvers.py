@@ -45,7 +45,7 @@ class UpdateAccountProfileInput:
     email: str | None = None
     phone: str | None = None
     address: str | None = None
-    effective_on: date = strawberry.field(description="ACC-2: when the change happened")
+    effective_on: date = strawberry.field(description="When the change happened (ACC-2).")
 
 
 @strawberry.input
@@ -66,8 +66,9 @@ class ReviewRealNameInput:
 class ProfileMutation:
     @strawberry.mutation(
         description=(
-            "ACC-1. The one mutation allowed without a token (rate-limited per address). A login that is "
-            "taken gets the same answer as a new one and nothing is created; its owner is told by email."
+            "Register an account: the one mutation allowed without a token (rate-limited per address). A "
+            "login that is taken gets the same answer as a new one and nothing is created; its owner is told "
+            "by email (ACC-1)."
         )
     )
     async def register_account(self, info: AccordInfo, input: RegisterAccountInput) -> RegisterAccountPayload:
@@ -115,7 +116,9 @@ class ProfileMutation:
         )
 
     @strawberry.mutation(
-        description="ACC-2: each changed field is kept with when it happened and when it was reported.",
+        description=(
+            "Report profile changes; each changed field is kept with when it happened and when it was reported (ACC-2)."
+        ),
         extensions=[Requires(HOLDER)],
     )
     async def update_account_profile(self, info: AccordInfo, input: UpdateAccountProfileInput) -> AccountPayload:
@@ -139,7 +142,7 @@ class ProfileMutation:
             ),
         )
 
-    @strawberry.mutation(description="ACC-4: the holder submits the real-name subject.", extensions=[Requires(HOLDER)])
+    @strawberry.mutation(description="Submit the account's real-name subject (ACC-4).", extensions=[Requires(HOLDER)])
     async def submit_real_name(self, info: AccordInfo, input: SubmitRealNameInput) -> AccountPayload:
         context = info.context
 
@@ -157,7 +160,7 @@ class ProfileMutation:
         return await holder_account_mutation(info, act)
 
     @strawberry.mutation(
-        description="ACC-4: staff FINANCE or COMPLIANCE approve or reject (audited with the reviewer).",
+        description="Approve or reject a real-name submission, audited with the reviewer (ACC-4).",
         extensions=[Requires(FINANCE_OR_COMPLIANCE)],
     )
     async def review_real_name(self, info: AccordInfo, input: ReviewRealNameInput) -> AccountPayload:

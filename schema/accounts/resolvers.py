@@ -50,7 +50,7 @@ class AccountQuery:
             return None
         return await read_account(info.context, decoded[1])
 
-    @strawberry.field(description="Staff only.", extensions=allowed(STAFF_ONLY))
+    @strawberry.field(description="Every account, searchable by name, email or login.", extensions=allowed(STAFF_ONLY))
     async def accounts(
         self, info: AccordInfo, first: int | None = 20, after: str | None = None, search: str | None = None
     ) -> Connection[Account]:
@@ -61,7 +61,7 @@ class AccountQuery:
 @strawberry.type
 class AccountMutation:
     @strawberry.mutation(
-        description="AUTH-4 / ACC-6: every token of the account stops working on its next request.",
+        description="Every token of the account stops working on its next request (AUTH-4, ACC-6).",
         extensions=[Requires(HOLDER_COMPLIANCE_OR_ADMIN)],
     )
     async def revoke_all_tokens(self, info: AccordInfo, input: AccountIdInput) -> AccountPayload:
@@ -88,7 +88,7 @@ class AccountMutation:
         )
 
     @strawberry.mutation(
-        description="ACC-8: the holder creates a sub-account with permissions from the fixed list.",
+        description="Create a sub-account with permissions from the fixed list (ACC-8).",
         extensions=[Requires(HOLDER)],
     )
     async def create_sub_account(self, info: AccordInfo, input: CreateSubAccountInput) -> SubAccountPayload:
@@ -114,7 +114,7 @@ class AccountMutation:
         )
 
     @strawberry.mutation(
-        description="ACC-8: the holder sets a sub-account's permissions (from the fixed list).",
+        description="Set a sub-account's permissions from the fixed list (ACC-8).",
         extensions=[Requires(HOLDER)],
     )
     async def set_sub_account_permissions(
@@ -135,7 +135,7 @@ class AccountMutation:
         )
 
     @strawberry.mutation(
-        description="ACC-8 / AUTH-4: the holder disables a sub-account; its tokens die at once.",
+        description="Disable a sub-account; its tokens stop working at once (ACC-8, AUTH-4).",
         extensions=[Requires(HOLDER)],
     )
     async def disable_sub_account(self, info: AccordInfo, input: IdInput) -> SubAccountPayload:
@@ -181,7 +181,7 @@ class AccountMutation:
         )
 
     @strawberry.mutation(
-        description="AUTH-4: the holder disables a partner client; its tokens die at once.",
+        description="Disable a partner client; its tokens stop working at once (AUTH-4).",
         extensions=[Requires(HOLDER)],
     )
     async def disable_partner_client(self, info: AccordInfo, input: IdInput) -> PartnerClientPayload:
@@ -197,7 +197,7 @@ class AccountMutation:
         )
 
     @strawberry.mutation(
-        description="ACC-6: the holder replaces a partner client's secret at once (shown once).",
+        description="Replace a partner client's secret at once; the new one is shown once (ACC-6).",
         extensions=[Requires(HOLDER)],
     )
     async def rotate_partner_client_secret(self, info: AccordInfo, input: IdInput) -> PartnerClientPayload:

@@ -5,7 +5,6 @@ from typing import Any
 
 import strawberry
 from strawberry.extensions.field_extension import FieldExtension
-from strawberry.permission import PermissionExtension
 
 from models import Account as AccountRow
 from models import AuditRecord as AuditRow
@@ -52,7 +51,7 @@ class OwnData(Allowed):
 
 def own_data() -> list[FieldExtension]:
     """The grant of the account's own data (profile, real name, profile changes, standing)."""
-    return [PermissionExtension(permissions=[OwnData(ACCOUNT_READERS)], use_directives=False)]
+    return allowed(ACCOUNT_READERS, OwnData)
 
 
 @strawberry.type
@@ -106,7 +105,7 @@ class RealNameVerification:
     account_key: strawberry.Private[uuid.UUID | None] = None
     stored_number: strawberry.Private[str | None] = None
 
-    @strawberry.field(description="masked for all but holder and compliance")
+    @strawberry.field(description="Masked for all but the holder and COMPLIANCE staff (ACC-4).")
     async def subject_number(self, info: AccordInfo) -> str | None:
         if self.stored_number is None or self.account_key is None:
             return None
@@ -189,7 +188,7 @@ class PartnerClient(Node):
         )
 
 
-@strawberry.type(description="ACC-5")
+@strawberry.type(description="A dispute over who owns the account (ACC-5).")
 class OwnershipDispute(Node):
     state: str
     complaint: str
@@ -211,7 +210,9 @@ class OwnershipDispute(Node):
         )
 
 
-@strawberry.type(description="ACC-6: SUBMITTED → IDENTITY_VERIFIED → HANDLED, or INCOMPLETE")
+@strawberry.type(
+    description="A report of leaked credentials: SUBMITTED → IDENTITY_VERIFIED → HANDLED, or INCOMPLETE (ACC-6)."
+)
 class CompromiseReport(Node):
     state: str
     what: list[str]
@@ -292,7 +293,7 @@ class Account(Node):
 
     @strawberry.field(
         extensions=own_data(),
-        description="ACC-2: every reported change, with the staff-visible `late` flag.",
+        description="Every reported profile change, with the staff-visible `late` flag (ACC-2).",
     )
     async def profile_changes(
         self, info: AccordInfo, first: int | None = 20, after: str | None = None
@@ -325,40 +326,43 @@ class Account(Node):
         page = await repository.page_audit(info.context.session, account_id=self.key, first=size, after=after_key)
         return connection(page, AuditRecord.from_model)
 
-    @strawberry.field(extensions=allowed(STAFF_ONLY), description="ACC-5, staff only.")
+    @strawberry.field(extensions=allowed(STAFF_ONLY), description="Disputes over who owns the account (ACC-5).")
     async def ownership_disputes(self, info: AccordInfo) -> list[OwnershipDispute]:
         return [OwnershipDispute.from_model(r) for r in await info.context.loaders.disputes.load(self.key)]
 
-    @strawberry.field(extensions=allowed(HOLDER_OR_STAFF), description="ACC-6")
+    @strawberry.field(extensions=allowed(HOLDER_OR_STAFF), description="Reports of leaked credentials (ACC-6).")
     async def compromise_reports(self, info: AccordInfo) -> list[CompromiseReport]:
         return [CompromiseReport.from_model(r) for r in await info.context.loaders.compromise_reports.load(self.key)]
 
-    @strawberry.field(extensions=allowed(BILLING_READERS), description="PRE-1: the prepaid balance.")
+    @strawberry.field(extensions=allowed(BILLING_READERS), description="The prepaid balance (PRE-1).")
     async def balance(self, info: AccordInfo) -> Decimal:
         return fen_to_yuan(await info.context.loaders.balances.load(self.key))
 
-    @strawberry.field(extensions=allowed(BILLING_READERS), description="PRE-4: unpaid principal, penalties excluded.")
+    @strawberry.field(extensions=allowed(BILLING_READERS), description="Unpaid principal, penalties excluded (PRE-4).")
     async def arrears(self, info: AccordInfo) -> Decimal:
         return fen_to_yuan((await info.context.loaders.owed.load(self.key)).principal_fen)
 
-    @strawberry.field(extensions=allowed(BILLING_READERS), description="PRE-3/PRE-4: unpaid penalties up to today.")
+    @strawberry.field(extensions=allowed(BILLING_READERS), description="Unpaid penalties up to today (PRE-3, PRE-4).")
     async def accrued_penalties(self, info: AccordInfo) -> Decimal:
         return fen_to_yuan((await info.context.loaders.owed.load(self.key)).penalties_fen)
 
     @strawberry.field(
-        extensions=allowed(BILLING_READERS), description="PRE-4/PRE-5: arrears, overdue days, eligibility."
+        extensions=allowed(BILLING_READERS),
+        description="Arrears, overdue days and eligibility for termination (PRE-4, PRE-5).",
     )
     async def payment_standing(self, info: AccordInfo) -> PaymentStanding:
         owed = await info.context.loaders.owed.load(self.key)
         return PaymentStanding.of(owed, info.context.clock.now())
 
-    @strawberry.field(extensions=allowed(BILLING_READERS), description="BIL-4: delivered bills, oldest first.")
+    @strawberry.field(extensions=allowed(BILLING_READERS), description="Delivered bills, oldest first (BIL-4).")
     async def bills(self, info: AccordInfo, first: int | None = 20, after: str | None = None) -> Connection[Bill]:
         size, after_key = page_args(first, after)
         page = await bills.page_for_account(info.context.session, account_id=self.key, first=size, after=after_key)
         return connection(page, Bill.from_model)
 
-    @strawberry.field(extensions=allowed(BILLING_READERS), description="PRE-1: immutable entries, oldest first.")
+    @strawberry.field(
+        extensions=allowed(BILLING_READERS), description="Immutable ledger entries, oldest first (PRE-1)."
+    )
     async def ledger(
         self, info: AccordInfo, first: int | None = 20, after: str | None = None
     ) -> Connection[LedgerEntry]:
@@ -368,13 +372,13 @@ class Account(Node):
 
     @strawberry.field(
         extensions=allowed(BILLING_READERS),
-        description="PRE-2: top-ups awaiting their money (online ones until they expire unpaid).",
+        description="Top-ups awaiting their money; online ones until they expire unpaid (PRE-2).",
     )
     async def pending_top_ups(self, info: AccordInfo) -> list[PendingTopUp]:
         rows = await info.context.loaders.pending_top_ups.load(self.key)
         return [PendingTopUp.from_model(r) for r in topups.awaiting(rows, info.context.clock.now())]
 
-    @strawberry.field(extensions=allowed(ACCOUNT_READERS), description="NTC-4: notices sent to the account.")
+    @strawberry.field(extensions=allowed(ACCOUNT_READERS), description="Notices sent to the account (NTC-4).")
     async def notices(self, info: AccordInfo, first: int | None = 20, after: str | None = None) -> Connection[Notice]:
         size, after_key = page_args(first, after)
         page = await notices.page_for_account(info.context.session, account_id=self.key, first=size, after=after_key)
@@ -384,11 +388,13 @@ class Account(Node):
     async def partner_clients(self, info: AccordInfo) -> list[PartnerClient]:
         return [PartnerClient.from_model(r) for r in await info.context.loaders.partner_clients.load(self.key)]
 
-    @strawberry.field(extensions=allowed(HOLDER_OR_STAFF), description="ENF-1: cases on this account.")
+    @strawberry.field(extensions=allowed(HOLDER_OR_STAFF), description="Enforcement cases on this account (ENF-1).")
     async def enforcement_cases(self, info: AccordInfo) -> list[EnforcementCase]:
         return [EnforcementCase.from_model(r) for r in await info.context.loaders.enforcement_cases.load(self.key)]
 
-    @strawberry.field(extensions=allowed(HOLDER_OR_STAFF), description="APP-4")
+    @strawberry.field(
+        extensions=allowed(HOLDER_OR_STAFF), description="Requests to use the vendor's trademarks (APP-4)."
+    )
     async def brand_use_requests(self, info: AccordInfo) -> list[BrandUseRequest]:
         return [BrandUseRequest.from_model(r) for r in await info.context.loaders.brand_requests.load(self.key)]
 

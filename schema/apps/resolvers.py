@@ -33,7 +33,7 @@ from services.apps import service as apps
 @strawberry.type
 class AppMutation:
     @strawberry.mutation(
-        description="APP-1: a VERIFIED account creates an AppID with its declared scope; the secret is shown once.",
+        description="A VERIFIED account creates an AppID with its declared scope; the secret is shown once (APP-1).",
         extensions=[Requires(APP_WRITERS)],
     )
     async def create_app(self, info: AccordInfo, input: CreateAppInput) -> AppPayload:
@@ -59,7 +59,7 @@ class AppMutation:
         )
 
     @strawberry.mutation(
-        description="APP-2 / ACC-6: a new secret at once; the old one stays valid for graceSeconds (0-86400).",
+        description="A new secret at once; the old one stays valid for graceSeconds (0-86400) (APP-2, ACC-6).",
         extensions=[Requires(APP_WRITERS)],
     )
     async def rotate_app_secret(self, info: AccordInfo, input: RotateAppSecretInput) -> AppPayload:
@@ -85,7 +85,7 @@ class AppMutation:
         )
 
     @strawberry.mutation(
-        description="APP-1: ask staff to widen the declared scope (nothing widens until they grant it).",
+        description="Ask staff to widen the declared scope; nothing widens until they grant it (APP-1).",
         extensions=[Requires(APP_WRITERS)],
     )
     async def request_scope_extension(self, info: AccordInfo, input: ScopeExtensionInput) -> AppPayload:
@@ -107,7 +107,7 @@ class AppMutation:
         )
 
     @strawberry.mutation(
-        description="APP-1: staff grant (citing their written permission) or reject a scope extension.",
+        description="Staff grant (citing their written permission) or reject a scope extension (APP-1).",
         extensions=[Requires(COMPLIANCE_OR_ADMIN)],
     )
     async def decide_scope_extension(self, info: AccordInfo, input: DecideScopeExtensionInput) -> ScopeExtensionPayload:
@@ -129,7 +129,7 @@ class AppMutation:
         )
 
     @strawberry.mutation(
-        description="APP-4: ask for prior written approval to use the vendor's trademarks.",
+        description="Ask for prior written approval to use the vendor's trademarks (APP-4).",
         extensions=[Requires(APP_WRITERS)],
     )
     async def request_brand_use(self, info: AccordInfo, input: BrandUseInput) -> BrandUsePayload:
@@ -151,7 +151,7 @@ class AppMutation:
         )
 
     @strawberry.mutation(
-        description="APP-4: staff approve or reject a brand-use request.", extensions=[Requires(COMPLIANCE_OR_ADMIN)]
+        description="Staff approve or reject a brand-use request (APP-4).", extensions=[Requires(COMPLIANCE_OR_ADMIN)]
     )
     async def decide_brand_use(self, info: AccordInfo, input: DecideBrandUseInput) -> BrandUsePayload:
         context = info.context

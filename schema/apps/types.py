@@ -15,7 +15,11 @@ from services.apps import service as apps
 from services.errors import NotFound
 
 
-@strawberry.type(description="APP-1: staff grant a wider scope with a written-permission reference.")
+@strawberry.type(
+    description=(
+        "A request to widen an app's declared scope; staff grant it with a written-permission reference (APP-1)."
+    )
+)
 class ScopeExtensionRequest(Node):
     terminals: list[str]
     scenarios: list[str]
@@ -37,7 +41,7 @@ class ScopeExtensionRequest(Node):
         )
 
 
-@strawberry.type(description="APP-4: prior written approval to use the vendor's trademarks.")
+@strawberry.type(description="A request for prior written approval to use the vendor's trademarks (APP-4).")
 class BrandUseRequest(Node):
     material: str
     description: str

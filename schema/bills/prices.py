@@ -43,7 +43,7 @@ class PriceChangeInput:
 @strawberry.type
 class PriceQuery:
     @strawberry.field(
-        description="NTC-2: the standard price list in force at `at` (default now).", extensions=authenticated()
+        description="The standard price list in force at `at` (default now) (NTC-2).", extensions=authenticated()
     )
     async def price_list(self, info: AccordInfo, at: datetime | None = None) -> list[Price]:
         context = info.context
@@ -54,7 +54,7 @@ class PriceQuery:
 @strawberry.type
 class PriceMutation:
     @strawberry.mutation(
-        description="NTC-2 (staff ADMIN): a law-required price change, announced by email 7+ days ahead.",
+        description="Schedule a law-required price change, announced by email 7+ days ahead (NTC-2).",
         extensions=[Requires(ADMIN)],
     )
     async def schedule_price_change(self, info: AccordInfo, input: PriceChangeInput) -> NoticePayload:

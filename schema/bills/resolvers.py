@@ -69,7 +69,7 @@ def _bill_payload(row: BillRow) -> BillPayload:
 @strawberry.type
 class BillQuery:
     @strawberry.field(
-        description="BIL-2 (staff FINANCE/ADMIN): bills held for unpriced usage, optionally of one month.",
+        description="Bills held for unpriced usage, optionally of one month (BIL-2).",
         extensions=allowed(FINANCE_OR_ADMIN),
     )
     async def held_bills(self, info: AccordInfo, period: date | None = None) -> list[HeldBill]:
@@ -89,7 +89,7 @@ class BillQuery:
 @strawberry.type
 class BillMutation:
     @strawberry.mutation(
-        description="BIL-4 (staff FINANCE/ADMIN): bill a month; idempotent. BIL-2: unpriced usage holds a bill.",
+        description="Bill a month; idempotent. Unpriced usage holds a bill (BIL-4, BIL-2).",
         extensions=[Requires(FINANCE_OR_ADMIN)],
     )
     async def run_monthly_billing(self, info: AccordInfo, input: RunMonthlyBillingInput) -> RunMonthlyBillingPayload:
@@ -109,7 +109,7 @@ class BillMutation:
         )
 
     @strawberry.mutation(
-        description="BIL-5: accept the bill within 2 working days of delivery; it is then settled (BIL-6).",
+        description="Accept the bill within 2 working days of delivery; it is then settled (BIL-5, BIL-6).",
         extensions=[Requires(BILL_CONFIRMERS)],
     )
     async def confirm_bill(self, info: AccordInfo, input: IdInput) -> BillPayload:
@@ -128,7 +128,7 @@ class BillMutation:
         )
 
     @strawberry.mutation(
-        description="BIL-5 / BIL-7: dispute an amount within 2 working days of delivery; one open dispute per bill.",
+        description="Dispute an amount within 2 working days of delivery; one open dispute per bill (BIL-5, BIL-7).",
         extensions=[Requires(BILL_DISPUTERS)],
     )
     async def dispute_bill(self, info: AccordInfo, input: DisputeBillInput) -> BillPayload:
@@ -150,7 +150,7 @@ class BillMutation:
         )
 
     @strawberry.mutation(
-        description="BIL-7 (staff FINANCE): reject, or accept with a credit up to the disputed amount; then settle.",
+        description="Reject a bill dispute, or accept it with a credit up to the disputed amount; then settle (BIL-7).",
         extensions=[Requires(FINANCE)],
     )
     async def resolve_dispute(self, info: AccordInfo, input: ResolveDisputeInput) -> BillPayload:
@@ -173,7 +173,7 @@ class BillMutation:
         )
 
     @strawberry.mutation(
-        description="ADMIN: run every due deadline job now (the same sweep the scheduler runs); idempotent.",
+        description="Run every due deadline job now (the same sweep the scheduler runs); idempotent.",
         extensions=[Requires(ADMIN)],
     )
     async def run_due_jobs(self, info: AccordInfo) -> RunDueJobsPayload:
@@ -186,7 +186,7 @@ class BillMutation:
         )
 
     @strawberry.mutation(
-        description="BIL-2 (staff FINANCE/ADMIN): a supplementary-agreement price for one account.",
+        description="Set a supplementary-agreement price for one account (BIL-2).",
         extensions=[Requires(FINANCE_OR_ADMIN)],
     )
     async def set_agreement_price(self, info: AccordInfo, input: AgreementPriceInput) -> AgreementPayload:
@@ -212,7 +212,7 @@ class BillMutation:
         )
 
     @strawberry.mutation(
-        description="BIL-3 (staff FINANCE/ADMIN): a conditional discount; unmet conditions bill the plain price.",
+        description="Grant a conditional discount; unmet conditions bill the plain price (BIL-3).",
         extensions=[Requires(FINANCE_OR_ADMIN)],
     )
     async def grant_discount(self, info: AccordInfo, input: DiscountInput) -> AgreementPayload:

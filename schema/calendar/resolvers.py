@@ -17,7 +17,8 @@ from services.errors import DomainError
 @strawberry.type
 class CalendarQuery:
     @strawberry.field(
-        description="T-2. CALENDAR_UNKNOWN surfaces as a top-level error here.", extensions=authenticated()
+        description="Working days between two dates; CALENDAR_UNKNOWN is a top-level error here (T-2).",
+        extensions=authenticated(),
     )
     async def working_days(
         self, info: AccordInfo, from_: Annotated[date, strawberry.argument(name="from")], to: date
@@ -49,7 +50,7 @@ class CalendarQuery:
 @strawberry.type
 class CalendarMutation:
     @strawberry.mutation(
-        description="Staff ADMIN (T-2, T-3): load or replace a year's official arrangement.",
+        description="Load or replace a year's official holiday arrangement (T-2, T-3).",
         extensions=[Requires(ADMIN)],
     )
     async def load_holiday_calendar(self, info: AccordInfo, input: HolidayCalendarInput) -> CalendarPayload:

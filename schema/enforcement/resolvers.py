@@ -13,7 +13,7 @@ from services.enforcement import cases
 @strawberry.type
 class EnforcementMutation:
     @strawberry.mutation(
-        description="ENF-1 (staff COMPLIANCE): a case citing the clauses violated, e.g. 2.11 or 2.14 (APP-5).",
+        description="Open an enforcement case citing the clauses violated, e.g. 2.11 or 2.14 (ENF-1, APP-5).",
         extensions=[Requires(COMPLIANCE)],
     )
     async def open_enforcement_case(self, info: AccordInfo, input: OpenCaseInput) -> CasePayload:

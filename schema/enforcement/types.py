@@ -14,7 +14,7 @@ from services.errors import NotFound
 CaseSource = strawberry.enum(CaseSourceValue, name="CaseSource")
 
 
-@strawberry.type(description="ENF-1")
+@strawberry.type(description="An enforcement case opened on the account (ENF-1).")
 class EnforcementCase(Node):
     source: CaseSource
     clauses: list[str]

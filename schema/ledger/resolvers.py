@@ -35,8 +35,9 @@ def _ledger_payload(result: topups.TopUpResult) -> LedgerPayload:
 class LedgerMutation:
     @strawberry.mutation(
         description=(
-            "PRE-2: nothing is credited on request: ONLINE is pending until the payment gateway confirms "
-            "(confirmOnlinePayment, within 24 hours), BANK_TRANSFER until FINANCE confirms receipt. Idempotent."
+            "Nothing is credited on request: ONLINE is pending until the payment gateway confirms "
+            "(confirmOnlinePayment, within 24 hours), BANK_TRANSFER until FINANCE confirms receipt. "
+            "Idempotent (PRE-2)."
         ),
         extensions=[Requires(TOP_UP)],
     )
@@ -57,7 +58,7 @@ class LedgerMutation:
         return await run_mutation(info, payload=LedgerPayload, call=call, ok=_ledger_payload)
 
     @strawberry.mutation(
-        description="PRE-6: after the agreement ended, ask for the remaining prepayment back (FINANCE pays).",
+        description="After the agreement ended, ask for the remaining prepayment back (FINANCE pays) (PRE-6).",
         extensions=[Requires(HOLDER)],
     )
     async def request_refund(self, info: AccordInfo, input: RequestRefundInput) -> LedgerPayload:
@@ -81,7 +82,7 @@ class LedgerMutation:
         )
 
     @strawberry.mutation(
-        description="PRE-6 (staff FINANCE): pay a refund from a balance that still covers it.",
+        description="Pay a refund from a balance that still covers it (PRE-6).",
         extensions=[Requires(FINANCE)],
     )
     async def pay_refund(self, info: AccordInfo, input: IdInput) -> LedgerPayload:
@@ -102,8 +103,7 @@ class LedgerMutation:
 
     @strawberry.mutation(
         description=(
-            "PRE-2 (the payment gateway's client with payments:confirm, or staff FINANCE): the provider received "
-            "an ONLINE top-up; credit exactly its amount, once per providerTransactionId."
+            "The provider received an ONLINE top-up: credit exactly its amount, once per providerTransactionId (PRE-2)."
         ),
         extensions=[Requires(PAYMENT_CONFIRMERS)],
     )
@@ -127,7 +127,7 @@ class LedgerMutation:
         )
 
     @strawberry.mutation(
-        description="PRE-2 (staff FINANCE): the bank transfer arrived; credit it once.",
+        description="The bank transfer arrived: credit it once (PRE-2).",
         extensions=[Requires(FINANCE)],
     )
     async def confirm_bank_transfer(self, info: AccordInfo, input: IdInput) -> LedgerPayload:

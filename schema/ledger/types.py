@@ -20,7 +20,7 @@ TopUpMethod = strawberry.enum(TopUpMethodValue, name="TopUpMethod")
 TopUpState = strawberry.enum(TopUpStateValue, name="TopUpState")
 
 
-@strawberry.type(description="PRE-1: immutable; amounts signed (credits positive).")
+@strawberry.type(description="An immutable ledger entry; amounts are signed, credits positive (PRE-1).")
 class LedgerEntry(Node):
     kind: LedgerKind
     amount: Decimal
@@ -42,8 +42,8 @@ class LedgerEntry(Node):
 
 @strawberry.type(
     description=(
-        "PRE-2: a top-up waiting for its money (ONLINE until the provider confirms, BANK_TRANSFER until "
-        "FINANCE does); node(id:) still finds it once credited."
+        "A top-up waiting for its money (ONLINE until the provider confirms, BANK_TRANSFER until "
+        "FINANCE does); node(id:) still finds it once credited (PRE-2)."
     )
 )
 class PendingTopUp(Node):
@@ -52,7 +52,7 @@ class PendingTopUp(Node):
     reference: str
     requested_at: datetime
     expires_at: datetime | None = strawberry.field(
-        description="PRE-2: an ONLINE top-up unpaid by then can no longer be confirmed (24 hours); none for transfers."
+        description="An ONLINE top-up unpaid by then can no longer be confirmed (24 hours); none for transfers (PRE-2)."
     )
     state: TopUpState = strawberry.field(description="PENDING until the money is confirmed, then CREDITED.")
 
@@ -91,9 +91,9 @@ class LedgerPayload(Payload):
     entry: LedgerEntry | None = None
     pending: bool | None = None
     top_up_id: strawberry.ID | None = strawberry.field(
-        default=None, description="the top-up this call made or confirmed; the id the payment gateway confirms"
+        default=None, description="The top-up this call made or confirmed; the id the payment gateway confirms."
     )
-    refund_id: strawberry.ID | None = strawberry.field(default=None, description="for payRefund")
+    refund_id: strawberry.ID | None = strawberry.field(default=None, description="The refund requestRefund made.")
 
 
 @strawberry.input
@@ -104,7 +104,7 @@ class TopUpInput:
     idempotency_key: str
 
 
-@strawberry.input(description="PRE-2: the payment provider's confirmation of an ONLINE top-up.")
+@strawberry.input(description="The payment provider's confirmation of an ONLINE top-up (PRE-2).")
 class ConfirmOnlinePaymentInput:
     top_up_id: strawberry.ID
     provider_transaction_id: str = strawberry.field(description="the provider's id; a repeat credits once")

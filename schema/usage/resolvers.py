@@ -35,7 +35,9 @@ class ReportUsagePayload(Payload):
 @strawberry.type
 class UsageMutation:
     @strawberry.mutation(
-        description="BIL-1: the metering client (usage:write) or ADMIN; idempotent on idempotencyKey.",
+        description=(
+            "Report metered usage (the metering clients), or correct it (ADMIN); idempotent on idempotencyKey (BIL-1)."
+        ),
         extensions=[Requires(USAGE_WRITERS)],
     )
     async def report_usage(self, info: AccordInfo, input: ReportUsageInput) -> ReportUsagePayload:
