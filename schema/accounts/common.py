@@ -6,19 +6,19 @@ from collections.abc import Awaitable, Callable
 from models import Account as AccountRow
 from schema.accounts.payloads import AccountPayload
 from schema.accounts.types import Account
-from schema.context import AccordInfo
+from schema.context import AccordInfo, Context
 from schema.ids import key_of, key_or_none
 from schema.mutations import run_mutation
 from services.accounts import service
 
 
-async def named_account(context, account_gid: str) -> AccountRow:
+async def named_account(context: Context, account_gid: str) -> AccountRow:
     """The account a staff mutation names by its global ID (NOT_FOUND for anything else)."""
     key = key_of(account_gid, "Account", "accountId")
     return await service.account_in_scope(context.session, account_id=key, scope=None)
 
 
-async def own_account(context) -> AccountRow:
+async def own_account(context: Context) -> AccountRow:
     return await service.account_in_scope(context.session, account_id=context.principal.account_id, scope=None)
 
 

@@ -19,7 +19,7 @@ from schema.ids import key_of, key_or_none
 from schema.inputs import IdInput
 from schema.mutations import run_mutation
 from schema.permissions import Requires, allowed, authenticated
-from schema.relay import Connection, decode_id, page_args
+from schema.relay import Connection, decode_id
 from schema.scoped import scope_of
 from services.accounts import service
 from services.errors import InvalidInput
@@ -54,8 +54,7 @@ class AccountQuery:
     async def accounts(
         self, info: AccordInfo, first: int | None = 20, after: str | None = None, search: str | None = None
     ) -> Connection[Account]:
-        size, after_key = page_args(first, after)
-        return await read_accounts(info.context, first=size, after=after_key, search=search)
+        return await read_accounts(info.context, first=first, after=after, search=search)
 
 
 @strawberry.type

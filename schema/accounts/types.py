@@ -22,7 +22,7 @@ from schema.grants import ACCOUNT_READERS, APP_READERS, BILLING_READERS, HOLDER_
 from schema.ledger.types import LedgerEntry, PendingTopUp
 from schema.notices import Notice
 from schema.permissions import Allowed, allowed
-from schema.relay import Connection, Node, connection, encode_id, page_args
+from schema.relay import Connection, Node, encode_id, paginate
 from schema.scoped import owned_node, sees_personal_numbers, support_only
 from services import notices
 from services.accounts import cases, personal_data, profile, repository
@@ -298,33 +298,29 @@ class Account(Node):
     async def profile_changes(
         self, info: AccordInfo, first: int | None = 20, after: str | None = None
     ) -> Connection[ProfileChange]:
-        size, after_key = page_args(first, after)
-        page = await profile.page_changes(info.context.session, account_id=self.key, first=size, after=after_key)
-        return connection(page, ProfileChange.from_model)
+        return await paginate(
+            first, after, profile.page_changes, ProfileChange.from_model, info.context.session, account_id=self.key
+        )
 
     @strawberry.field(extensions=allowed(HOLDER_OR_STAFF))
     async def sub_accounts(
         self, info: AccordInfo, first: int | None = 20, after: str | None = None
     ) -> Connection[SubAccount]:
-        size, after_key = page_args(first, after)
-        page = await repository.page_sub_accounts(
-            info.context.session, account_id=self.key, first=size, after=after_key
+        return await paginate(
+            first, after, repository.page_sub_accounts, SubAccount.from_model, info.context.session, account_id=self.key
         )
-        return connection(page, SubAccount.from_model)
 
     @strawberry.field(extensions=allowed(APP_READERS))
     async def apps(self, info: AccordInfo, first: int | None = 20, after: str | None = None) -> Connection[App]:
-        size, after_key = page_args(first, after)
-        page = await apps.page_apps(info.context.session, account_id=self.key, first=size, after=after_key)
-        return connection(page, App.from_model)
+        return await paginate(first, after, apps.page_apps, App.from_model, info.context.session, account_id=self.key)
 
     @strawberry.field(extensions=allowed(HOLDER_OR_STAFF))
     async def audit_log(
         self, info: AccordInfo, first: int | None = 20, after: str | None = None
     ) -> Connection[AuditRecord]:
-        size, after_key = page_args(first, after)
-        page = await repository.page_audit(info.context.session, account_id=self.key, first=size, after=after_key)
-        return connection(page, AuditRecord.from_model)
+        return await paginate(
+            first, after, repository.page_audit, AuditRecord.from_model, info.context.session, account_id=self.key
+        )
 
     @strawberry.field(extensions=allowed(STAFF_ONLY), description="Disputes over who owns the account (ACC-5).")
     async def ownership_disputes(self, info: AccordInfo) -> list[OwnershipDispute]:
@@ -356,9 +352,9 @@ class Account(Node):
 
     @strawberry.field(extensions=allowed(BILLING_READERS), description="Delivered bills, oldest first (BIL-4).")
     async def bills(self, info: AccordInfo, first: int | None = 20, after: str | None = None) -> Connection[Bill]:
-        size, after_key = page_args(first, after)
-        page = await bills.page_for_account(info.context.session, account_id=self.key, first=size, after=after_key)
-        return connection(page, Bill.from_model)
+        return await paginate(
+            first, after, bills.page_for_account, Bill.from_model, info.context.session, account_id=self.key
+        )
 
     @strawberry.field(
         extensions=allowed(BILLING_READERS), description="Immutable ledger entries, oldest first (PRE-1)."
@@ -366,9 +362,9 @@ class Account(Node):
     async def ledger(
         self, info: AccordInfo, first: int | None = 20, after: str | None = None
     ) -> Connection[LedgerEntry]:
-        size, after_key = page_args(first, after)
-        page = await entries.page_entries(info.context.session, account_id=self.key, first=size, after=after_key)
-        return connection(page, LedgerEntry.from_model)
+        return await paginate(
+            first, after, entries.page_entries, LedgerEntry.from_model, info.context.session, account_id=self.key
+        )
 
     @strawberry.field(
         extensions=allowed(BILLING_READERS),
@@ -380,9 +376,9 @@ class Account(Node):
 
     @strawberry.field(extensions=allowed(ACCOUNT_READERS), description="Notices sent to the account (NTC-4).")
     async def notices(self, info: AccordInfo, first: int | None = 20, after: str | None = None) -> Connection[Notice]:
-        size, after_key = page_args(first, after)
-        page = await notices.page_for_account(info.context.session, account_id=self.key, first=size, after=after_key)
-        return connection(page, Notice.from_model)
+        return await paginate(
+            first, after, notices.page_for_account, Notice.from_model, info.context.session, account_id=self.key
+        )
 
     @strawberry.field(extensions=allowed(HOLDER_OR_STAFF))
     async def partner_clients(self, info: AccordInfo) -> list[PartnerClient]:

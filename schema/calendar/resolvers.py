@@ -9,7 +9,7 @@ from schema.errors import query_error
 from schema.grants import ADMIN
 from schema.mutations import run_mutation
 from schema.permissions import Requires, authenticated
-from schema.relay import Connection, connection, page_args
+from schema.relay import Connection, paginate
 from services import calendar
 from services.errors import DomainError
 
@@ -42,9 +42,7 @@ class CalendarQuery:
     async def holiday_calendars(
         self, info: AccordInfo, first: int | None = 20, after: str | None = None
     ) -> Connection[HolidayCalendar]:
-        size, after_key = page_args(first, after)
-        page = await calendar.page_years(info.context.session, first=size, after=after_key)
-        return connection(page, HolidayCalendar.from_model)
+        return await paginate(first, after, calendar.page_years, HolidayCalendar.from_model, info.context.session)
 
 
 @strawberry.type

@@ -1,9 +1,10 @@
+import uuid
 from datetime import date, datetime
 
 import strawberry
 
 from models import CalendarDayKind, CalendarYear
-from schema.context import AccordInfo
+from schema.context import AccordInfo, Context
 from schema.payloads import Payload
 from schema.relay import Node, encode_id, node_fetcher
 from services import calendar
@@ -32,7 +33,7 @@ class HolidayCalendar(Node):
 
 
 @node_fetcher("HolidayCalendar")
-async def fetch_holiday_calendar(context, key):
+async def fetch_holiday_calendar(context: Context, key: uuid.UUID) -> HolidayCalendar | None:
     # The official arrangement is public information: no account scope applies.
     row = await calendar.get_year(context.session, key)
     return None if row is None else HolidayCalendar.from_model(row)
