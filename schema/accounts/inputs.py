@@ -1,3 +1,5 @@
+"""Inputs of the account mutations (shared ones are in schema/inputs.py)."""
+
 import strawberry
 
 

@@ -1,3 +1,5 @@
+"""Payloads of the account mutations."""
+
 from datetime import date
 
 import strawberry

@@ -1,3 +1,6 @@
+"""An account and what it shows: profile, real name, sub-accounts, partner clients, audit
+log, cases, and the billing and app lists of the account (SEC-1, ACC-4, ACC-8, AUTH-2)."""
+
 import uuid
 from datetime import date, datetime
 from decimal import Decimal

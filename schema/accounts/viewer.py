@@ -1,3 +1,5 @@
+"""The signed-in principal, and its own account."""
+
 import uuid
 
 import strawberry

@@ -1,3 +1,5 @@
+"""Ledger entries and top-ups of the prepaid balance (PRE-1, PRE-2)."""
+
 from datetime import datetime
 from decimal import Decimal
 
