@@ -12,10 +12,10 @@ from typing import Any
 
 from strawberry.extensions.field_extension import FieldExtension
 from strawberry.permission import BasePermission, PermissionExtension
-from strawberry.types import Info
 from strawberry.types.field import StrawberryField
 
 from auth.principal import HOLDER_SCOPES, Holder, InternalClient, PartnerClient, Principal, Scope, Staff, StaffRole
+from schema.context import AccordInfo
 from schema.errors import UNAUTHENTICATED, PublicError, user_errors
 from services import audit
 from services.errors import AccountFrozen, DomainError, ErrorCode, InsufficientPermission
@@ -81,7 +81,7 @@ class IsAuthenticated(BasePermission):
     message = "a valid access token is required"
     error_extensions = {"code": UNAUTHENTICATED}  # noqa: RUF012 - strawberry's API
 
-    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+    def has_permission(self, source: Any, info: AccordInfo, **kwargs: Any) -> bool:
         return info.context.principal is not None
 
 
@@ -94,7 +94,7 @@ class Allowed(BasePermission):
     def __init__(self, grant: Grant) -> None:
         self.grant = grant
 
-    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+    def has_permission(self, source: Any, info: AccordInfo, **kwargs: Any) -> bool:
         principal = info.context.principal
         if principal is None:
             raise not_authenticated()
@@ -134,7 +134,9 @@ class Requires(FieldExtension):
         self.payload = field.type
         describe_grant(field, self.grant)
 
-    async def resolve_async(self, next_: Callable[..., Awaitable[Any]], source: Any, info: Info, **kwargs: Any) -> Any:
+    async def resolve_async(
+        self, next_: Callable[..., Awaitable[Any]], source: Any, info: AccordInfo, **kwargs: Any
+    ) -> Any:
         context = info.context
         if context.principal is None:
             raise not_authenticated()
