@@ -4,7 +4,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.schema.config import StrawberryConfig
-from strawberry.types import ExecutionContext, Info
+from strawberry.types import ExecutionContext
 
 from schema.accounts.case_resolvers import CaseMutation
 from schema.accounts.profile_resolvers import ProfileMutation
@@ -12,23 +12,26 @@ from schema.accounts.resolvers import AccountMutation, AccountQuery
 from schema.accounts.types import Account, AuditRecord, ProfileChange, SubAccount
 from schema.apps.resolvers import AppMutation
 from schema.apps.types import App
-from schema.billing.bill_resolvers import BillMutation, BillQuery
-from schema.billing.bill_types import Bill, BillDispute
-from schema.billing.resolvers import BillingMutation, BillingQuery
-from schema.billing.types import LedgerEntry, Notice, PendingTopUp
-from schema.billing.usage import UsageMutation
+from schema.bills.prices import PriceMutation, PriceQuery
+from schema.bills.resolvers import BillMutation, BillQuery
+from schema.bills.types import Bill, BillDispute
 from schema.calendar.resolvers import CalendarMutation, CalendarQuery
 from schema.calendar.types import HolidayCalendar
 from schema.clock import ClockMutation
+from schema.context import AccordInfo
 from schema.enforcement.resolvers import EnforcementMutation
 from schema.enforcement.types import EnforcementCase
 from schema.errors import is_deliberate
 from schema.execution import FieldErrorsStayPut
 from schema.extensions import AccordMaskErrors, RecordOperationName
 from schema.input_strings import RefuseBadStrings
+from schema.ledger.resolvers import LedgerMutation
+from schema.ledger.types import LedgerEntry, PendingTopUp
+from schema.notices import Notice
 from schema.permissions import authenticated
 from schema.relay import Node, resolve_node
 from schema.scalars import SCALAR_OVERRIDES
+from schema.usage.resolvers import UsageMutation
 
 # Limits on what one request may ask for (too costly queries are top-level errors).
 MAX_DEPTH = 12
@@ -37,9 +40,9 @@ MAX_TOKENS = 5000
 
 
 @strawberry.type(name="Query")
-class RootQuery(AccountQuery, BillingQuery, BillQuery, CalendarQuery):
+class RootQuery(AccountQuery, PriceQuery, BillQuery, CalendarQuery):
     @strawberry.field(extensions=authenticated())
-    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+    async def node(self, info: AccordInfo, id: strawberry.ID) -> Node | None:
         return await resolve_node(info.context, id)
 
 
@@ -50,7 +53,8 @@ class RootMutation(
     CaseMutation,
     AppMutation,
     EnforcementMutation,
-    BillingMutation,
+    PriceMutation,
+    LedgerMutation,
     BillMutation,
     UsageMutation,
     CalendarMutation,

@@ -3,12 +3,12 @@
 from datetime import datetime
 
 import strawberry
-from strawberry.types import Info
 
-from auth.principal import StaffRole
-from schema.errors import UserError
+from schema.context import AccordInfo
+from schema.grants import ADMIN
 from schema.mutations import run_mutation
-from schema.permissions import Grant, Requires
+from schema.payloads import Payload
+from schema.permissions import Requires
 from services import simulated_clock
 from services.clock import OffsetClock
 from services.errors import InvalidState
@@ -20,18 +20,17 @@ class SetClockInput:
 
 
 @strawberry.type
-class ClockPayload:
+class ClockPayload(Payload):
     now: datetime | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
 class ClockMutation:
     @strawberry.mutation(
-        description="ADMIN; works only when the server runs with ACCORD_SIMULATED_CLOCK=1 (never in production).",
-        extensions=[Requires(Grant(roles=frozenset({StaffRole.ADMIN})))],
+        description="Works only when the server runs with ACCORD_SIMULATED_CLOCK=1 (never in production).",
+        extensions=[Requires(ADMIN)],
     )
-    async def set_clock(self, info: Info, input: SetClockInput) -> ClockPayload:
+    async def set_clock(self, info: AccordInfo, input: SetClockInput) -> ClockPayload:
         context = info.context
         base = context.clock.base if isinstance(context.clock, OffsetClock) else context.clock
 

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
+from strawberry.types import Info
 
 from auth.principal import Principal
 from services import calendar
@@ -25,8 +26,8 @@ from services.mail import Mailer
 
 
 class TransactionHandle(Protocol):
-    """What the GraphQL layer needs from the request's transaction; the middleware's
-    ``RequestTransaction`` owns it and satisfies this protocol."""
+    """What the GraphQL layer needs from the request's transaction (api.middleware's
+    RequestTransaction owns it)."""
 
     session: AsyncSession
 
@@ -124,3 +125,7 @@ class Context:
 
     def rollback_only(self) -> None:
         self.transaction.mark_rollback_only()
+
+
+# What every resolver and node fetcher of this schema receives (no root value).
+AccordInfo = Info[Context, None]

@@ -4,8 +4,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from strawberry.types import Info
-
+from schema.context import AccordInfo
 from schema.errors import user_errors
 from schema.input_strings import arguments_problem, string_problem
 from services.audit import Actor, audited
@@ -16,7 +15,7 @@ R = TypeVar("R")
 
 
 async def run_mutation(
-    info: Info,
+    info: AccordInfo,
     *,
     payload: type[P],
     call: Callable[[], Awaitable[R]],
@@ -28,7 +27,7 @@ async def run_mutation(
 ) -> P:
     """``actor`` defaults to the request's principal (registration passes its own)."""
     context = info.context
-    # strawberry's Info has no public accessor for the field's argument nodes.
+    # strawberry's AccordInfo has no public accessor for the field's argument nodes.
     field_node = info._raw_info.field_nodes[0]
     refused = arguments_problem(field_node.arguments or (), info.variable_values)
     if refused is not None:  # NUL or a lone surrogate: refused before the service sees it

@@ -12,10 +12,10 @@ from typing import Any
 
 from strawberry.extensions.field_extension import FieldExtension
 from strawberry.permission import BasePermission, PermissionExtension
-from strawberry.types import Info
 from strawberry.types.field import StrawberryField
 
 from auth.principal import HOLDER_SCOPES, Holder, InternalClient, PartnerClient, Principal, Scope, Staff, StaffRole
+from schema.context import AccordInfo
 from schema.errors import UNAUTHENTICATED, PublicError, user_errors
 from services import audit
 from services.errors import AccountFrozen, DomainError, ErrorCode, InsufficientPermission
@@ -43,6 +43,35 @@ class Grant:
             return True
         return self.scope is not None and self.scope in principal.scopes
 
+    def describe(self) -> str:
+        """The sentence the field's SDL description ends with, so that it cannot drift from
+        the grant, e.g. "Requires: staff ADMIN or FINANCE, or the billing:read scope." """
+        who = []
+        if self.roles == frozenset(StaffRole):
+            who.append("any staff role")
+        elif self.roles:
+            who.append("staff " + _either(sorted(role.value for role in self.roles)))
+        if self.holder:
+            who.append("the account's holder")
+        if self.scope is not None:
+            who.append(f"the {self.scope.value} scope" + ("" if self.clients else " (OAuth clients excluded)"))
+        return f"Requires: {_either(who, ', or ')}."
+
+
+def _either(items: list[str], last: str = " or ") -> str:
+    """a; a or b; a, b or c."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + last + items[-1]
+
+
+def describe_grant(field: StrawberryField, grant: Grant) -> None:
+    """Append what ``grant`` requires to the field's description (once: a schema may be built
+    more than once from the same fields)."""
+    requires = grant.describe()
+    if field.description is None:
+        field.description = requires
+    elif not field.description.endswith(requires):
+        field.description = f"{field.description} {requires}"
+
 
 def not_authenticated() -> PublicError:
     return PublicError("a valid access token is required", UNAUTHENTICATED)
@@ -52,7 +81,7 @@ class IsAuthenticated(BasePermission):
     message = "a valid access token is required"
     error_extensions = {"code": UNAUTHENTICATED}  # noqa: RUF012 - strawberry's API
 
-    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+    def has_permission(self, source: Any, info: AccordInfo, **kwargs: Any) -> bool:
         return info.context.principal is not None
 
 
@@ -65,16 +94,28 @@ class Allowed(BasePermission):
     def __init__(self, grant: Grant) -> None:
         self.grant = grant
 
-    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+    def has_permission(self, source: Any, info: AccordInfo, **kwargs: Any) -> bool:
         principal = info.context.principal
         if principal is None:
             raise not_authenticated()
         return self.grant.allows(principal)
 
 
-def allowed(grant: Grant) -> list[FieldExtension]:
-    """``extensions=allowed(Grant(...))`` on a query field."""
-    return [PermissionExtension(permissions=[Allowed(grant)], use_directives=False)]
+class GrantedField(PermissionExtension):
+    """A permission extension that says in the field's description what its grant requires."""
+
+    def __init__(self, permission: Allowed) -> None:
+        super().__init__(permissions=[permission], use_directives=False)
+        self.grant = permission.grant
+
+    def apply(self, field: StrawberryField) -> None:
+        super().apply(field)
+        describe_grant(field, self.grant)
+
+
+def allowed(grant: Grant, permission: type[Allowed] = Allowed) -> list[FieldExtension]:
+    """``extensions=allowed(GRANT)`` on a query field (``permission`` may widen the grant)."""
+    return [GrantedField(permission(grant))]
 
 
 def authenticated() -> list[FieldExtension]:
@@ -91,8 +132,11 @@ class Requires(FieldExtension):
 
     def apply(self, field: StrawberryField) -> None:
         self.payload = field.type
+        describe_grant(field, self.grant)
 
-    async def resolve_async(self, next_: Callable[..., Awaitable[Any]], source: Any, info: Info, **kwargs: Any) -> Any:
+    async def resolve_async(
+        self, next_: Callable[..., Awaitable[Any]], source: Any, info: AccordInfo, **kwargs: Any
+    ) -> Any:
         context = info.context
         if context.principal is None:
             raise not_authenticated()

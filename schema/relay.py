@@ -8,6 +8,7 @@ from typing import Any, Generic, TypeVar
 
 import strawberry
 
+from schema.context import Context
 from schema.errors import PublicError
 from services.errors import ErrorCode
 from services.pagination import MAX_PAGE, Page
@@ -79,10 +80,22 @@ def connection(page: Page[Any], to_node: Callable[[Any], T]) -> Connection[T]:
     )
 
 
+# A service's page read: ``page_of(*args, first=…, after=…, **kwargs)``.
+PageOf = Callable[..., Awaitable[Page[Any]]]
+
+
+async def paginate(
+    first: int | None, after: str | None, page_of: PageOf, to_node: Callable[[Any], T], /, *args: Any, **kwargs: Any
+) -> Connection[T]:
+    """A connection field's whole body: check ``first``/``after``, read the page, map its rows."""
+    size, after_key = page_args(first, after)
+    return connection(await page_of(*args, first=size, after=after_key, **kwargs), to_node)
+
+
 # Each Node type registers how `node(id:)` fetches it. A fetcher receives the request context
 # and the key, and must apply the principal's scope itself (SEC-1: another account's object is
 # simply not found).
-NodeFetcher = Callable[[Any, uuid.UUID], Awaitable[Any | None]]
+NodeFetcher = Callable[[Context, uuid.UUID], Awaitable[Any | None]]
 NODE_FETCHERS: dict[str, NodeFetcher] = {}
 
 
@@ -94,7 +107,7 @@ def node_fetcher(type_name: str) -> Callable[[NodeFetcher], NodeFetcher]:
     return register
 
 
-async def resolve_node(context: Any, global_id: str) -> Any | None:
+async def resolve_node(context: Context, global_id: str) -> Any | None:
     decoded = decode_id(global_id)
     if decoded is None:
         return None

@@ -1,4 +1,6 @@
-"""SEC-1: reading one object by its key, as ``node(id:)`` does.
+"""What a principal may see (SEC-1, ACC-4, AUTH-2), and reading one object by its key, as
+``node(id:)`` does. A leaf of the schema package: it imports no GraphQL type, so every type
+module may use it.
 
 Members of an account (its holder, sub-accounts, partner clients) read their own account's
 objects, staff read every account's (each read audited on that account), nobody else reads
@@ -15,7 +17,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth.principal import Principal, Staff
+from auth.principal import Holder, Principal, Staff, StaffRole
+from schema.context import Context
 from schema.errors import PublicError
 from schema.permissions import Grant
 from schema.relay import node_fetcher
@@ -43,11 +46,37 @@ def read_scope(principal: Principal | None) -> ReadScope | None:
     return ReadScope(principal.account_id)
 
 
+# The key a principal that reads no account gets: it matches no row.
+NO_ACCOUNT = uuid.UUID(int=0)
+
+
+def scope_of(context: Context) -> uuid.UUID | None:
+    """SEC-1: the account a principal may see (None: staff see every account). A principal with
+    no account that is not staff (the metering client) gets a key that matches no row: it must
+    never fall into staff's "every account"."""
+    scope = read_scope(context.principal)
+    return NO_ACCOUNT if scope is None else scope.account_id
+
+
+def sees_personal_numbers(context: Context, account_id: uuid.UUID) -> bool:
+    """ACC-4: unmasked only to the account's holder and to COMPLIANCE staff."""
+    principal = context.principal
+    if isinstance(principal, Staff):
+        return StaffRole.COMPLIANCE in principal.roles
+    return isinstance(principal, Holder) and principal.account_id == account_id
+
+
+def support_only(context: Context) -> bool:
+    """AUTH-2: SUPPORT reads across accounts with personal data masked."""
+    principal = context.principal
+    return isinstance(principal, Staff) and principal.roles <= {StaffRole.SUPPORT}
+
+
 def refused() -> PublicError:
     return PublicError("not permitted for this principal", ErrorCode.INSUFFICIENT_PERMISSION.value)
 
 
-async def record_staff_read(context, *, account_id: uuid.UUID | None, target: str) -> None:
+async def record_staff_read(context: Context, *, account_id: uuid.UUID | None, target: str) -> None:
     """SEC-1: staff may read any account, and every such read is audited on that account
     (an announcement to every customer belongs to no account and is no account's data)."""
     if isinstance(context.principal, Staff) and account_id is not None:
@@ -66,7 +95,7 @@ def _account_of(row: Any) -> uuid.UUID | None:
 
 
 async def read_owned(
-    context,
+    context: Context,
     key: uuid.UUID,
     *,
     find: Finder,
@@ -99,7 +128,7 @@ def owned_node(
 ) -> None:
     """Register how ``node(id:)`` fetches ``type_name``: through ``read_owned``."""
 
-    async def fetch(context, key: uuid.UUID) -> Any | None:
+    async def fetch(context: Context, key: uuid.UUID) -> Any | None:
         found = await read_owned(context, key, find=find, grant=grant, target=target, account_of=account_of)
         return None if found is None else to_node(found)
 

@@ -3,25 +3,23 @@
 from datetime import date
 
 import strawberry
-from strawberry.types import Info
 
-from auth.principal import StaffRole
 from models import CompromiseReport as CompromiseReportRow
 from models import OwnershipDispute as OwnershipDisputeRow
 from models import ReportState
 from schema.accounts.common import own_account, staff_account_mutation
-from schema.accounts.types import Account, AccountPayload, IdInput, ReportPayload, TerminationPayload
+from schema.accounts.payloads import AccountPayload, ReportPayload, TerminationPayload
+from schema.accounts.types import Account
+from schema.context import AccordInfo
 from schema.enums import CompromisedCredential, TerminationGround
+from schema.grants import COMPLIANCE_OR_ADMIN, HOLDER, SUPPORT_COMPLIANCE_OR_ADMIN
 from schema.ids import key_of, key_or_none
+from schema.inputs import IdInput
 from schema.mutations import run_mutation
-from schema.permissions import Grant, Requires
+from schema.permissions import Requires
 from schema.relay import encode_id
 from services.accounts import cases, service
 from services.accounts.repository import owning_account
-
-CASE_STAFF = Grant(roles=frozenset({StaffRole.COMPLIANCE, StaffRole.ADMIN}))
-REPORT_STAFF = Grant(roles=frozenset({StaffRole.SUPPORT, StaffRole.COMPLIANCE, StaffRole.ADMIN}))
-HOLDER = Grant(holder=True)
 
 
 @strawberry.input
@@ -52,7 +50,9 @@ class ReportCompromiseInput:
 class RequestTerminationInput:
     ground: TerminationGround
     reason: str
-    dissolution_date: date | None = strawberry.field(default=None, description="DISSOLUTION only")
+    dissolution_date: date | None = strawberry.field(
+        default=None, description="Given for a DISSOLUTION termination only."
+    )
 
 
 def _report_payload(report) -> ReportPayload:
@@ -62,10 +62,10 @@ def _report_payload(report) -> ReportPayload:
 @strawberry.type
 class CaseMutation:
     @strawberry.mutation(
-        description="ACC-5: staff open an ownership dispute, optionally freezing the account.",
-        extensions=[Requires(CASE_STAFF)],
+        description="Open an ownership dispute, optionally freezing the account (ACC-5).",
+        extensions=[Requires(COMPLIANCE_OR_ADMIN)],
     )
-    async def open_ownership_dispute(self, info: Info, input: OwnershipDisputeInput) -> AccountPayload:
+    async def open_ownership_dispute(self, info: AccordInfo, input: OwnershipDisputeInput) -> AccountPayload:
         context = info.context
         return await staff_account_mutation(
             info,
@@ -81,10 +81,10 @@ class CaseMutation:
         )
 
     @strawberry.mutation(
-        description="ACC-5: staff resolve a dispute naming the winner; a freeze it caused is lifted.",
-        extensions=[Requires(CASE_STAFF)],
+        description="Resolve an ownership dispute naming the winner; a freeze it caused is lifted (ACC-5).",
+        extensions=[Requires(COMPLIANCE_OR_ADMIN)],
     )
-    async def resolve_ownership_dispute(self, info: Info, input: ResolveOwnershipDisputeInput) -> AccountPayload:
+    async def resolve_ownership_dispute(self, info: AccordInfo, input: ResolveOwnershipDisputeInput) -> AccountPayload:
         context = info.context
 
         async def call():
@@ -110,10 +110,10 @@ class CaseMutation:
         )
 
     @strawberry.mutation(
-        description="ACC-6: the holder reports leaked credentials (INCOMPLETE without evidence and requests).",
+        description="Report leaked credentials; INCOMPLETE without evidence and requests (ACC-6).",
         extensions=[Requires(HOLDER)],
     )
-    async def report_compromise(self, info: Info, input: ReportCompromiseInput) -> ReportPayload:
+    async def report_compromise(self, info: AccordInfo, input: ReportCompromiseInput) -> ReportPayload:
         context = info.context
 
         async def call():
@@ -131,24 +131,26 @@ class CaseMutation:
         return await run_mutation(info, payload=ReportPayload, call=call, ok=_report_payload)
 
     @strawberry.mutation(
-        description="ACC-6: staff confirm the reporter's identity (SUBMITTED → IDENTITY_VERIFIED).",
-        extensions=[Requires(REPORT_STAFF)],
+        description="Confirm the reporter's identity: SUBMITTED → IDENTITY_VERIFIED (ACC-6).",
+        extensions=[Requires(SUPPORT_COMPLIANCE_OR_ADMIN)],
     )
-    async def verify_compromise_reporter(self, info: Info, input: IdInput) -> ReportPayload:
+    async def verify_compromise_reporter(self, info: AccordInfo, input: IdInput) -> ReportPayload:
         return await _advance(info, input, ReportState.IDENTITY_VERIFIED)
 
     @strawberry.mutation(
-        description="ACC-6: staff mark a verified report handled (IDENTITY_VERIFIED → HANDLED).",
-        extensions=[Requires(REPORT_STAFF)],
+        description="Mark a verified report handled: IDENTITY_VERIFIED → HANDLED (ACC-6).",
+        extensions=[Requires(SUPPORT_COMPLIANCE_OR_ADMIN)],
     )
-    async def mark_compromise_handled(self, info: Info, input: IdInput) -> ReportPayload:
+    async def mark_compromise_handled(self, info: AccordInfo, input: IdInput) -> ReportPayload:
         return await _advance(info, input, ReportState.HANDLED)
 
     @strawberry.mutation(
-        description="ACC-7 and TRM-1/2/3/7: the holder asks to terminate; a late dissolution notice is marked.",
+        description=(
+            "Ask to terminate the agreement; a late dissolution notice is marked (ACC-7, TRM-1, TRM-2, TRM-3, TRM-7)."
+        ),
         extensions=[Requires(HOLDER)],
     )
-    async def request_termination(self, info: Info, input: RequestTerminationInput) -> TerminationPayload:
+    async def request_termination(self, info: AccordInfo, input: RequestTerminationInput) -> TerminationPayload:
         context = info.context
 
         async def call():
@@ -170,7 +172,7 @@ class CaseMutation:
         )
 
 
-async def _advance(info: Info, input: IdInput, to: ReportState) -> ReportPayload:
+async def _advance(info: AccordInfo, input: IdInput, to: ReportState) -> ReportPayload:
     context = info.context
     return await run_mutation(
         info,

@@ -3,17 +3,18 @@
 from datetime import date, timedelta
 
 import strawberry
-from strawberry.types import Info
 
 from auth.passwords import hash_password, password_problem
-from auth.principal import StaffRole
 from models import PrincipalKind
 from schema.accounts.common import holder_account_mutation, staff_account_mutation
-from schema.accounts.types import Account, AccountPayload, RegisterAccountPayload
+from schema.accounts.payloads import AccountPayload, RegisterAccountPayload
+from schema.accounts.types import Account
+from schema.context import AccordInfo
 from schema.enums import HolderType
 from schema.errors import query_error
+from schema.grants import FINANCE_OR_COMPLIANCE, HOLDER
 from schema.mutations import run_mutation
-from schema.permissions import Grant, Requires
+from schema.permissions import Requires
 from services import ratelimit
 from services.accounts import profile, real_name
 from services.audit import Actor
@@ -44,7 +45,7 @@ class UpdateAccountProfileInput:
     email: str | None = None
     phone: str | None = None
     address: str | None = None
-    effective_on: date = strawberry.field(description="ACC-2: when the change happened")
+    effective_on: date = strawberry.field(description="When the change happened (ACC-2).")
 
 
 @strawberry.input
@@ -65,11 +66,12 @@ class ReviewRealNameInput:
 class ProfileMutation:
     @strawberry.mutation(
         description=(
-            "ACC-1. The one mutation allowed without a token (rate-limited per address). A login that is "
-            "taken gets the same answer as a new one and nothing is created; its owner is told by email."
+            "Register an account: the one mutation allowed without a token (rate-limited per address). A "
+            "login that is taken gets the same answer as a new one and nothing is created; its owner is told "
+            "by email (ACC-1)."
         )
     )
-    async def register_account(self, info: Info, input: RegisterAccountInput) -> RegisterAccountPayload:
+    async def register_account(self, info: AccordInfo, input: RegisterAccountInput) -> RegisterAccountPayload:
         context = info.context
         try:
             await ratelimit.spend(
@@ -114,10 +116,12 @@ class ProfileMutation:
         )
 
     @strawberry.mutation(
-        description="ACC-2: each changed field is kept with when it happened and when it was reported.",
-        extensions=[Requires(Grant(holder=True))],
+        description=(
+            "Report profile changes; each changed field is kept with when it happened and when it was reported (ACC-2)."
+        ),
+        extensions=[Requires(HOLDER)],
     )
-    async def update_account_profile(self, info: Info, input: UpdateAccountProfileInput) -> AccountPayload:
+    async def update_account_profile(self, info: AccordInfo, input: UpdateAccountProfileInput) -> AccountPayload:
         context = info.context
         changes = {
             "name": input.name,
@@ -138,10 +142,8 @@ class ProfileMutation:
             ),
         )
 
-    @strawberry.mutation(
-        description="ACC-4: the holder submits the real-name subject.", extensions=[Requires(Grant(holder=True))]
-    )
-    async def submit_real_name(self, info: Info, input: SubmitRealNameInput) -> AccountPayload:
+    @strawberry.mutation(description="Submit the account's real-name subject (ACC-4).", extensions=[Requires(HOLDER)])
+    async def submit_real_name(self, info: AccordInfo, input: SubmitRealNameInput) -> AccountPayload:
         context = info.context
 
         async def act(account):
@@ -158,10 +160,10 @@ class ProfileMutation:
         return await holder_account_mutation(info, act)
 
     @strawberry.mutation(
-        description="ACC-4: staff FINANCE or COMPLIANCE approve or reject (audited with the reviewer).",
-        extensions=[Requires(Grant(roles=frozenset({StaffRole.FINANCE, StaffRole.COMPLIANCE})))],
+        description="Approve or reject a real-name submission, audited with the reviewer (ACC-4).",
+        extensions=[Requires(FINANCE_OR_COMPLIANCE)],
     )
-    async def review_real_name(self, info: Info, input: ReviewRealNameInput) -> AccountPayload:
+    async def review_real_name(self, info: AccordInfo, input: ReviewRealNameInput) -> AccountPayload:
         context = info.context
         return await staff_account_mutation(
             info,

@@ -1,39 +1,34 @@
 import strawberry
-from strawberry.types import Info
 
 from auth.passwords import hash_password, password_problem
-from auth.principal import Scope, Staff, StaffRole
+from auth.principal import Staff
 from auth.secrets import digest, new_secret
-from schema.accounts.reads import read_account, read_accounts
-from schema.accounts.types import (
-    ALL_STAFF,
-    Account,
+from schema.accounts.inputs import (
     AccountIdInput,
-    AccountPayload,
     CreatePartnerClientInput,
     CreateSubAccountInput,
-    IdInput,
-    PartnerClientPayload,
     SetSubAccountPermissionsInput,
-    SubAccount,
-    SubAccountPayload,
-    Viewer,
-    scope_of,
 )
+from schema.accounts.payloads import AccountPayload, PartnerClientPayload, SubAccountPayload
+from schema.accounts.reads import read_account, read_accounts
+from schema.accounts.types import Account, SubAccount
+from schema.accounts.viewer import Viewer
+from schema.context import AccordInfo
+from schema.grants import HOLDER, HOLDER_COMPLIANCE_OR_ADMIN, PARTNER_WRITERS, STAFF_ONLY
 from schema.ids import key_of, key_or_none
+from schema.inputs import IdInput
 from schema.mutations import run_mutation
-from schema.permissions import Grant, Requires, allowed, authenticated
-from schema.relay import Connection, decode_id, page_args
+from schema.permissions import Requires, allowed, authenticated
+from schema.relay import Connection, decode_id
+from schema.scoped import scope_of
 from services.accounts import service
 from services.errors import InvalidInput
-
-HOLDER = Grant(holder=True)
 
 
 @strawberry.type
 class AccountQuery:
     @strawberry.field(extensions=authenticated())
-    def viewer(self, info: Info) -> Viewer:
+    def viewer(self, info: AccordInfo) -> Viewer:
         principal = info.context.principal
         return Viewer(
             kind=principal.kind,
@@ -46,7 +41,7 @@ class AccountQuery:
         description="The viewer's own account when id is omitted; another account's only for staff.",
         extensions=authenticated(),
     )
-    async def account(self, info: Info, id: strawberry.ID | None = None) -> Account | None:
+    async def account(self, info: AccordInfo, id: strawberry.ID | None = None) -> Account | None:
         principal = info.context.principal
         if id is None:
             return None if principal.account_id is None else await read_account(info.context, principal.account_id)
@@ -55,21 +50,20 @@ class AccountQuery:
             return None
         return await read_account(info.context, decoded[1])
 
-    @strawberry.field(description="Staff only.", extensions=allowed(Grant(roles=ALL_STAFF)))
+    @strawberry.field(description="Every account, searchable by name, email or login.", extensions=allowed(STAFF_ONLY))
     async def accounts(
-        self, info: Info, first: int | None = 20, after: str | None = None, search: str | None = None
+        self, info: AccordInfo, first: int | None = 20, after: str | None = None, search: str | None = None
     ) -> Connection[Account]:
-        size, after_key = page_args(first, after)
-        return await read_accounts(info.context, first=size, after=after_key, search=search)
+        return await read_accounts(info.context, first=first, after=after, search=search)
 
 
 @strawberry.type
 class AccountMutation:
     @strawberry.mutation(
-        description="AUTH-4 / ACC-6: every token of the account stops working on its next request.",
-        extensions=[Requires(Grant(roles=frozenset({StaffRole.ADMIN, StaffRole.COMPLIANCE}), holder=True))],
+        description="Every token of the account stops working on its next request (AUTH-4, ACC-6).",
+        extensions=[Requires(HOLDER_COMPLIANCE_OR_ADMIN)],
     )
-    async def revoke_all_tokens(self, info: Info, input: AccountIdInput) -> AccountPayload:
+    async def revoke_all_tokens(self, info: AccordInfo, input: AccountIdInput) -> AccountPayload:
         context = info.context
 
         async def call():
@@ -93,10 +87,10 @@ class AccountMutation:
         )
 
     @strawberry.mutation(
-        description="ACC-8: the holder creates a sub-account with permissions from the fixed list.",
+        description="Create a sub-account with permissions from the fixed list (ACC-8).",
         extensions=[Requires(HOLDER)],
     )
-    async def create_sub_account(self, info: Info, input: CreateSubAccountInput) -> SubAccountPayload:
+    async def create_sub_account(self, info: AccordInfo, input: CreateSubAccountInput) -> SubAccountPayload:
         context = info.context
 
         async def call():
@@ -119,10 +113,12 @@ class AccountMutation:
         )
 
     @strawberry.mutation(
-        description="ACC-8: the holder sets a sub-account's permissions (from the fixed list).",
+        description="Set a sub-account's permissions from the fixed list (ACC-8).",
         extensions=[Requires(HOLDER)],
     )
-    async def set_sub_account_permissions(self, info: Info, input: SetSubAccountPermissionsInput) -> SubAccountPayload:
+    async def set_sub_account_permissions(
+        self, info: AccordInfo, input: SetSubAccountPermissionsInput
+    ) -> SubAccountPayload:
         context = info.context
         return await run_mutation(
             info,
@@ -138,10 +134,10 @@ class AccountMutation:
         )
 
     @strawberry.mutation(
-        description="ACC-8 / AUTH-4: the holder disables a sub-account; its tokens die at once.",
+        description="Disable a sub-account; its tokens stop working at once (ACC-8, AUTH-4).",
         extensions=[Requires(HOLDER)],
     )
-    async def disable_sub_account(self, info: Info, input: IdInput) -> SubAccountPayload:
+    async def disable_sub_account(self, info: AccordInfo, input: IdInput) -> SubAccountPayload:
         context = info.context
         return await run_mutation(
             info,
@@ -158,9 +154,9 @@ class AccountMutation:
 
     @strawberry.mutation(
         description="A client_credentials client bound to the account; the secret is shown once.",
-        extensions=[Requires(Grant(scope=Scope.PARTNERS_WRITE, clients=False))],
+        extensions=[Requires(PARTNER_WRITERS)],
     )
-    async def create_partner_client(self, info: Info, input: CreatePartnerClientInput) -> PartnerClientPayload:
+    async def create_partner_client(self, info: AccordInfo, input: CreatePartnerClientInput) -> PartnerClientPayload:
         context = info.context
         principal = context.principal
         secret = new_secret()
@@ -184,10 +180,10 @@ class AccountMutation:
         )
 
     @strawberry.mutation(
-        description="AUTH-4: the holder disables a partner client; its tokens die at once.",
+        description="Disable a partner client; its tokens stop working at once (AUTH-4).",
         extensions=[Requires(HOLDER)],
     )
-    async def disable_partner_client(self, info: Info, input: IdInput) -> PartnerClientPayload:
+    async def disable_partner_client(self, info: AccordInfo, input: IdInput) -> PartnerClientPayload:
         context = info.context
         return await run_mutation(
             info,
@@ -200,10 +196,10 @@ class AccountMutation:
         )
 
     @strawberry.mutation(
-        description="ACC-6: the holder replaces a partner client's secret at once (shown once).",
+        description="Replace a partner client's secret at once; the new one is shown once (ACC-6).",
         extensions=[Requires(HOLDER)],
     )
-    async def rotate_partner_client_secret(self, info: Info, input: IdInput) -> PartnerClientPayload:
+    async def rotate_partner_client_secret(self, info: AccordInfo, input: IdInput) -> PartnerClientPayload:
         context = info.context
         secret = new_secret()
         return await run_mutation(

@@ -1,3 +1,6 @@
+"""An account and what it shows: profile, real name, sub-accounts, partner clients, audit
+log, cases, and the billing and app lists of the account (SEC-1, ACC-4, ACC-8, AUTH-2)."""
+
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
@@ -5,10 +8,7 @@ from typing import Any
 
 import strawberry
 from strawberry.extensions.field_extension import FieldExtension
-from strawberry.permission import PermissionExtension
-from strawberry.types import Info
 
-from auth.principal import Holder, Staff, StaffRole
 from models import Account as AccountRow
 from models import AuditRecord as AuditRow
 from models import CompromiseReport as ReportRow
@@ -17,15 +17,16 @@ from models import OAuthClient, User
 from models import OwnershipDispute as DisputeRow
 from models import ProfileChange as ProfileChangeRow
 from schema.apps.types import App, BrandUseRequest
-from schema.billing.bill_types import Bill, PaymentStanding
-from schema.billing.types import LedgerEntry, Notice, PendingTopUp
+from schema.bills.types import Bill, PaymentStanding
+from schema.context import AccordInfo
 from schema.enforcement.types import EnforcementCase
 from schema.enums import HolderType, PrincipalKind, RealNameState, Standing
-from schema.errors import UserError
-from schema.grants import ACCOUNT_READERS, ALL_STAFF, APP_READERS, BILLING_READERS, HOLDER_OR_STAFF, STAFF_ONLY
+from schema.grants import ACCOUNT_READERS, APP_READERS, BILLING_READERS, HOLDER_OR_STAFF, STAFF_ONLY
+from schema.ledger.types import LedgerEntry, PendingTopUp
+from schema.notices import Notice
 from schema.permissions import Allowed, allowed
-from schema.relay import Connection, Node, connection, encode_id, node_fetcher, page_args
-from schema.scoped import owned_node, read_scope
+from schema.relay import Connection, Node, encode_id, paginate
+from schema.scoped import owned_node, sees_personal_numbers, support_only
 from services import notices
 from services.accounts import cases, personal_data, profile, repository
 from services.apps import service as apps
@@ -34,40 +35,12 @@ from services.ledger import repository as ledger_repository
 from services.ledger import topups
 from services.money import fen_to_yuan
 
-# Re-exported: the grants are named in schema.grants, and other modules import them from here.
-__all__ = ["ACCOUNT_READERS", "ALL_STAFF", "APP_READERS", "BILLING_READERS", "HOLDER_OR_STAFF", "STAFF_ONLY"]
 
-
-NO_ACCOUNT = uuid.UUID(int=0)
-
-
-def scope_of(context) -> uuid.UUID | None:
-    """SEC-1: the account a principal may see (None: staff see every account). A principal with
-    no account that is not staff (the metering client) gets a key that matches no row: it must
-    never fall into staff's "every account"."""
-    scope = read_scope(context.principal)
-    return NO_ACCOUNT if scope is None else scope.account_id
-
-
-def sees_personal_numbers(context, account_id: uuid.UUID) -> bool:
-    """ACC-4: unmasked only to the account's holder and to COMPLIANCE staff."""
-    principal = context.principal
-    if isinstance(principal, Staff):
-        return StaffRole.COMPLIANCE in principal.roles
-    return isinstance(principal, Holder) and principal.account_id == account_id
-
-
-def support_only(context) -> bool:
-    """AUTH-2: SUPPORT reads across accounts with personal data masked."""
-    principal = context.principal
-    return isinstance(principal, Staff) and principal.roles <= {StaffRole.SUPPORT}
-
-
-def _shown(info: Info, value: str, masker) -> str:
+def _shown(info: AccordInfo, value: str, masker) -> str:
     return masker(value) if support_only(info.context) else value
 
 
-async def subject_number(info: Info, account_id: uuid.UUID, stored: str) -> str:
+async def subject_number(info: AccordInfo, account_id: uuid.UUID, stored: str) -> str:
     number = personal_data.decrypt(await info.context.data_key(), stored)
     return number if sees_personal_numbers(info.context, account_id) else personal_data.mask(number)
 
@@ -76,13 +49,13 @@ class OwnData(Allowed):
     """account:read, or the registrant reading the account registerAccount just made (ACC-1):
     its own profile and real-name state, nothing more."""
 
-    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+    def has_permission(self, source: Any, info: AccordInfo, **kwargs: Any) -> bool:
         return bool(getattr(source, "registrant", False)) or super().has_permission(source, info, **kwargs)
 
 
 def own_data() -> list[FieldExtension]:
     """The grant of the account's own data (profile, real name, profile changes, standing)."""
-    return [PermissionExtension(permissions=[OwnData(ACCOUNT_READERS)], use_directives=False)]
+    return allowed(ACCOUNT_READERS, OwnData)
 
 
 @strawberry.type
@@ -94,30 +67,30 @@ class AccountProfile:
     holder_type: strawberry.Private[str]
 
     @strawberry.field(description="An individual's name is personal data: masked for SUPPORT (AUTH-2, ACC-4).")
-    def name(self, info: Info) -> str:
+    def name(self, info: AccordInfo) -> str:
         # The same rule as realName.subjectName: an enterprise's name is public, a person's is not.
         if self.holder_type == HolderTypeValue.INDIVIDUAL:
             return _shown(info, self.raw["name"], personal_data.mask_name)
         return self.raw["name"]
 
     @strawberry.field
-    def contact_person(self, info: Info) -> str:
+    def contact_person(self, info: AccordInfo) -> str:
         return _shown(info, self.raw["contact_person"], personal_data.mask_name)
 
     @strawberry.field
-    def email(self, info: Info) -> str:
+    def email(self, info: AccordInfo) -> str:
         return _shown(info, self.raw["email"], personal_data.mask_email)
 
     @strawberry.field
-    def phone(self, info: Info) -> str:
+    def phone(self, info: AccordInfo) -> str:
         return _shown(info, self.raw["phone"], personal_data.mask)
 
     @strawberry.field
-    def address(self, info: Info) -> str:
+    def address(self, info: AccordInfo) -> str:
         return _shown(info, self.raw["address"], personal_data.mask_address)
 
     @strawberry.field(description="Enterprise accounts: the verified unified social credit code (ACC-4 masking).")
-    async def credit_code(self, info: Info) -> str | None:
+    async def credit_code(self, info: AccordInfo) -> str | None:
         if self.holder_type != HolderTypeValue.ENTERPRISE:
             return None
         submission = await info.context.loaders.real_name.load(self.account_key)
@@ -136,8 +109,8 @@ class RealNameVerification:
     account_key: strawberry.Private[uuid.UUID | None] = None
     stored_number: strawberry.Private[str | None] = None
 
-    @strawberry.field(description="masked for all but holder and compliance")
-    async def subject_number(self, info: Info) -> str | None:
+    @strawberry.field(description="Masked for all but the holder and COMPLIANCE staff (ACC-4).")
+    async def subject_number(self, info: AccordInfo) -> str | None:
         if self.stored_number is None or self.account_key is None:
             return None
         return await subject_number(info, self.account_key, self.stored_number)
@@ -219,7 +192,7 @@ class PartnerClient(Node):
         )
 
 
-@strawberry.type(description="ACC-5")
+@strawberry.type(description="A dispute over who owns the account (ACC-5).")
 class OwnershipDispute(Node):
     state: str
     complaint: str
@@ -241,7 +214,9 @@ class OwnershipDispute(Node):
         )
 
 
-@strawberry.type(description="ACC-6: SUBMITTED → IDENTITY_VERIFIED → HANDLED, or INCOMPLETE")
+@strawberry.type(
+    description="A report of leaked credentials: SUBMITTED → IDENTITY_VERIFIED → HANDLED, or INCOMPLETE (ACC-6)."
+)
 class CompromiseReport(Node):
     state: str
     what: list[str]
@@ -302,7 +277,7 @@ class Account(Node):
         )
 
     @strawberry.field(extensions=own_data())
-    async def real_name(self, info: Info) -> RealNameVerification:
+    async def real_name(self, info: AccordInfo) -> RealNameVerification:
         submission = await info.context.loaders.real_name.load(self.key)
         if submission is None:
             return RealNameVerification(state=self.real_name_state)
@@ -322,112 +297,111 @@ class Account(Node):
 
     @strawberry.field(
         extensions=own_data(),
-        description="ACC-2: every reported change, with the staff-visible `late` flag.",
+        description="Every reported profile change, with the staff-visible `late` flag (ACC-2).",
     )
     async def profile_changes(
-        self, info: Info, first: int | None = 20, after: str | None = None
+        self, info: AccordInfo, first: int | None = 20, after: str | None = None
     ) -> Connection[ProfileChange]:
-        size, after_key = page_args(first, after)
-        page = await profile.page_changes(info.context.session, account_id=self.key, first=size, after=after_key)
-        return connection(page, ProfileChange.from_model)
+        return await paginate(
+            first, after, profile.page_changes, ProfileChange.from_model, info.context.session, account_id=self.key
+        )
 
     @strawberry.field(extensions=allowed(HOLDER_OR_STAFF))
     async def sub_accounts(
-        self, info: Info, first: int | None = 20, after: str | None = None
+        self, info: AccordInfo, first: int | None = 20, after: str | None = None
     ) -> Connection[SubAccount]:
-        size, after_key = page_args(first, after)
-        page = await repository.page_sub_accounts(
-            info.context.session, account_id=self.key, first=size, after=after_key
+        return await paginate(
+            first, after, repository.page_sub_accounts, SubAccount.from_model, info.context.session, account_id=self.key
         )
-        return connection(page, SubAccount.from_model)
 
     @strawberry.field(extensions=allowed(APP_READERS))
-    async def apps(self, info: Info, first: int | None = 20, after: str | None = None) -> Connection[App]:
-        size, after_key = page_args(first, after)
-        page = await apps.page_apps(info.context.session, account_id=self.key, first=size, after=after_key)
-        return connection(page, App.from_model)
+    async def apps(self, info: AccordInfo, first: int | None = 20, after: str | None = None) -> Connection[App]:
+        return await paginate(first, after, apps.page_apps, App.from_model, info.context.session, account_id=self.key)
 
     @strawberry.field(extensions=allowed(HOLDER_OR_STAFF))
-    async def audit_log(self, info: Info, first: int | None = 20, after: str | None = None) -> Connection[AuditRecord]:
-        size, after_key = page_args(first, after)
-        page = await repository.page_audit(info.context.session, account_id=self.key, first=size, after=after_key)
-        return connection(page, AuditRecord.from_model)
+    async def audit_log(
+        self, info: AccordInfo, first: int | None = 20, after: str | None = None
+    ) -> Connection[AuditRecord]:
+        return await paginate(
+            first, after, repository.page_audit, AuditRecord.from_model, info.context.session, account_id=self.key
+        )
 
-    @strawberry.field(extensions=allowed(STAFF_ONLY), description="ACC-5, staff only.")
-    async def ownership_disputes(self, info: Info) -> list[OwnershipDispute]:
+    @strawberry.field(extensions=allowed(STAFF_ONLY), description="Disputes over who owns the account (ACC-5).")
+    async def ownership_disputes(self, info: AccordInfo) -> list[OwnershipDispute]:
         return [OwnershipDispute.from_model(r) for r in await info.context.loaders.ownership_disputes.load(self.key)]
 
-    @strawberry.field(extensions=allowed(HOLDER_OR_STAFF), description="ACC-6")
-    async def compromise_reports(self, info: Info) -> list[CompromiseReport]:
+    @strawberry.field(extensions=allowed(HOLDER_OR_STAFF), description="Reports of leaked credentials (ACC-6).")
+    async def compromise_reports(self, info: AccordInfo) -> list[CompromiseReport]:
         return [CompromiseReport.from_model(r) for r in await info.context.loaders.compromise_reports.load(self.key)]
 
-    @strawberry.field(extensions=allowed(BILLING_READERS), description="PRE-1: the prepaid balance.")
-    async def balance(self, info: Info) -> Decimal:
+    @strawberry.field(extensions=allowed(BILLING_READERS), description="The prepaid balance (PRE-1).")
+    async def balance(self, info: AccordInfo) -> Decimal:
         return fen_to_yuan(await info.context.loaders.balances.load(self.key))
 
-    @strawberry.field(extensions=allowed(BILLING_READERS), description="PRE-4: unpaid principal, penalties excluded.")
-    async def arrears(self, info: Info) -> Decimal:
+    @strawberry.field(extensions=allowed(BILLING_READERS), description="Unpaid principal, penalties excluded (PRE-4).")
+    async def arrears(self, info: AccordInfo) -> Decimal:
         return fen_to_yuan((await info.context.loaders.owed.load(self.key)).principal_fen)
 
-    @strawberry.field(extensions=allowed(BILLING_READERS), description="PRE-3/PRE-4: unpaid penalties up to today.")
-    async def accrued_penalties(self, info: Info) -> Decimal:
+    @strawberry.field(extensions=allowed(BILLING_READERS), description="Unpaid penalties up to today (PRE-3, PRE-4).")
+    async def accrued_penalties(self, info: AccordInfo) -> Decimal:
         return fen_to_yuan((await info.context.loaders.owed.load(self.key)).penalties_fen)
 
     @strawberry.field(
-        extensions=allowed(BILLING_READERS), description="PRE-4/PRE-5: arrears, overdue days, eligibility."
+        extensions=allowed(BILLING_READERS),
+        description="Arrears, overdue days and eligibility for termination (PRE-4, PRE-5).",
     )
-    async def payment_standing(self, info: Info) -> PaymentStanding:
+    async def payment_standing(self, info: AccordInfo) -> PaymentStanding:
         owed = await info.context.loaders.owed.load(self.key)
         return PaymentStanding.of(owed, info.context.clock.now())
 
-    @strawberry.field(extensions=allowed(BILLING_READERS), description="BIL-4: delivered bills, oldest first.")
-    async def bills(self, info: Info, first: int | None = 20, after: str | None = None) -> Connection[Bill]:
-        size, after_key = page_args(first, after)
-        page = await bill_repository.page_for_account(
-            info.context.session, account_id=self.key, first=size, after=after_key
+    @strawberry.field(extensions=allowed(BILLING_READERS), description="Delivered bills, oldest first (BIL-4).")
+    async def bills(self, info: AccordInfo, first: int | None = 20, after: str | None = None) -> Connection[Bill]:
+        return await paginate(
+            first, after, bill_repository.page_for_account, Bill.from_model, info.context.session, account_id=self.key
         )
-        return connection(page, Bill.from_model)
 
-    @strawberry.field(extensions=allowed(BILLING_READERS), description="PRE-1: immutable entries, oldest first.")
-    async def ledger(self, info: Info, first: int | None = 20, after: str | None = None) -> Connection[LedgerEntry]:
-        size, after_key = page_args(first, after)
-        page = await ledger_repository.page_entries(
-            info.context.session, account_id=self.key, first=size, after=after_key
+    @strawberry.field(
+        extensions=allowed(BILLING_READERS), description="Immutable ledger entries, oldest first (PRE-1)."
+    )
+    async def ledger(
+        self, info: AccordInfo, first: int | None = 20, after: str | None = None
+    ) -> Connection[LedgerEntry]:
+        return await paginate(
+            first,
+            after,
+            ledger_repository.page_entries,
+            LedgerEntry.from_model,
+            info.context.session,
+            account_id=self.key,
         )
-        return connection(page, LedgerEntry.from_model)
 
     @strawberry.field(
         extensions=allowed(BILLING_READERS),
-        description="PRE-2: top-ups awaiting their money (online ones until they expire unpaid).",
+        description="Top-ups awaiting their money; online ones until they expire unpaid (PRE-2).",
     )
-    async def pending_top_ups(self, info: Info) -> list[PendingTopUp]:
+    async def pending_top_ups(self, info: AccordInfo) -> list[PendingTopUp]:
         rows = await info.context.loaders.pending_top_ups.load(self.key)
         return [PendingTopUp.from_model(r) for r in topups.awaiting(rows, info.context.clock.now())]
 
-    @strawberry.field(extensions=allowed(ACCOUNT_READERS), description="NTC-4: notices sent to the account.")
-    async def notices(self, info: Info, first: int | None = 20, after: str | None = None) -> Connection[Notice]:
-        size, after_key = page_args(first, after)
-        page = await notices.page_for_account(info.context.session, account_id=self.key, first=size, after=after_key)
-        return connection(page, Notice.from_model)
+    @strawberry.field(extensions=allowed(ACCOUNT_READERS), description="Notices sent to the account (NTC-4).")
+    async def notices(self, info: AccordInfo, first: int | None = 20, after: str | None = None) -> Connection[Notice]:
+        return await paginate(
+            first, after, notices.page_for_account, Notice.from_model, info.context.session, account_id=self.key
+        )
 
     @strawberry.field(extensions=allowed(HOLDER_OR_STAFF))
-    async def partner_clients(self, info: Info) -> list[PartnerClient]:
+    async def partner_clients(self, info: AccordInfo) -> list[PartnerClient]:
         return [PartnerClient.from_model(r) for r in await info.context.loaders.partner_clients.load(self.key)]
 
-    @strawberry.field(extensions=allowed(HOLDER_OR_STAFF), description="ENF-1: cases on this account.")
-    async def enforcement_cases(self, info: Info) -> list[EnforcementCase]:
+    @strawberry.field(extensions=allowed(HOLDER_OR_STAFF), description="Enforcement cases on this account (ENF-1).")
+    async def enforcement_cases(self, info: AccordInfo) -> list[EnforcementCase]:
         return [EnforcementCase.from_model(r) for r in await info.context.loaders.enforcement_cases.load(self.key)]
 
-    @strawberry.field(extensions=allowed(HOLDER_OR_STAFF), description="APP-4")
-    async def brand_use_requests(self, info: Info) -> list[BrandUseRequest]:
+    @strawberry.field(
+        extensions=allowed(HOLDER_OR_STAFF), description="Requests to use the vendor's trademarks (APP-4)."
+    )
+    async def brand_use_requests(self, info: AccordInfo) -> list[BrandUseRequest]:
         return [BrandUseRequest.from_model(r) for r in await info.context.loaders.brand_requests.load(self.key)]
-
-
-@node_fetcher("Account")
-async def fetch_account(context, key):
-    from schema.accounts.reads import read_account
-
-    return await read_account(context, key)
 
 
 owned_node(
@@ -472,89 +446,3 @@ owned_node(
     to_node=CompromiseReport.from_model,
     target=lambda row: f"compromise-report:{row.id}",
 )
-
-
-@strawberry.type
-class Viewer:
-    kind: PrincipalKind
-    staff_roles: list[StaffRole]
-    permissions: list[str]
-    account_key: strawberry.Private[uuid.UUID | None]
-
-    @strawberry.field(
-        description="The principal's own account, for every member of it (each field asks for its own grant)."
-    )
-    async def account(self, info: Info) -> Account | None:
-        if self.account_key is None:
-            return None
-        from schema.accounts.reads import read_account
-
-        return await read_account(info.context, self.account_key)
-
-
-@strawberry.type
-class AccountPayload:
-    account: Account | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
-
-
-@strawberry.type
-class RegisterAccountPayload:
-    account: Account | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
-
-
-@strawberry.type
-class SubAccountPayload:
-    sub_account: SubAccount | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
-
-
-@strawberry.type
-class PartnerClientPayload:
-    client_id: str | None = None
-    client_secret: str | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
-
-
-@strawberry.type
-class ReportPayload:
-    report_id: strawberry.ID | None = None
-    state: str | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
-
-
-@strawberry.type
-class TerminationPayload:
-    effective_on: date | None = None
-    late: bool | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
-
-
-@strawberry.input
-class AccountIdInput:
-    account_id: strawberry.ID | None = None
-
-
-@strawberry.input
-class IdInput:
-    id: strawberry.ID
-
-
-@strawberry.input
-class CreateSubAccountInput:
-    login: str
-    password: str
-    permissions: list[str]
-
-
-@strawberry.input
-class SetSubAccountPermissionsInput:
-    id: strawberry.ID
-    permissions: list[str]
-
-
-@strawberry.input
-class CreatePartnerClientInput:
-    name: str
-    scopes: list[str]

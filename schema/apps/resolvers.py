@@ -1,14 +1,11 @@
 """APP-1 to APP-4 mutations."""
 
 import strawberry
-from strawberry.types import Info
 
-from auth.principal import Scope, StaffRole
 from auth.secrets import digest, new_secret
 from models import BrandUseRequest as BrandRow
 from models import ScopeExtensionRequest as ScopeRow
 from schema.accounts.common import own_account
-from schema.accounts.types import scope_of
 from schema.apps.types import (
     App,
     AppPayload,
@@ -23,23 +20,23 @@ from schema.apps.types import (
     ScopeExtensionPayload,
     ScopeExtensionRequest,
 )
+from schema.context import AccordInfo
+from schema.grants import APP_WRITERS, COMPLIANCE_OR_ADMIN
 from schema.ids import key_of, key_or_none
 from schema.mutations import run_mutation
-from schema.permissions import Grant, Requires
+from schema.permissions import Requires
+from schema.scoped import scope_of
 from services.accounts.repository import owning_account
 from services.apps import service as apps
-
-APP_WRITERS = Grant(scope=Scope.APPS_WRITE)
-APP_STAFF = Grant(roles=frozenset({StaffRole.COMPLIANCE, StaffRole.ADMIN}))
 
 
 @strawberry.type
 class AppMutation:
     @strawberry.mutation(
-        description="APP-1: a VERIFIED account creates an AppID with its declared scope; the secret is shown once.",
+        description="A VERIFIED account creates an AppID with its declared scope; the secret is shown once (APP-1).",
         extensions=[Requires(APP_WRITERS)],
     )
-    async def create_app(self, info: Info, input: CreateAppInput) -> AppPayload:
+    async def create_app(self, info: AccordInfo, input: CreateAppInput) -> AppPayload:
         context = info.context
         secret = new_secret()
 
@@ -62,10 +59,10 @@ class AppMutation:
         )
 
     @strawberry.mutation(
-        description="APP-2 / ACC-6: a new secret at once; the old one stays valid for graceSeconds (0-86400).",
+        description="A new secret at once; the old one stays valid for graceSeconds (0-86400) (APP-2, ACC-6).",
         extensions=[Requires(APP_WRITERS)],
     )
-    async def rotate_app_secret(self, info: Info, input: RotateAppSecretInput) -> AppPayload:
+    async def rotate_app_secret(self, info: AccordInfo, input: RotateAppSecretInput) -> AppPayload:
         context = info.context
         secret = new_secret()
 
@@ -88,10 +85,10 @@ class AppMutation:
         )
 
     @strawberry.mutation(
-        description="APP-1: ask staff to widen the declared scope (nothing widens until they grant it).",
+        description="Ask staff to widen the declared scope; nothing widens until they grant it (APP-1).",
         extensions=[Requires(APP_WRITERS)],
     )
-    async def request_scope_extension(self, info: Info, input: ScopeExtensionInput) -> AppPayload:
+    async def request_scope_extension(self, info: AccordInfo, input: ScopeExtensionInput) -> AppPayload:
         context = info.context
 
         async def call():
@@ -110,10 +107,10 @@ class AppMutation:
         )
 
     @strawberry.mutation(
-        description="APP-1: staff grant (citing their written permission) or reject a scope extension.",
-        extensions=[Requires(APP_STAFF)],
+        description="Staff grant (citing their written permission) or reject a scope extension (APP-1).",
+        extensions=[Requires(COMPLIANCE_OR_ADMIN)],
     )
-    async def decide_scope_extension(self, info: Info, input: DecideScopeExtensionInput) -> ScopeExtensionPayload:
+    async def decide_scope_extension(self, info: AccordInfo, input: DecideScopeExtensionInput) -> ScopeExtensionPayload:
         context = info.context
         return await run_mutation(
             info,
@@ -132,10 +129,10 @@ class AppMutation:
         )
 
     @strawberry.mutation(
-        description="APP-4: ask for prior written approval to use the vendor's trademarks.",
+        description="Ask for prior written approval to use the vendor's trademarks (APP-4).",
         extensions=[Requires(APP_WRITERS)],
     )
-    async def request_brand_use(self, info: Info, input: BrandUseInput) -> BrandUsePayload:
+    async def request_brand_use(self, info: AccordInfo, input: BrandUseInput) -> BrandUsePayload:
         context = info.context
 
         async def call():
@@ -154,9 +151,9 @@ class AppMutation:
         )
 
     @strawberry.mutation(
-        description="APP-4: staff approve or reject a brand-use request.", extensions=[Requires(APP_STAFF)]
+        description="Staff approve or reject a brand-use request (APP-4).", extensions=[Requires(COMPLIANCE_OR_ADMIN)]
     )
-    async def decide_brand_use(self, info: Info, input: DecideBrandUseInput) -> BrandUsePayload:
+    async def decide_brand_use(self, info: AccordInfo, input: DecideBrandUseInput) -> BrandUsePayload:
         context = info.context
         return await run_mutation(
             info,

@@ -1,21 +1,25 @@
 from datetime import datetime
 
 import strawberry
-from strawberry.types import Info
 
 from models import App as AppRow
 from models import BrandUseRequest as BrandRow
 from models import ScopeExtensionRequest as ScopeRow
+from schema.context import AccordInfo
 from schema.enums import Standing
-from schema.errors import UserError
 from schema.grants import APP_READERS, HOLDER_OR_STAFF
+from schema.payloads import Payload
 from schema.relay import Node, encode_id
 from schema.scoped import owned_node
 from services.apps import service as apps
 from services.errors import NotFound
 
 
-@strawberry.type(description="APP-1: staff grant a wider scope with a written-permission reference.")
+@strawberry.type(
+    description=(
+        "A request to widen an app's declared scope; staff grant it with a written-permission reference (APP-1)."
+    )
+)
 class ScopeExtensionRequest(Node):
     terminals: list[str]
     scenarios: list[str]
@@ -37,7 +41,7 @@ class ScopeExtensionRequest(Node):
         )
 
 
-@strawberry.type(description="APP-4: prior written approval to use the vendor's trademarks.")
+@strawberry.type(description="A request for prior written approval to use the vendor's trademarks (APP-4).")
 class BrandUseRequest(Node):
     material: str
     description: str
@@ -77,7 +81,7 @@ class App(Node):
         )
 
     @strawberry.field
-    async def scope_extension_requests(self, info: Info) -> list[ScopeExtensionRequest]:
+    async def scope_extension_requests(self, info: AccordInfo) -> list[ScopeExtensionRequest]:
         return [ScopeExtensionRequest.from_model(r) for r in await info.context.loaders.scope_requests.load(self.key)]
 
 
@@ -107,22 +111,19 @@ owned_node(
 
 
 @strawberry.type
-class AppPayload:
+class AppPayload(Payload):
     app: App | None = None
     app_secret: str | None = strawberry.field(default=None, description="shown once, at creation or rotation")
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
-class ScopeExtensionPayload:
+class ScopeExtensionPayload(Payload):
     request: ScopeExtensionRequest | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
-class BrandUsePayload:
+class BrandUsePayload(Payload):
     request: BrandUseRequest | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.input

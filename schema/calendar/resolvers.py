@@ -2,14 +2,14 @@ from datetime import date
 from typing import Annotated
 
 import strawberry
-from strawberry.types import Info
 
-from auth.principal import StaffRole
 from schema.calendar.types import CalendarPayload, HolidayCalendar, HolidayCalendarInput
+from schema.context import AccordInfo
 from schema.errors import query_error
+from schema.grants import ADMIN
 from schema.mutations import run_mutation
-from schema.permissions import Grant, Requires, authenticated
-from schema.relay import Connection, connection, page_args
+from schema.permissions import Requires, authenticated
+from schema.relay import Connection, paginate
 from services import calendar
 from services.errors import DomainError
 
@@ -17,10 +17,11 @@ from services.errors import DomainError
 @strawberry.type
 class CalendarQuery:
     @strawberry.field(
-        description="T-2. CALENDAR_UNKNOWN surfaces as a top-level error here.", extensions=authenticated()
+        description="Working days between two dates; CALENDAR_UNKNOWN is a top-level error here (T-2).",
+        extensions=authenticated(),
     )
     async def working_days(
-        self, info: Info, from_: Annotated[date, strawberry.argument(name="from")], to: date
+        self, info: AccordInfo, from_: Annotated[date, strawberry.argument(name="from")], to: date
     ) -> list[date]:
         try:
             return (await calendar.calendar(info.context.session)).working_days(from_, to)
@@ -31,7 +32,7 @@ class CalendarQuery:
         description="Years whose official arrangement is known (package or loaded).",
         extensions=authenticated(),
     )
-    async def known_calendar_years(self, info: Info) -> list[int]:
+    async def known_calendar_years(self, info: AccordInfo) -> list[int]:
         return (await calendar.calendar(info.context.session)).known_years()
 
     @strawberry.field(
@@ -39,20 +40,18 @@ class CalendarQuery:
         extensions=authenticated(),
     )
     async def holiday_calendars(
-        self, info: Info, first: int | None = 20, after: str | None = None
+        self, info: AccordInfo, first: int | None = 20, after: str | None = None
     ) -> Connection[HolidayCalendar]:
-        size, after_key = page_args(first, after)
-        page = await calendar.page_years(info.context.session, first=size, after=after_key)
-        return connection(page, HolidayCalendar.from_model)
+        return await paginate(first, after, calendar.page_years, HolidayCalendar.from_model, info.context.session)
 
 
 @strawberry.type
 class CalendarMutation:
     @strawberry.mutation(
-        description="Staff ADMIN (T-2, T-3): load or replace a year's official arrangement.",
-        extensions=[Requires(Grant(roles=frozenset({StaffRole.ADMIN})))],
+        description="Load or replace a year's official holiday arrangement (T-2, T-3).",
+        extensions=[Requires(ADMIN)],
     )
-    async def load_holiday_calendar(self, info: Info, input: HolidayCalendarInput) -> CalendarPayload:
+    async def load_holiday_calendar(self, info: AccordInfo, input: HolidayCalendarInput) -> CalendarPayload:
         context = info.context
         return await run_mutation(
             info,

@@ -1,10 +1,11 @@
+import uuid
 from datetime import date, datetime
 
 import strawberry
-from strawberry.types import Info
 
 from models import CalendarDayKind, CalendarYear
-from schema.errors import UserError
+from schema.context import AccordInfo, Context
+from schema.payloads import Payload
 from schema.relay import Node, encode_id, node_fetcher
 from services import calendar
 
@@ -21,18 +22,18 @@ class HolidayCalendar(Node):
         return calendar_year
 
     @strawberry.field(description="Days off inside official holiday periods.")
-    async def holidays(self, info: Info) -> list[date]:
+    async def holidays(self, info: AccordInfo) -> list[date]:
         days = await info.context.loaders.calendar_days.load(self._key)
         return [d.day for d in days if d.kind == CalendarDayKind.HOLIDAY]
 
     @strawberry.field(description="Weekend days made working days (调休上班).")
-    async def adjusted_workdays(self, info: Info) -> list[date]:
+    async def adjusted_workdays(self, info: AccordInfo) -> list[date]:
         days = await info.context.loaders.calendar_days.load(self._key)
         return [d.day for d in days if d.kind == CalendarDayKind.WORKDAY]
 
 
 @node_fetcher("HolidayCalendar")
-async def fetch_holiday_calendar(context, key):
+async def fetch_holiday_calendar(context: Context, key: uuid.UUID) -> HolidayCalendar | None:
     # The official arrangement is public information: no account scope applies.
     row = await calendar.get_year(context.session, key)
     return None if row is None else HolidayCalendar.from_model(row)
@@ -46,6 +47,5 @@ class HolidayCalendarInput:
 
 
 @strawberry.type
-class CalendarPayload:
+class CalendarPayload(Payload):
     year: int | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)

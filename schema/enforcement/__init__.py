@@ -1,1 +1,1 @@
-"""GraphQL for enforcement (ENF-*): cases so far."""
+"""GraphQL for enforcement cases opened on an account (ENF-1 to ENF-5)."""

@@ -1,22 +1,22 @@
 import strawberry
-from strawberry.types import Info
 
-from auth.principal import StaffRole
 from schema.accounts.common import named_account
+from schema.context import AccordInfo
 from schema.enforcement.types import CasePayload, EnforcementCase, OpenCaseInput
+from schema.grants import COMPLIANCE
 from schema.ids import key_of, key_or_none
 from schema.mutations import run_mutation
-from schema.permissions import Grant, Requires
+from schema.permissions import Requires
 from services.enforcement import cases
 
 
 @strawberry.type
 class EnforcementMutation:
     @strawberry.mutation(
-        description="ENF-1 (staff COMPLIANCE): a case citing the clauses violated, e.g. 2.11 or 2.14 (APP-5).",
-        extensions=[Requires(Grant(roles=frozenset({StaffRole.COMPLIANCE})))],
+        description="Open an enforcement case citing the clauses violated, e.g. 2.11 or 2.14 (ENF-1, APP-5).",
+        extensions=[Requires(COMPLIANCE)],
     )
-    async def open_enforcement_case(self, info: Info, input: OpenCaseInput) -> CasePayload:
+    async def open_enforcement_case(self, info: AccordInfo, input: OpenCaseInput) -> CasePayload:
         context = info.context
 
         async def call():

@@ -4,8 +4,8 @@ import strawberry
 
 from models import CaseSource as CaseSourceValue
 from models import EnforcementCase as CaseRow
-from schema.errors import UserError
 from schema.grants import HOLDER_OR_STAFF
+from schema.payloads import Payload
 from schema.relay import Node, encode_id
 from schema.scoped import owned_node
 from services.enforcement import cases
@@ -14,7 +14,7 @@ from services.errors import NotFound
 CaseSource = strawberry.enum(CaseSourceValue, name="CaseSource")
 
 
-@strawberry.type(description="ENF-1")
+@strawberry.type(description="An enforcement case opened on the account (ENF-1).")
 class EnforcementCase(Node):
     source: CaseSource
     clauses: list[str]
@@ -53,9 +53,8 @@ owned_node(
 
 
 @strawberry.type
-class CasePayload:
+class CasePayload(Payload):
     case: EnforcementCase | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.input

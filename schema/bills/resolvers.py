@@ -4,14 +4,11 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import strawberry
-from strawberry.types import Info
 
-from auth.principal import Scope, StaffRole
 from models import Bill as BillRow
 from models import DiscountCondition as DiscountConditionValue
 from schema.accounts.common import named_account
-from schema.accounts.types import IdInput
-from schema.billing.bill_types import (
+from schema.bills.types import (
     Bill,
     BillDispute,
     BillPayload,
@@ -24,11 +21,13 @@ from schema.billing.bill_types import (
     RunMonthlyBillingPayload,
     held_bill,
 )
-from schema.errors import UserError
-from schema.grants import BILLING_READERS
+from schema.context import AccordInfo
+from schema.grants import ADMIN, BILL_CONFIRMERS, BILL_DISPUTERS, BILLING_READERS, FINANCE, FINANCE_OR_ADMIN
 from schema.ids import key_of, key_or_none
+from schema.inputs import IdInput
 from schema.mutations import run_mutation
-from schema.permissions import Grant, Requires, allowed
+from schema.payloads import Payload
+from schema.permissions import Requires, allowed
 from schema.relay import encode_id
 from schema.scoped import owned_node
 from services import audit, jobs
@@ -36,7 +35,6 @@ from services.accounts.repository import owning_account
 from services.billing import agreements, bills, run
 from services.billing import repository as bill_repository
 
-FINANCE_OR_ADMIN = frozenset({StaffRole.FINANCE, StaffRole.ADMIN})
 DiscountCondition = strawberry.enum(DiscountConditionValue, name="DiscountCondition")
 
 
@@ -61,9 +59,8 @@ class DiscountInput:
 
 
 @strawberry.type
-class AgreementPayload:
+class AgreementPayload(Payload):
     id: strawberry.ID | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 def _bill_payload(row: BillRow) -> BillPayload:
@@ -73,10 +70,10 @@ def _bill_payload(row: BillRow) -> BillPayload:
 @strawberry.type
 class BillQuery:
     @strawberry.field(
-        description="BIL-2 (staff FINANCE/ADMIN): bills held for unpriced usage, optionally of one month.",
-        extensions=allowed(Grant(roles=FINANCE_OR_ADMIN)),
+        description="Bills held for unpriced usage, optionally of one month (BIL-2).",
+        extensions=allowed(FINANCE_OR_ADMIN),
     )
-    async def held_bills(self, info: Info, period: date | None = None) -> list[HeldBill]:
+    async def held_bills(self, info: AccordInfo, period: date | None = None) -> list[HeldBill]:
         context = info.context
         rows = await run.holds(context.session, period)
         if rows:  # SEC-1: a staff read across accounts is audited on each account it showed
@@ -93,10 +90,10 @@ class BillQuery:
 @strawberry.type
 class BillMutation:
     @strawberry.mutation(
-        description="BIL-4 (staff FINANCE/ADMIN): bill a month; idempotent. BIL-2: unpriced usage holds a bill.",
-        extensions=[Requires(Grant(roles=FINANCE_OR_ADMIN))],
+        description="Bill a month; idempotent. Unpriced usage holds a bill (BIL-4, BIL-2).",
+        extensions=[Requires(FINANCE_OR_ADMIN)],
     )
-    async def run_monthly_billing(self, info: Info, input: RunMonthlyBillingInput) -> RunMonthlyBillingPayload:
+    async def run_monthly_billing(self, info: AccordInfo, input: RunMonthlyBillingInput) -> RunMonthlyBillingPayload:
         context = info.context
         return await run_mutation(
             info,
@@ -113,10 +110,10 @@ class BillMutation:
         )
 
     @strawberry.mutation(
-        description="BIL-5: accept the bill within 2 working days of delivery; it is then settled (BIL-6).",
-        extensions=[Requires(Grant(scope=Scope.BILLS_CONFIRM))],
+        description="Accept the bill within 2 working days of delivery; it is then settled (BIL-5, BIL-6).",
+        extensions=[Requires(BILL_CONFIRMERS)],
     )
-    async def confirm_bill(self, info: Info, input: IdInput) -> BillPayload:
+    async def confirm_bill(self, info: AccordInfo, input: IdInput) -> BillPayload:
         context = info.context
         return await run_mutation(
             info,
@@ -132,10 +129,10 @@ class BillMutation:
         )
 
     @strawberry.mutation(
-        description="BIL-5 / BIL-7: dispute an amount within 2 working days of delivery; one open dispute per bill.",
-        extensions=[Requires(Grant(scope=Scope.BILLS_DISPUTE))],
+        description="Dispute an amount within 2 working days of delivery; one open dispute per bill (BIL-5, BIL-7).",
+        extensions=[Requires(BILL_DISPUTERS)],
     )
-    async def dispute_bill(self, info: Info, input: DisputeBillInput) -> BillPayload:
+    async def dispute_bill(self, info: AccordInfo, input: DisputeBillInput) -> BillPayload:
         context = info.context
         return await run_mutation(
             info,
@@ -154,10 +151,10 @@ class BillMutation:
         )
 
     @strawberry.mutation(
-        description="BIL-7 (staff FINANCE): reject, or accept with a credit up to the disputed amount; then settle.",
-        extensions=[Requires(Grant(roles=frozenset({StaffRole.FINANCE})))],
+        description="Reject a bill dispute, or accept it with a credit up to the disputed amount; then settle (BIL-7).",
+        extensions=[Requires(FINANCE)],
     )
-    async def resolve_dispute(self, info: Info, input: ResolveDisputeInput) -> BillPayload:
+    async def resolve_dispute(self, info: AccordInfo, input: ResolveDisputeInput) -> BillPayload:
         context = info.context
         return await run_mutation(
             info,
@@ -177,10 +174,10 @@ class BillMutation:
         )
 
     @strawberry.mutation(
-        description="ADMIN: run every due deadline job now (the same sweep the scheduler runs); idempotent.",
-        extensions=[Requires(Grant(roles=frozenset({StaffRole.ADMIN})))],
+        description="Run every due deadline job now (the same sweep the scheduler runs); idempotent.",
+        extensions=[Requires(ADMIN)],
     )
-    async def run_due_jobs(self, info: Info) -> RunDueJobsPayload:
+    async def run_due_jobs(self, info: AccordInfo) -> RunDueJobsPayload:
         context = info.context
         return await run_mutation(
             info,
@@ -190,10 +187,10 @@ class BillMutation:
         )
 
     @strawberry.mutation(
-        description="BIL-2 (staff FINANCE/ADMIN): a supplementary-agreement price for one account.",
-        extensions=[Requires(Grant(roles=FINANCE_OR_ADMIN))],
+        description="Set a supplementary-agreement price for one account (BIL-2).",
+        extensions=[Requires(FINANCE_OR_ADMIN)],
     )
-    async def set_agreement_price(self, info: Info, input: AgreementPriceInput) -> AgreementPayload:
+    async def set_agreement_price(self, info: AccordInfo, input: AgreementPriceInput) -> AgreementPayload:
         context = info.context
 
         async def call():
@@ -216,10 +213,10 @@ class BillMutation:
         )
 
     @strawberry.mutation(
-        description="BIL-3 (staff FINANCE/ADMIN): a conditional discount; unmet conditions bill the plain price.",
-        extensions=[Requires(Grant(roles=FINANCE_OR_ADMIN))],
+        description="Grant a conditional discount; unmet conditions bill the plain price (BIL-3).",
+        extensions=[Requires(FINANCE_OR_ADMIN)],
     )
-    async def grant_discount(self, info: Info, input: DiscountInput) -> AgreementPayload:
+    async def grant_discount(self, info: AccordInfo, input: DiscountInput) -> AgreementPayload:
         context = info.context
 
         async def call():

@@ -4,12 +4,12 @@ from datetime import datetime
 from decimal import Decimal
 
 import strawberry
-from strawberry.types import Info
 
-from auth.principal import Scope
-from schema.errors import UserError
+from schema.context import AccordInfo
+from schema.grants import USAGE_WRITERS
 from schema.mutations import run_mutation
-from schema.permissions import Grant, Requires
+from schema.payloads import Payload
+from schema.permissions import Requires
 from schema.relay import decode_id
 from services.billing import usage
 from services.errors import NotFound
@@ -27,19 +27,20 @@ class ReportUsageInput:
 
 
 @strawberry.type
-class ReportUsagePayload:
+class ReportUsagePayload(Payload):
     accepted: bool = False
     duplicate: bool = False
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
 class UsageMutation:
     @strawberry.mutation(
-        description="BIL-1: the metering client (usage:write) or ADMIN; idempotent on idempotencyKey.",
-        extensions=[Requires(Grant(scope=Scope.USAGE_WRITE))],
+        description=(
+            "Report metered usage (the metering clients), or correct it (ADMIN); idempotent on idempotencyKey (BIL-1)."
+        ),
+        extensions=[Requires(USAGE_WRITERS)],
     )
-    async def report_usage(self, info: Info, input: ReportUsageInput) -> ReportUsagePayload:
+    async def report_usage(self, info: AccordInfo, input: ReportUsageInput) -> ReportUsagePayload:
         context = info.context
         decoded = decode_id(input.app)
         app = await usage.find_app(

@@ -5,14 +5,14 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import strawberry
-from strawberry.types import Info
 
 from models import Bill as BillRow
 from models import BillDispute as DisputeRow
 from models import BillDisputeState as DisputeStateValue
 from models import BillLine as LineRow
 from models import BillState as BillStateValue
-from schema.errors import UserError
+from schema.context import AccordInfo
+from schema.payloads import Payload
 from schema.relay import Node, encode_id
 from services.billing import bills
 from services.ledger.arrears import Owed
@@ -28,7 +28,7 @@ class BillLine:
     quantity: Decimal
     unit_price: Decimal
     amount: Decimal
-    discount: Decimal = strawberry.field(description="BIL-3: taken off before `amount`; zero when none applies.")
+    discount: Decimal = strawberry.field(description="Taken off before `amount`; zero when none applies (BIL-3).")
     description: str | None
 
     @staticmethod
@@ -43,7 +43,7 @@ class BillLine:
         )
 
 
-@strawberry.type(description="BIL-7")
+@strawberry.type(description="A dispute of a bill's amount (BIL-7).")
 class BillDispute(Node):
     state: DisputeState
     reason: str
@@ -67,16 +67,18 @@ class BillDispute(Node):
         )
 
 
-@strawberry.type(description="BIL-4: one account's bill for one month.")
+@strawberry.type(description="One account's bill for one month (BIL-4).")
 class Bill(Node):
     period: date = strawberry.field(description="First day of the billed month.")
     total: Decimal
     issued_at: datetime
     delivered_at: datetime
-    dispute_deadline: datetime = strawberry.field(description="BIL-5: end of the 2nd working day after delivery.")
+    dispute_deadline: datetime = strawberry.field(description="The end of the 2nd working day after delivery (BIL-5).")
     settled_at: datetime | None
-    paid: Decimal = strawberry.field(description="PRE-4: what the balance has paid of it so far.")
-    pay_by: datetime | None = strawberry.field(description="PRE-3/PRE-4: end of the 5th working day after notice.")
+    paid: Decimal = strawberry.field(description="What the balance has paid of it so far (PRE-4).")
+    pay_by: datetime | None = strawberry.field(
+        description="The end of the 5th working day after notice (PRE-3, PRE-4)."
+    )
     row: strawberry.Private[BillRow]
 
     @staticmethod
@@ -97,15 +99,15 @@ class Bill(Node):
 
     @strawberry.field(
         description=(
-            "BIL-5: time-derived; correct on read even before the sweep runs. Confirming settles at once, "
-            "so a confirmed bill reads SETTLED (see confirmedAt)."
+            "Derived from the time, so correct on read even before the sweep runs. Confirming settles at "
+            "once, so a confirmed bill reads SETTLED (see confirmedAt) (BIL-5)."
         )
     )
-    def state(self, info: Info) -> BillState:
+    def state(self, info: AccordInfo) -> BillState:
         return bills.state_at(self.row, info.context.clock.now())
 
-    @strawberry.field(description="BIL-5: accepted by silence when the window closed (not confirmed).")
-    def deemed_accepted(self, info: Info) -> bool:
+    @strawberry.field(description="Accepted by silence when the window closed (not confirmed) (BIL-5).")
+    def deemed_accepted(self, info: AccordInfo) -> bool:
         state = bills.state_at(self.row, info.context.clock.now())
         return state == BillState.DEEMED_ACCEPTED or (state == BillState.SETTLED and self.row.confirmed_at is None)
 
@@ -114,23 +116,23 @@ class Bill(Node):
         return self.row.confirmed_at
 
     @strawberry.field
-    async def lines(self, info: Info) -> list[BillLine]:
+    async def lines(self, info: AccordInfo) -> list[BillLine]:
         return [BillLine.from_model(r) for r in await info.context.loaders.bill_lines.load(self.row.id)]
 
     @strawberry.field
-    async def dispute(self, info: Info) -> BillDispute | None:
+    async def dispute(self, info: AccordInfo) -> BillDispute | None:
         row = await info.context.loaders.bill_disputes.load(self.row.id)
         return None if row is None else BillDispute.from_model(row)
 
 
-@strawberry.type(description="PRE-4 / PRE-5: what is owed beside the balance, as of now.")
+@strawberry.type(description="What is owed beside the balance, as of now (PRE-4, PRE-5).")
 class PaymentStanding:
     arrears: Decimal
     accrued_penalties: Decimal
     oldest_due_at: datetime | None
     days_overdue: int
     eligible_for_termination: bool = strawberry.field(
-        description="PRE-5 / TRM-6: over 15 days overdue (also data deletion); acting on it is a staff measure."
+        description="Over 15 days overdue (also data deletion); acting on it is a staff measure (PRE-5, TRM-6)."
     )
 
     @staticmethod
@@ -152,19 +154,17 @@ class HeldBill:
 
 
 @strawberry.type
-class BillPayload:
+class BillPayload(Payload):
     bill: Bill | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
-class RunMonthlyBillingPayload:
+class RunMonthlyBillingPayload(Payload):
     issued: int = 0
     held: int = 0
     held_bills: list[HeldBill] = strawberry.field(
-        default_factory=list, description="BIL-2: accounts whose bill waits for a price."
+        default_factory=list, description="Accounts whose bill waits for a price (BIL-2)."
     )
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
@@ -174,9 +174,8 @@ class JobResult:
 
 
 @strawberry.type
-class RunDueJobsPayload:
+class RunDueJobsPayload(Payload):
     results: list[JobResult] = strawberry.field(default_factory=list)
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.input

@@ -1,30 +1,25 @@
-from datetime import datetime
+"""Top-ups, online payments and refunds of the prepaid balance (PRE-2, PRE-6)."""
 
 import strawberry
-from strawberry.types import Info
 
-from auth.principal import Scope, StaffRole
 from models import Refund as RefundRow
 from models import TopUp as TopUpRow
 from schema.accounts.common import own_account
-from schema.accounts.types import IdInput
-from schema.billing.types import (
+from schema.context import AccordInfo
+from schema.grants import FINANCE, HOLDER, PAYMENT_CONFIRMERS, TOP_UP
+from schema.ids import key_of, key_or_none
+from schema.inputs import IdInput
+from schema.ledger.types import (
     ConfirmOnlinePaymentInput,
     LedgerEntry,
     LedgerPayload,
-    Notice,
-    NoticePayload,
-    Price,
-    PriceChangeInput,
     RequestRefundInput,
     TopUpInput,
 )
-from schema.ids import key_of, key_or_none
 from schema.mutations import run_mutation
-from schema.permissions import Grant, Requires, authenticated
+from schema.permissions import Requires
 from schema.relay import encode_id
 from services.accounts.repository import owning_account
-from services.billing import prices
 from services.ledger import online, refunds, topups
 
 
@@ -37,48 +32,16 @@ def _ledger_payload(result: topups.TopUpResult) -> LedgerPayload:
 
 
 @strawberry.type
-class BillingQuery:
-    @strawberry.field(
-        description="NTC-2: the standard price list in force at `at` (default now).", extensions=authenticated()
-    )
-    async def price_list(self, info: Info, at: datetime | None = None) -> list[Price]:
-        context = info.context
-        in_force = await prices.price_list(context.session, at=at or context.clock.now())
-        return [Price.from_price(p) for p in in_force]
-
-
-@strawberry.type
-class BillingMutation:
-    @strawberry.mutation(
-        description="NTC-2 (staff ADMIN): a law-required price change, announced by email 7+ days ahead.",
-        extensions=[Requires(Grant(roles=frozenset({StaffRole.ADMIN})))],
-    )
-    async def schedule_price_change(self, info: Info, input: PriceChangeInput) -> NoticePayload:
-        context = info.context
-        return await run_mutation(
-            info,
-            payload=NoticePayload,
-            target=f"price:{input.product}",
-            call=lambda: prices.schedule_price_change(
-                context.session,
-                product=input.product,
-                unit_price=input.unit_price,
-                effective_from=input.effective_from,
-                legal_basis=input.legal_basis,
-                sent_by=context.actor.principal,
-                now=context.clock.now(),
-            ),
-            ok=lambda row: NoticePayload(notice=Notice.from_model(row)),
-        )
-
+class LedgerMutation:
     @strawberry.mutation(
         description=(
-            "PRE-2: nothing is credited on request: ONLINE is pending until the payment gateway confirms "
-            "(confirmOnlinePayment, within 24 hours), BANK_TRANSFER until FINANCE confirms receipt. Idempotent."
+            "Nothing is credited on request: ONLINE is pending until the payment gateway confirms "
+            "(confirmOnlinePayment, within 24 hours), BANK_TRANSFER until FINANCE confirms receipt. "
+            "Idempotent (PRE-2)."
         ),
-        extensions=[Requires(Grant(scope=Scope.BILLING_TOPUP))],
+        extensions=[Requires(TOP_UP)],
     )
-    async def top_up(self, info: Info, input: TopUpInput) -> LedgerPayload:
+    async def top_up(self, info: AccordInfo, input: TopUpInput) -> LedgerPayload:
         context = info.context
 
         async def call():
@@ -95,10 +58,10 @@ class BillingMutation:
         return await run_mutation(info, payload=LedgerPayload, call=call, ok=_ledger_payload)
 
     @strawberry.mutation(
-        description="PRE-6: after the agreement ended, ask for the remaining prepayment back (FINANCE pays).",
-        extensions=[Requires(Grant(holder=True))],
+        description="After the agreement ended, ask for the remaining prepayment back (FINANCE pays) (PRE-6).",
+        extensions=[Requires(HOLDER)],
     )
-    async def request_refund(self, info: Info, input: RequestRefundInput) -> LedgerPayload:
+    async def request_refund(self, info: AccordInfo, input: RequestRefundInput) -> LedgerPayload:
         context = info.context
 
         async def call():
@@ -119,10 +82,10 @@ class BillingMutation:
         )
 
     @strawberry.mutation(
-        description="PRE-6 (staff FINANCE): pay a refund from a balance that still covers it.",
-        extensions=[Requires(Grant(roles=frozenset({StaffRole.FINANCE})))],
+        description="Pay a refund from a balance that still covers it (PRE-6).",
+        extensions=[Requires(FINANCE)],
     )
-    async def pay_refund(self, info: Info, input: IdInput) -> LedgerPayload:
+    async def pay_refund(self, info: AccordInfo, input: IdInput) -> LedgerPayload:
         context = info.context
         return await run_mutation(
             info,
@@ -140,12 +103,11 @@ class BillingMutation:
 
     @strawberry.mutation(
         description=(
-            "PRE-2 (the payment gateway's client with payments:confirm, or staff FINANCE): the provider received "
-            "an ONLINE top-up; credit exactly its amount, once per providerTransactionId."
+            "The provider received an ONLINE top-up: credit exactly its amount, once per providerTransactionId (PRE-2)."
         ),
-        extensions=[Requires(Grant(roles=frozenset({StaffRole.FINANCE}), scope=Scope.PAYMENTS_CONFIRM))],
+        extensions=[Requires(PAYMENT_CONFIRMERS)],
     )
-    async def confirm_online_payment(self, info: Info, input: ConfirmOnlinePaymentInput) -> LedgerPayload:
+    async def confirm_online_payment(self, info: AccordInfo, input: ConfirmOnlinePaymentInput) -> LedgerPayload:
         context = info.context
         return await run_mutation(
             info,
@@ -165,10 +127,10 @@ class BillingMutation:
         )
 
     @strawberry.mutation(
-        description="PRE-2 (staff FINANCE): the bank transfer arrived; credit it once.",
-        extensions=[Requires(Grant(roles=frozenset({StaffRole.FINANCE})))],
+        description="The bank transfer arrived: credit it once (PRE-2).",
+        extensions=[Requires(FINANCE)],
     )
-    async def confirm_bank_transfer(self, info: Info, input: IdInput) -> LedgerPayload:
+    async def confirm_bank_transfer(self, info: AccordInfo, input: IdInput) -> LedgerPayload:
         context = info.context
         return await run_mutation(
             info,

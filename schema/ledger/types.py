@@ -1,3 +1,5 @@
+"""Ledger entries and top-ups of the prepaid balance (PRE-1, PRE-2)."""
+
 from datetime import datetime
 from decimal import Decimal
 
@@ -5,64 +7,22 @@ import strawberry
 
 from models import LedgerEntry as EntryRow
 from models import LedgerKind as LedgerKindValue
-from models import Notice as NoticeRow
-from models import NoticeChannel as NoticeChannelValue
 from models import TopUp as TopUpRow
 from models import TopUpMethod as TopUpMethodValue
 from models import TopUpState as TopUpStateValue
-from schema.errors import UserError
-from schema.grants import ACCOUNT_READERS, BILLING_READERS
+from schema.grants import BILLING_READERS
+from schema.payloads import Payload
 from schema.relay import Node, encode_id
 from schema.scoped import owned_node
-from services import notices
-from services.billing.prices import PriceInForce
 from services.ledger import repository as ledger_repository
 from services.money import fen_to_yuan
 
 LedgerKind = strawberry.enum(LedgerKindValue, name="LedgerKind")
-NoticeChannel = strawberry.enum(NoticeChannelValue, name="NoticeChannel")
 TopUpMethod = strawberry.enum(TopUpMethodValue, name="TopUpMethod")
 TopUpState = strawberry.enum(TopUpStateValue, name="TopUpState")
 
 
-@strawberry.type
-class Price:
-    product: str
-    unit: str
-    unit_price: Decimal
-    effective_from: datetime
-
-    @staticmethod
-    def from_price(price: PriceInForce) -> "Price":
-        return Price(
-            product=price.product,
-            unit=price.unit,
-            unit_price=fen_to_yuan(price.unit_price_fen),
-            effective_from=price.effective_from,
-        )
-
-
-@strawberry.type(description="NTC-4")
-class Notice(Node):
-    channel: NoticeChannel
-    subject: str
-    body: str
-    sent_at: datetime
-    delivered_at: datetime = strawberry.field(description="NTC-1 deemed delivery")
-
-    @staticmethod
-    def from_model(row: NoticeRow) -> "Notice":
-        return Notice(
-            id=encode_id("Notice", row.id),
-            channel=row.channel,
-            subject=row.subject,
-            body=row.body,
-            sent_at=row.sent_at,
-            delivered_at=row.delivered_at,
-        )
-
-
-@strawberry.type(description="PRE-1: immutable; amounts signed (credits positive).")
+@strawberry.type(description="An immutable ledger entry; amounts are signed, credits positive (PRE-1).")
 class LedgerEntry(Node):
     kind: LedgerKind
     amount: Decimal
@@ -84,8 +44,8 @@ class LedgerEntry(Node):
 
 @strawberry.type(
     description=(
-        "PRE-2: a top-up waiting for its money (ONLINE until the provider confirms, BANK_TRANSFER until "
-        "FINANCE does); node(id:) still finds it once credited."
+        "A top-up waiting for its money (ONLINE until the provider confirms, BANK_TRANSFER until "
+        "FINANCE does); node(id:) still finds it once credited (PRE-2)."
     )
 )
 class PendingTopUp(Node):
@@ -94,7 +54,7 @@ class PendingTopUp(Node):
     reference: str
     requested_at: datetime
     expires_at: datetime | None = strawberry.field(
-        description="PRE-2: an ONLINE top-up unpaid by then can no longer be confirmed (24 hours); none for transfers."
+        description="An ONLINE top-up unpaid by then can no longer be confirmed (24 hours); none for transfers (PRE-2)."
     )
     state: TopUpState = strawberry.field(description="PENDING until the money is confirmed, then CREDITED.")
 
@@ -111,15 +71,7 @@ class PendingTopUp(Node):
         )
 
 
-# node(id:) asks for the grant of the list that shows each type (Account.notices, .ledger,
-# .pendingTopUps).
-owned_node(
-    "Notice",
-    find=notices.notice_in_scope,
-    grant=ACCOUNT_READERS,
-    to_node=Notice.from_model,
-    target=lambda row: f"notice:{row.id}",
-)
+# node(id:) asks for the grant of the list that shows each type (Account.ledger, .pendingTopUps).
 owned_node(
     "LedgerEntry",
     find=ledger_repository.entry_in_scope,
@@ -137,28 +89,13 @@ owned_node(
 
 
 @strawberry.type
-class NoticePayload:
-    notice: Notice | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
-
-
-@strawberry.type
-class LedgerPayload:
+class LedgerPayload(Payload):
     entry: LedgerEntry | None = None
     pending: bool | None = None
     top_up_id: strawberry.ID | None = strawberry.field(
-        default=None, description="the top-up this call made or confirmed; the id the payment gateway confirms"
+        default=None, description="The top-up this call made or confirmed; the id the payment gateway confirms."
     )
-    refund_id: strawberry.ID | None = strawberry.field(default=None, description="for payRefund")
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
-
-
-@strawberry.input
-class PriceChangeInput:
-    product: str
-    unit_price: Decimal
-    effective_from: datetime
-    legal_basis: str
+    refund_id: strawberry.ID | None = strawberry.field(default=None, description="The refund requestRefund made.")
 
 
 @strawberry.input
@@ -169,7 +106,7 @@ class TopUpInput:
     idempotency_key: str
 
 
-@strawberry.input(description="PRE-2: the payment provider's confirmation of an ONLINE top-up.")
+@strawberry.input(description="The payment provider's confirmation of an ONLINE top-up (PRE-2).")
 class ConfirmOnlinePaymentInput:
     top_up_id: strawberry.ID
     provider_transaction_id: str = strawberry.field(description="the provider's id; a repeat credits once")

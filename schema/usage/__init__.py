@@ -1,0 +1,1 @@
+"""GraphQL for usage reports from the metering clients (BIL-1)."""
