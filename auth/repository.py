@@ -4,6 +4,7 @@
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -71,14 +72,33 @@ async def add(session: AsyncSession, row: object) -> None:
 # Login lock-out -------------------------------------------------------------------------
 
 
-async def failures_since(
-    session: AsyncSession, key: str, since: datetime, *, before_id: uuid.UUID | None = None
-) -> int:
-    """Rows of ``key`` after ``since`` (and, given ``before_id``, registered before that row)."""
-    query = select(func.count()).select_from(LoginFailure).where(LoginFailure.key == key, LoginFailure.at > since)
-    if before_id is not None:
-        query = query.where(LoginFailure.id < before_id)
-    return int(await session.scalar(query) or 0)
+async def lockout_counts(
+    session: AsyncSession,
+    *,
+    login_key: str,
+    address_key: str,
+    pending_key: str,
+    since: datetime,
+    pending_since: datetime,
+    before_id: uuid.UUID,
+) -> tuple[int, int, int]:
+    """(failures of the login, failures of the address, attempts pending before ``before_id``),
+    read in one statement: one snapshot, so an attempt that settles in between (its pending row
+    gone, its failure written) is counted exactly once, never zero times."""
+
+    def count(*where: Any) -> Any:
+        return select(func.count()).select_from(LoginFailure).where(*where).scalar_subquery()
+
+    row = (
+        await session.execute(
+            select(
+                count(LoginFailure.key == login_key, LoginFailure.at > since),
+                count(LoginFailure.key == address_key, LoginFailure.at > since),
+                count(LoginFailure.key == pending_key, LoginFailure.at > pending_since, LoginFailure.id < before_id),
+            )
+        )
+    ).one()
+    return int(row[0]), int(row[1]), int(row[2])
 
 
 async def record_failures(

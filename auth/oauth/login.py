@@ -126,14 +126,18 @@ async def _wait_for_turn(sessions: Sessions, attempt: Attempt, now: Callable[[],
         at = now()
         async with sessions() as own:
             await own.connection(execution_options=deferred_options())
-            failures = await repository.failures_since(own, login_key, at - WINDOW)
-            if (
-                failures >= LOGIN_LIMIT
-                or await repository.failures_since(own, address_key, at - WINDOW) >= ADDRESS_LIMIT
-            ):
-                return False
-            ahead = await repository.failures_since(own, pending_key, at - STALE, before_id=attempt.pending_id)
+            failures, from_address, ahead = await repository.lockout_counts(
+                own,
+                login_key=login_key,
+                address_key=address_key,
+                pending_key=pending_key,
+                since=at - WINDOW,
+                pending_since=at - STALE,
+                before_id=attempt.pending_id,
+            )
             await own.rollback()
+        if failures >= LOGIN_LIMIT or from_address >= ADDRESS_LIMIT:
+            return False
         if failures + ahead < LOGIN_LIMIT:
             return True
         if waited >= MAX_WAIT_SECONDS:
