@@ -1,22 +1,19 @@
 """Per-principal test clients: real users in the test database, real tokens from the real
 OAuth endpoints (authorization code + PKCE through the login form)."""
 
+import asyncio
 import base64
 import hashlib
 import secrets
-import uuid
-from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth.passwords import hash_password
-from models import Account, HolderType, User, UserKind
+from models import UserKind
+from tests.factories import PASSWORD, AccountRef, make_account, make_user
 
-PASSWORD = "test-password-1234"
 REDIRECT_URI = "http://127.0.0.1:8000/graphql/callback"
-_HASH = hash_password(PASSWORD)
 
 
 def pkce_pair() -> tuple[str, str]:
@@ -62,61 +59,6 @@ async def token_for(client: httpx.AsyncClient, login: str, password: str = PASSW
     return response.json()
 
 
-@dataclass
-class Who:
-    login: str
-    user_id: uuid.UUID
-    account_id: uuid.UUID | None
-    token: str = ""
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
-
-
-async def make_account(session: AsyncSession, name: str, holder_type: HolderType = HolderType.ENTERPRISE) -> Account:
-    account = Account(
-        holder_type=holder_type,
-        name=name,
-        contact_person="张三",
-        email=f"{uuid.uuid4().hex[:8]}@example.cn",
-        phone="13800138000",
-        address="深圳市南山区",
-    )
-    session.add(account)
-    await session.flush()
-    return account
-
-
-async def make_user(
-    session: AsyncSession,
-    kind: UserKind,
-    *,
-    account: Account | None = None,
-    roles: list[str] | None = None,
-    permissions: list[str] | None = None,
-) -> Who:
-    login = f"{kind.value.lower()}-{uuid.uuid4().hex[:8]}@test"
-    user = User(
-        account_id=account.id if account else None,
-        kind=kind,
-        login=login,
-        password_hash=_HASH,
-        staff_roles=roles or [],
-        permissions=permissions or [],
-    )
-    session.add(user)
-    await session.flush()
-    return Who(login=login, user_id=user.id, account_id=user.account_id)
-
-
-@dataclass(frozen=True)
-class AccountRef:
-    """An account's key, safe to use after the test session expired its ORM objects."""
-
-    id: uuid.UUID
-
-
 class Principals:
     """Two accounts (A and B) with holders, a sub-account of A, and staff of every role."""
 
@@ -125,8 +67,8 @@ class Principals:
 
     async def setup(self) -> "Principals":
         s = self.session
-        account_a = await make_account(s, "甲公司")
-        account_b = await make_account(s, "乙公司")
+        account_a = await make_account(s, name="甲公司")
+        account_b = await make_account(s, name="乙公司")
         self.account_a, self.account_b = AccountRef(account_a.id), AccountRef(account_b.id)
         self.holder_a = await make_user(s, UserKind.HOLDER, account=account_a)
         self.holder_b = await make_user(s, UserKind.HOLDER, account=account_b)
@@ -142,6 +84,10 @@ class Principals:
         return self
 
     async def relogin(self) -> None:
-        """Fresh tokens for everyone (after a test moved the clock past their expiry)."""
-        for who in [self.holder_a, self.holder_b, self.sub_a, *self.staff.values()]:
-            who.token = (await token_for(self.client, who.login))["access_token"]
+        """Fresh tokens for everyone (after a test moved the clock past their expiry), each through
+        the real login form and token endpoint. The seven logins are independent, so they run
+        at once: most of their time is argon2 in worker threads (auth/oauth/login.py)."""
+        everyone = [self.holder_a, self.holder_b, self.sub_a, *self.staff.values()]
+        tokens = await asyncio.gather(*(token_for(self.client, who.login) for who in everyone))
+        for who, token in zip(everyone, tokens, strict=True):
+            who.token = token["access_token"]

@@ -10,7 +10,6 @@ from sqlalchemy import event
 
 from auth.secrets import digest
 from models import (
-    Account,
     App,
     AuditRecord,
     Bill,
@@ -20,10 +19,10 @@ from models import (
     CalendarDay,
     CalendarYear,
     CompromiseReport,
-    HolderType,
     LedgerKind,
     OwnershipDispute,
     ProfileChange,
+    RealNameState,
     RealNameSubmission,
     ScopeExtensionRequest,
     User,
@@ -33,6 +32,7 @@ from services import notices
 from services.accounts import personal_data
 from services.ledger import entries
 from tests.conftest import gql
+from tests.factories import make_account
 
 AT = datetime(2026, 9, 1, tzinfo=UTC)
 
@@ -52,24 +52,12 @@ def statements(app):
         event.remove(engine, "before_cursor_execute", count)
 
 
-def account_row(i: int) -> Account:
-    return Account(
-        holder_type=HolderType.ENTERPRISE,
-        name=f"公司{i}",
-        contact_person="张",
-        email=f"c{i}@x.cn",
-        phone="13800138000",
-        address="深圳",
-        real_name_state="VERIFIED",
-    )
-
-
 async def add_accounts(session, n: int) -> None:
     key = await personal_data.development_key(session)
     for i in range(n):
-        account = account_row(i)
-        session.add(account)
-        await session.flush()
+        account = await make_account(
+            session, name=f"公司{i}", email=f"c{i}@x.cn", real_name_state=RealNameState.VERIFIED
+        )
         session.add_all(
             [
                 RealNameSubmission(

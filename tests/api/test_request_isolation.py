@@ -17,7 +17,8 @@ from api.db import SerialSession
 from models import Account, UserKind
 from tests.accounts.helpers import verify
 from tests.conftest import POSTGRES_URL, gql
-from tests.principals import make_user, token_for
+from tests.factories import make_user
+from tests.principals import token_for
 
 # What a sub-account with only account:read and apps:read asks for on the console's first screen.
 DASHBOARD = """
