@@ -77,10 +77,10 @@ async def client(app: object) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-async def principals(session, client):
+async def principals(session, client, clock):
     from tests.principals import Principals
 
-    return await Principals(session, client).setup()
+    return await Principals(session, client, clock).setup()
 
 
 @pytest.fixture

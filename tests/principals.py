@@ -11,7 +11,8 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import UserKind
-from tests.factories import PASSWORD, AccountRef, make_account, make_user
+from services.clock import FixedClock
+from tests.factories import PASSWORD, AccountRef, Who, make_account, make_user
 
 REDIRECT_URI = "http://127.0.0.1:8000/graphql/callback"
 
@@ -59,11 +60,23 @@ async def token_for(client: httpx.AsyncClient, login: str, password: str = PASSW
     return response.json()
 
 
-class Principals:
-    """Two accounts (A and B) with holders, a sub-account of A, and staff of every role."""
+# What a principal's token reads until it has logged in: its headers carry this and the login,
+# and Principals' request hook logs it in when a request first carries it.
+NOT_LOGGED_IN = "not-logged-in:"
 
-    def __init__(self, session: AsyncSession, client: httpx.AsyncClient) -> None:
-        self.session, self.client = session, client
+
+class Principals:
+    """Two accounts (A and B) with holders, a sub-account of A, and staff of every role.
+
+    Logins are lazy: each principal logs in through the real authorization-code flow when a
+    request on this client first carries its headers, so a test pays for the logins it uses
+    (one is an argon2 hash, about 0.1-0.4 s). A lazy login after the test clock moved would
+    hand the test a token newer than it expects, so that is refused: log in before moving the
+    clock (``await principals.login(who)``), or ``relogin()`` after."""
+
+    def __init__(self, session: AsyncSession, client: httpx.AsyncClient, clock: FixedClock | None = None) -> None:
+        self.session, self.client, self.clock = session, client, clock
+        self._locks: dict[str, asyncio.Lock] = {}
 
     async def setup(self) -> "Principals":
         s = self.session
@@ -80,14 +93,34 @@ class Principals:
             for role in ("SUPPORT", "FINANCE", "COMPLIANCE", "ADMIN")
         }
         await s.commit()
+        self.everyone = {who.login: who for who in [self.holder_a, self.holder_b, self.sub_a, *self.staff.values()]}
+        self.client.event_hooks["request"].append(self._log_in_on_first_use)
+        s.info["principals"] = self  # tests/snapshots.py logs everyone in before a snapshot
         await self.relogin()
         return self
 
     async def relogin(self) -> None:
-        """Fresh tokens for everyone (after a test moved the clock past their expiry), each through
-        the real login form and token endpoint. The seven logins are independent, so they run
-        at once: most of their time is argon2 in worker threads (auth/oauth/login.py)."""
-        everyone = [self.holder_a, self.holder_b, self.sub_a, *self.staff.values()]
-        tokens = await asyncio.gather(*(token_for(self.client, who.login) for who in everyone))
-        for who, token in zip(everyone, tokens, strict=True):
-            who.token = token["access_token"]
+        """Fresh tokens for everyone (after a test moved the clock past their expiry): each logs
+        in again, at this clock time, on its next request."""
+        self._logins_at = self.clock.now() if self.clock else None
+        for who in self.everyone.values():
+            who.token = NOT_LOGGED_IN + who.login
+
+    async def login(self, who: Who) -> str:
+        """``who``'s token, through the real login form and token endpoint unless it has one."""
+        async with self._locks.setdefault(who.login, asyncio.Lock()):
+            if who.token.startswith(NOT_LOGGED_IN):
+                moved = self.clock is not None and self.clock.now() != self._logins_at
+                assert not moved, f"{who.login} first logs in after the clock moved: log in before, or relogin()"
+                who.token = (await token_for(self.client, who.login))["access_token"]
+        return who.token
+
+    async def login_everyone(self) -> None:
+        """Every principal's token (the logins are independent, so they run at once)."""
+        await asyncio.gather(*(self.login(who) for who in self.everyone.values()))
+
+    async def _log_in_on_first_use(self, request: httpx.Request) -> None:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme == "Bearer" and token.startswith(NOT_LOGGED_IN):
+            who = self.everyone[token.removeprefix(NOT_LOGGED_IN)]
+            request.headers["authorization"] = f"Bearer {await self.login(who)}"
