@@ -79,7 +79,7 @@ async def test_auth2_viewer_is_the_typed_principal(client, principals) -> None:
 
 
 async def test_auth3_tokens_carry_the_principal_and_its_account(principals) -> None:
-    claims = claims_of(principals.holder_a.token)
+    claims = claims_of(await principals.login(principals.holder_a))
     assert claims["sub"] == str(principals.holder_a.user_id)
     assert claims["acct"] == str(principals.account_a.id)
     assert claims["kind"] == "HOLDER" and claims["client_id"] == "console"
