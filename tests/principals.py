@@ -94,7 +94,7 @@ class Principals:
         }
         await s.commit()
         self.everyone = {who.login: who for who in [self.holder_a, self.holder_b, self.sub_a, *self.staff.values()]}
-        self.client.event_hooks["request"].append(self._log_in_on_first_use)
+        self.watch(self.client)
         s.info["principals"] = self  # tests/snapshots.py logs everyone in before a snapshot
         await self.relogin()
         return self
@@ -114,6 +114,10 @@ class Principals:
                 assert not moved, f"{who.login} first logs in after the clock moved: log in before, or relogin()"
                 who.token = (await token_for(self.client, who.login))["access_token"]
         return who.token
+
+    def watch(self, client: httpx.AsyncClient) -> None:
+        """Log principals in on first use on another client too (another app on the same database)."""
+        client.event_hooks["request"].append(self._log_in_on_first_use)
 
     async def login_everyone(self) -> None:
         """Every principal's token (the logins are independent, so they run at once)."""

@@ -145,6 +145,7 @@ async def test_a_request_past_its_deadline_answers_504_and_changes_nothing(
     holder = principals.holder_a.headers
     await verify(client, principals)  # PRE-1: top-ups need a verified account
     async with served(settings, clock, lock_timeout=3, deadline=1) as http:
+        principals.watch(http)
         held = await hold_the_database(database_url)
         try:
             started = asyncio.get_running_loop().time()
@@ -172,6 +173,7 @@ async def test_a_database_busy_past_its_lock_timeout_answers_503_with_retry_afte
     holder = principals.holder_a.headers
     await verify(client, principals)
     async with served(settings, clock, lock_timeout=1) as http:
+        principals.watch(http)
         held = await hold_the_database(database_url)
         try:
             response = await http.post("/graphql", json={"query": TOP_UP, "variables": {"key": "busy"}}, headers=holder)

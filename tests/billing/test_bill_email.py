@@ -20,6 +20,7 @@ async def test_bil4_bill_email_through_smtp_delivery_starts_the_window(settings,
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:8000") as client,
     ):
+        principals.watch(client)
         usage_app = await make_app(session, account_id=principals.account_a.id)
         await add_usage(
             session, usage_app, product="RTC_AUDIO_MINUTES", quantity="3", at=datetime(2026, 8, 3, tzinfo=UTC)
