@@ -85,7 +85,9 @@ async def principals(session, client, clock):
 
 @pytest.fixture
 async def admin(principals):
-    """Headers of an ADMIN staff token, for tests that only need some valid principal."""
+    """Headers of an ADMIN staff token, for tests that only need some valid principal. Logged
+    in now: tests set these as the client's default headers, which the login itself sends."""
+    await principals.login(principals.staff["ADMIN"])
     return principals.staff["ADMIN"].headers
 
 
