@@ -25,7 +25,7 @@ def shanghai(day: int, hour: int = 12, month: int = 10) -> datetime:
 
 
 async def _confirmed_and_noticed(client, principals, session, support_months: str) -> dict:
-    bill = await delivered_bill(client, principals, session, support_months)
+    bill = await delivered_bill(client, principals, session, support_months=support_months)
     body = await gql(client, CONFIRM, {"id": bill["id"]}, headers=principals.holder_a.headers)
     assert body["data"]["confirmBill"]["userErrors"] == []
     jobs = await sweep(client, principals)
