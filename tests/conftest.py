@@ -77,15 +77,17 @@ async def client(app: object) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-async def principals(session, client):
+async def principals(session, client, clock):
     from tests.principals import Principals
 
-    return await Principals(session, client).setup()
+    return await Principals(session, client, clock).setup()
 
 
 @pytest.fixture
 async def admin(principals):
-    """Headers of an ADMIN staff token, for tests that only need some valid principal."""
+    """Headers of an ADMIN staff token, for tests that only need some valid principal. Logged
+    in now: tests set these as the client's default headers, which the login itself sends."""
+    await principals.login(principals.staff["ADMIN"])
     return principals.staff["ADMIN"].headers
 
 

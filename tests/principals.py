@@ -1,22 +1,20 @@
 """Per-principal test clients: real users in the test database, real tokens from the real
 OAuth endpoints (authorization code + PKCE through the login form)."""
 
+import asyncio
 import base64
 import hashlib
 import secrets
-import uuid
-from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth.passwords import hash_password
-from models import Account, HolderType, User, UserKind
+from models import UserKind
+from services.clock import FixedClock
+from tests.factories import PASSWORD, AccountRef, Who, make_account, make_user
 
-PASSWORD = "test-password-1234"
 REDIRECT_URI = "http://127.0.0.1:8000/graphql/callback"
-_HASH = hash_password(PASSWORD)
 
 
 def pkce_pair() -> tuple[str, str]:
@@ -62,71 +60,28 @@ async def token_for(client: httpx.AsyncClient, login: str, password: str = PASSW
     return response.json()
 
 
-@dataclass
-class Who:
-    login: str
-    user_id: uuid.UUID
-    account_id: uuid.UUID | None
-    token: str = ""
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
-
-
-async def make_account(session: AsyncSession, name: str, holder_type: HolderType = HolderType.ENTERPRISE) -> Account:
-    account = Account(
-        holder_type=holder_type,
-        name=name,
-        contact_person="张三",
-        email=f"{uuid.uuid4().hex[:8]}@example.cn",
-        phone="13800138000",
-        address="深圳市南山区",
-    )
-    session.add(account)
-    await session.flush()
-    return account
-
-
-async def make_user(
-    session: AsyncSession,
-    kind: UserKind,
-    *,
-    account: Account | None = None,
-    roles: list[str] | None = None,
-    permissions: list[str] | None = None,
-) -> Who:
-    login = f"{kind.value.lower()}-{uuid.uuid4().hex[:8]}@test"
-    user = User(
-        account_id=account.id if account else None,
-        kind=kind,
-        login=login,
-        password_hash=_HASH,
-        staff_roles=roles or [],
-        permissions=permissions or [],
-    )
-    session.add(user)
-    await session.flush()
-    return Who(login=login, user_id=user.id, account_id=user.account_id)
-
-
-@dataclass(frozen=True)
-class AccountRef:
-    """An account's key, safe to use after the test session expired its ORM objects."""
-
-    id: uuid.UUID
+# What a principal's token reads until it has logged in: its headers carry this and the login,
+# and Principals' request hook logs it in when a request first carries it.
+NOT_LOGGED_IN = "not-logged-in:"
 
 
 class Principals:
-    """Two accounts (A and B) with holders, a sub-account of A, and staff of every role."""
+    """Two accounts (A and B) with holders, a sub-account of A, and staff of every role.
 
-    def __init__(self, session: AsyncSession, client: httpx.AsyncClient) -> None:
-        self.session, self.client = session, client
+    Logins are lazy: each principal logs in through the real authorization-code flow when a
+    request on this client first carries its headers, so a test pays for the logins it uses
+    (one is an argon2 hash, about 0.1-0.4 s). A lazy login after the test clock moved would
+    hand the test a token newer than it expects, so that is refused: log in before moving the
+    clock (``await principals.login(who)``), or ``relogin()`` after."""
+
+    def __init__(self, session: AsyncSession, client: httpx.AsyncClient, clock: FixedClock | None = None) -> None:
+        self.session, self.client, self.clock = session, client, clock
+        self._locks: dict[str, asyncio.Lock] = {}
 
     async def setup(self) -> "Principals":
         s = self.session
-        account_a = await make_account(s, "甲公司")
-        account_b = await make_account(s, "乙公司")
+        account_a = await make_account(s, name="甲公司")
+        account_b = await make_account(s, name="乙公司")
         self.account_a, self.account_b = AccountRef(account_a.id), AccountRef(account_b.id)
         self.holder_a = await make_user(s, UserKind.HOLDER, account=account_a)
         self.holder_b = await make_user(s, UserKind.HOLDER, account=account_b)
@@ -138,10 +93,38 @@ class Principals:
             for role in ("SUPPORT", "FINANCE", "COMPLIANCE", "ADMIN")
         }
         await s.commit()
+        self.everyone = {who.login: who for who in [self.holder_a, self.holder_b, self.sub_a, *self.staff.values()]}
+        self.watch(self.client)
+        s.info["principals"] = self  # tests/snapshots.py logs everyone in before a snapshot
         await self.relogin()
         return self
 
     async def relogin(self) -> None:
-        """Fresh tokens for everyone (after a test moved the clock past their expiry)."""
-        for who in [self.holder_a, self.holder_b, self.sub_a, *self.staff.values()]:
-            who.token = (await token_for(self.client, who.login))["access_token"]
+        """Fresh tokens for everyone (after a test moved the clock past their expiry): each logs
+        in again, at this clock time, on its next request."""
+        self._logins_at = self.clock.now() if self.clock else None
+        for who in self.everyone.values():
+            who.token = NOT_LOGGED_IN + who.login
+
+    async def login(self, who: Who) -> str:
+        """``who``'s token, through the real login form and token endpoint unless it has one."""
+        async with self._locks.setdefault(who.login, asyncio.Lock()):
+            if who.token.startswith(NOT_LOGGED_IN):
+                moved = self.clock is not None and self.clock.now() != self._logins_at
+                assert not moved, f"{who.login} first logs in after the clock moved: log in before, or relogin()"
+                who.token = (await token_for(self.client, who.login))["access_token"]
+        return who.token
+
+    def watch(self, client: httpx.AsyncClient) -> None:
+        """Log principals in on first use on another client too (another app on the same database)."""
+        client.event_hooks["request"].append(self._log_in_on_first_use)
+
+    async def login_everyone(self) -> None:
+        """Every principal's token (the logins are independent, so they run at once)."""
+        await asyncio.gather(*(self.login(who) for who in self.everyone.values()))
+
+    async def _log_in_on_first_use(self, request: httpx.Request) -> None:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme == "Bearer" and token.startswith(NOT_LOGGED_IN):
+            who = self.everyone[token.removeprefix(NOT_LOGGED_IN)]
+            request.headers["authorization"] = f"Bearer {await self.login(who)}"

@@ -18,7 +18,8 @@ from tests.accounts.queries import (
     VERIFY_REPORTER,
 )
 from tests.conftest import gql
-from tests.principals import make_account, make_user, token_for
+from tests.factories import make_account, make_user
+from tests.principals import token_for
 from tests.snapshots import state
 
 
@@ -167,7 +168,7 @@ async def test_acc7_dissolution_filed_late_is_accepted_and_marked(client, princi
 
 
 async def test_acc7_refusals_change_nothing(client, principals, session) -> None:
-    individual = await make_account(session, "王五", HolderType.INDIVIDUAL)
+    individual = await make_account(session, name="王五", holder_type=HolderType.INDIVIDUAL)
     person = await make_user(session, UserKind.HOLDER, account=individual)
     await session.commit()
     person_headers = {"Authorization": f"Bearer {(await token_for(client, person.login))['access_token']}"}

@@ -44,7 +44,7 @@ def refusals(body: dict) -> list[tuple[str, list]]:
 
 async def test_sec1_acc8_a_sub_account_with_only_billing_read_reads_its_balance(client, principals, session) -> None:
     """The issue's case: `{ account { balance } }` answered `account: null` with no error."""
-    headers = await sub_account_headers(client, session, principals, "account_a", ["billing:read"])
+    headers = await sub_account_headers(client, session, account=principals.account_a, permissions=["billing:read"])
     assert await gql(client, BALANCE, headers=headers) == {"data": {"account": {"balance": "0.00"}}}
 
 
@@ -53,9 +53,11 @@ async def test_sec1_acc8_every_member_reads_its_own_account_whatever_its_grants(
     own = encode_id("Account", a)
     members = {
         "holder": principals.holder_a.headers,
-        "sub-account without grants": await sub_account_headers(client, session, principals, "account_a", []),
+        "sub-account without grants": await sub_account_headers(
+            client, session, account=principals.account_a, permissions=[]
+        ),
         "sub-account with apps:read": await sub_account_headers(
-            client, session, principals, "account_a", ["apps:read"]
+            client, session, account=principals.account_a, permissions=["apps:read"]
         ),
         "partner client with billing:read": await client_headers(
             client,
@@ -81,7 +83,7 @@ async def test_sec1_acc8_every_member_reads_its_own_account_whatever_its_grants(
     [[], ["billing:read"], ["apps:read"], ["account:read"], ["account:read", "billing:read", "apps:read"]],
 )
 async def test_acc8_each_account_field_asks_for_its_own_grant(client, principals, session, permissions) -> None:
-    headers = await sub_account_headers(client, session, principals, "account_a", permissions)
+    headers = await sub_account_headers(client, session, account=principals.account_a, permissions=permissions)
     for selection, grant in FIELDS.items():
         body = await gql(client, f"{{ account {{ id {selection} }} }}", headers=headers)
         field = selection.split(" ")[0]
@@ -102,7 +104,7 @@ async def test_acc8_the_holder_reads_every_field_but_the_staff_only_ones(client,
 
 # needs non-propagating errors (lead's change): today a refused non-null field nulls `account`.
 async def test_sec1_a_refused_field_leaves_its_siblings_and_the_account(client, principals, session) -> None:
-    headers = await sub_account_headers(client, session, principals, "account_a", ["billing:read"])
+    headers = await sub_account_headers(client, session, account=principals.account_a, permissions=["billing:read"])
     body = await gql(client, "{ account { id balance apps { edges { node { id } } } } }", headers=headers)
     assert body["data"] == {
         "account": {"id": encode_id("Account", principals.account_a.id), "balance": "0.00", "apps": None}

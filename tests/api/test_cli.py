@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from models import Account, AuditRecord, Bill, CalendarYear, Notice, User
 from services.calendar.working import PACKAGE_YEARS
-from tests.billing.helpers import queued_email
+from tests.factories import queued_email
 
 ACCORD = str(Path(sys.executable).parent / "accord")
 

@@ -49,6 +49,7 @@ async def test_t5_set_clock_needs_the_simulation_and_admin(client, principals) -
 async def test_t5_a_moved_clock_is_seen_by_every_process(database_url, session) -> None:
     async with process(database_url) as first, process(database_url) as second:
         people = await Principals(session, first).setup()
+        await people.login(people.holder_b)  # issued before the move, used on the other process
         moved = await gql(first, SET_CLOCK, {"now": "2026-10-09T10:00:00+08:00"}, headers=people.staff["ADMIN"].headers)
         assert moved["data"]["setClock"]["now"] == "2026-10-09T02:00:00+00:00"
 

@@ -8,7 +8,8 @@ import pytest
 
 from auth.oauth.login import FAILURE_MESSAGE
 from models import User, UserKind
-from tests.principals import _HASH, PASSWORD, REDIRECT_URI, authorize_params, pkce_pair, token_for
+from tests.factories import PASSWORD_HASH
+from tests.principals import PASSWORD, REDIRECT_URI, authorize_params, pkce_pair, token_for
 
 
 @pytest.fixture
@@ -45,7 +46,7 @@ async def test_authorize_with_odd_characters_shows_the_error_page(client, params
 @pytest.fixture
 async def user(session) -> str:
     login = "nul-test@example.cn"
-    session.add(User(kind=UserKind.STAFF, login=login, password_hash=_HASH, staff_roles=["SUPPORT"]))
+    session.add(User(kind=UserKind.STAFF, login=login, password_hash=PASSWORD_HASH, staff_roles=["SUPPORT"]))
     await session.commit()
     return login
 

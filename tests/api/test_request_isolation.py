@@ -17,7 +17,8 @@ from api.db import SerialSession
 from models import Account, UserKind
 from tests.accounts.helpers import verify
 from tests.conftest import POSTGRES_URL, gql
-from tests.principals import make_user, token_for
+from tests.factories import make_user
+from tests.principals import token_for
 
 # What a sub-account with only account:read and apps:read asks for on the console's first screen.
 DASHBOARD = """
@@ -144,6 +145,7 @@ async def test_a_request_past_its_deadline_answers_504_and_changes_nothing(
     holder = principals.holder_a.headers
     await verify(client, principals)  # PRE-1: top-ups need a verified account
     async with served(settings, clock, lock_timeout=3, deadline=1) as http:
+        principals.watch(http)
         held = await hold_the_database(database_url)
         try:
             started = asyncio.get_running_loop().time()
@@ -171,6 +173,7 @@ async def test_a_database_busy_past_its_lock_timeout_answers_503_with_retry_afte
     holder = principals.holder_a.headers
     await verify(client, principals)
     async with served(settings, clock, lock_timeout=1) as http:
+        principals.watch(http)
         held = await hold_the_database(database_url)
         try:
             response = await http.post("/graphql", json={"query": TOP_UP, "variables": {"key": "busy"}}, headers=holder)

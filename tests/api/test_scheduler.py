@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from api.app import create_app
 from models import Notice
-from tests.billing.helpers import queued_email
+from tests.factories import queued_email
 
 
 async def test_serve_sweeps_in_process_and_delivers_queued_email(settings, clock, session, outbox) -> None:

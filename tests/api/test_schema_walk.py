@@ -21,7 +21,8 @@ from models import Account, UserKind
 from models.vocabulary import CUSTOMER_SCOPES, Scope
 from schema import build_schema
 from tests.auth.test_principals import partner_token
-from tests.principals import make_user, token_for
+from tests.factories import make_user
+from tests.principals import token_for
 
 SCHEMA = build_schema()._schema
 # A value for each required argument, by its type's name.

@@ -31,9 +31,9 @@ from models.vocabulary import CUSTOMER_SCOPES
 from schema.relay import encode_id
 from services import notices
 from services.ledger import entries
-from tests.billing.helpers import make_app
 from tests.conftest import DEFAULT_NOW, gql
-from tests.principals import make_user, token_for
+from tests.factories import AccountRef, make_app, make_user
+from tests.principals import token_for
 
 NODE = "query N($id: ID!) { node(id: $id) { __typename id } }"
 NODE_TYPES = '{ __type(name: "Node") { possibleTypes { name } } }'
@@ -65,7 +65,7 @@ GRANTS = {
 async def objects_of(session, account_id: uuid.UUID, sub_account_id: uuid.UUID) -> dict[str, str]:
     """One object of every Node type, all of ``account_id``: {GraphQL type: global ID}."""
     at = DEFAULT_NOW
-    app = await make_app(session, account_id)
+    app = await make_app(session, account_id=account_id)
     bill = Bill(
         account_id=account_id,
         period=date(2026, 8, 1),
@@ -180,8 +180,9 @@ async def client_headers(client, session, *, kind: ClientKind, account_id=None, 
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
-async def sub_account_headers(client, session, principals, account: str, permissions: list[str]) -> dict:
-    who = await make_user(session, UserKind.SUB_ACCOUNT, account=getattr(principals, account), permissions=permissions)
+async def sub_account_headers(client, session, *, account: AccountRef, permissions: list[str]) -> dict:
+    """A new sub-account of ``account`` with ``permissions``, logged in through the real flow."""
+    who = await make_user(session, UserKind.SUB_ACCOUNT, account=account, permissions=permissions)
     await session.commit()
     return {"Authorization": f"Bearer {(await token_for(client, who.login))['access_token']}"}
 
@@ -213,7 +214,7 @@ async def test_sec1_another_accounts_objects_are_null_for_every_node_type(client
     outsiders = {
         "holder B": principals.holder_b.headers,
         "sub-account of B with every grant": await sub_account_headers(
-            client, session, principals, "account_b", sorted(CUSTOMER_SCOPES)
+            client, session, account=principals.account_b, permissions=sorted(CUSTOMER_SCOPES)
         ),
         "partner client of B with every scope": await client_headers(
             client,
@@ -248,13 +249,18 @@ async def test_sec1_members_read_own_nodes_by_the_grant_of_the_list_that_shows_t
     objects = await objects_of(session, principals.account_a.id, principals.sub_a.user_id)
     a = principals.account_a.id
     members = {
-        "sub-account without grants": (await sub_account_headers(client, session, principals, "account_a", []), set()),
+        "sub-account without grants": (
+            await sub_account_headers(client, session, account=principals.account_a, permissions=[]),
+            set(),
+        ),
         "sub-account with billing:read": (
-            await sub_account_headers(client, session, principals, "account_a", ["billing:read"]),
+            await sub_account_headers(client, session, account=principals.account_a, permissions=["billing:read"]),
             {"billing:read"},
         ),
         "sub-account with apps:read and account:read": (
-            await sub_account_headers(client, session, principals, "account_a", ["apps:read", "account:read"]),
+            await sub_account_headers(
+                client, session, account=principals.account_a, permissions=["apps:read", "account:read"]
+            ),
             {"apps:read", "account:read"},
         ),
         "partner client of A": (

@@ -79,7 +79,7 @@ async def test_auth2_viewer_is_the_typed_principal(client, principals) -> None:
 
 
 async def test_auth3_tokens_carry_the_principal_and_its_account(principals) -> None:
-    claims = claims_of(principals.holder_a.token)
+    claims = claims_of(await principals.login(principals.holder_a))
     assert claims["sub"] == str(principals.holder_a.user_id)
     assert claims["acct"] == str(principals.account_a.id)
     assert claims["kind"] == "HOLDER" and claims["client_id"] == "console"
@@ -148,6 +148,7 @@ async def test_auth4_disabled_sub_account_token_dies_on_next_request(client, pri
 async def test_auth4_revoke_all_tokens_kills_every_token_of_the_account(client, principals) -> None:
     _, _, partner = await partner_token(client, principals.holder_a.headers)
     holder_tokens = await token_for(client, principals.holder_a.login)
+    await principals.login(principals.sub_a)  # every victim holds a token issued before the revocation
     victims = [principals.holder_a.headers, principals.sub_a.headers, {"Authorization": f"Bearer {partner}"}]
     revoked = await gql(client, REVOKE_ALL, {"id": None}, headers=principals.holder_a.headers)
     assert revoked["data"]["revokeAllTokens"]["userErrors"] == []

@@ -51,7 +51,7 @@ def assert_unauthenticated(response) -> None:
 
 
 async def test_auth1_expired_token_is_401(client, principals, clock) -> None:
-    token = principals.holder_a.token
+    token = await principals.login(principals.holder_a)
     assert (await post_graphql(client, bearer(token))).status_code == 200
     clock.advance(timedelta(minutes=15, seconds=1))
     assert_unauthenticated(await post_graphql(client, bearer(token)))
@@ -86,7 +86,7 @@ async def test_auth1_wrong_audience_issuer_and_tampering_are_401(client, princip
     ):
         assert_unauthenticated(await post_graphql(client, bearer(bad)))
 
-    header, payload, signature = principals.holder_a.token.split(".")
+    header, payload, signature = (await principals.login(principals.holder_a)).split(".")
     claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     claims["sub"] = str(principals.holder_b.user_id)
     forged_payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
@@ -146,7 +146,7 @@ async def test_metadata_and_jwks(client, principals, session, clock) -> None:
     before = (await client.get("/.well-known/jwks.json")).json()["keys"]
     assert len(before) == 1 and "d" not in before[0]  # public half only
 
-    old_token = principals.holder_a.token
+    old_token = await principals.login(principals.holder_a)
     await keys.rotate(session, now=clock.now())
     await session.commit()
     after = (await client.get("/.well-known/jwks.json")).json()["keys"]
@@ -200,7 +200,11 @@ async def test_introspection_for_confidential_clients(client, principals, method
     await client.post("/oauth/revoke", data={"token": token} | form, **ask)
     assert (await client.post("/oauth/introspect", data={"token": token} | form, **ask)).json() == {"active": False}
     # Someone else's token is not theirs to introspect; the public console cannot introspect.
-    other = (await client.post("/oauth/introspect", data={"token": principals.holder_a.token} | form, **ask)).json()
+    other = (
+        await client.post(
+            "/oauth/introspect", data={"token": (await principals.login(principals.holder_a))} | form, **ask
+        )
+    ).json()
     assert other == {"active": False}
     console = await client.post("/oauth/introspect", data={"token": token, "client_id": "console"})
     assert console.status_code in (400, 401)

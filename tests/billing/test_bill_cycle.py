@@ -11,21 +11,9 @@ from sqlalchemy import select
 from models import LedgerEntry, LedgerKind
 from services.ledger import entries
 from tests.accounts.helpers import errors
-from tests.billing.helpers import (
-    CONFIRM,
-    DISPUTE,
-    RESOLVE,
-    account_of,
-    add_usage,
-    bills_of,
-    credited_online_top_up,
-    delivered_bill,
-    make_app,
-    move_to,
-    run_month,
-    sweep,
-)
+from tests.billing.helpers import CONFIRM, DISPUTE, RESOLVE, account_of, bills_of, move_to, run_month, sweep
 from tests.conftest import gql, requires_postgres
+from tests.factories import add_usage, credited_online_top_up, delivered_bill, make_app
 from tests.snapshots import state
 
 END_OF_OCT_9 = datetime(2026, 10, 9, 15, 59, 59, 999999, tzinfo=UTC)  # 23:59:59.999999 Shanghai
@@ -40,7 +28,7 @@ async def _deductions(session) -> list[int]:
 
 
 async def test_bil5_window_ends_after_two_working_days_across_national_day(client, principals, session, clock):
-    bill = await delivered_bill(client, principals, session, "0.5")
+    bill = await delivered_bill(client, principals, session, support_months="0.5")
     assert bill["deliveredAt"] == "2026-09-30T02:00:00+00:00"
     assert bill["disputeDeadline"] == END_OF_OCT_9.isoformat()
 
@@ -56,7 +44,7 @@ async def test_bil5_window_ends_after_two_working_days_across_national_day(clien
 async def test_bil5_dispute_after_window_is_rejected_and_the_bill_reads_deemed_accepted(
     client, principals, session, clock
 ):
-    bill = await delivered_bill(client, principals, session, "0.5")
+    bill = await delivered_bill(client, principals, session, support_months="0.5")
     await move_to(clock, principals, END_OF_OCT_9 + timedelta(microseconds=1))
     before = await state(session)
     late = await gql(
@@ -73,8 +61,8 @@ async def test_bil5_dispute_after_window_is_rejected_and_the_bill_reads_deemed_a
 
 
 async def test_bil5_window_counts_the_adjusted_working_saturday(client, principals, session, clock):
-    app = await make_app(session, principals.account_a.id)
-    await add_usage(session, app, "TECH_SUPPORT_MONTH", "1", datetime(2026, 8, 10, tzinfo=UTC))
+    app = await make_app(session, account_id=principals.account_a.id)
+    await add_usage(session, app, product="TECH_SUPPORT_MONTH", quantity="1", at=datetime(2026, 8, 10, tzinfo=UTC))
     await run_month(client, principals)
     await move_to(clock, principals, datetime(2026, 10, 9, 2, 0, tzinfo=UTC))  # Fri 9 Oct, 10:00 Shanghai
     await sweep(client, principals)  # the email goes out now: delivery, and the window, start now
@@ -84,8 +72,8 @@ async def test_bil5_window_counts_the_adjusted_working_saturday(client, principa
 
 
 async def test_bil6_deemed_accepted_bill_is_settled_once_by_repeated_sweeps(client, principals, session, clock):
-    await credited_online_top_up(client, principals, "5000.00", "t-1")
-    bill = await delivered_bill(client, principals, session, "0.5")
+    await credited_online_top_up(client, principals, amount="5000.00", key="t-1")
+    bill = await delivered_bill(client, principals, session, support_months="0.5")
     await move_to(clock, principals, END_OF_OCT_9 + timedelta(hours=1))
     first = await sweep(client, principals)
     assert first["deem_bills_accepted"] == 1 and first["settle_bills"] == 1
@@ -99,8 +87,8 @@ async def test_bil6_deemed_accepted_bill_is_settled_once_by_repeated_sweeps(clie
 
 
 async def test_bil6_confirm_settles_at_once_and_a_second_confirm_changes_nothing(client, principals, session):
-    await credited_online_top_up(client, principals, "5000.00", "t-1")
-    bill = await delivered_bill(client, principals, session, "0.5")
+    await credited_online_top_up(client, principals, amount="5000.00", key="t-1")
+    bill = await delivered_bill(client, principals, session, support_months="0.5")
     confirmed = await gql(client, CONFIRM, {"id": bill["id"]}, headers=principals.holder_a.headers)
     assert errors(confirmed) == [] and confirmed["data"]["confirmBill"]["bill"]["state"] == "SETTLED"
     assert confirmed["data"]["confirmBill"]["bill"]["deemedAccepted"] is False
@@ -116,7 +104,7 @@ async def test_bil6_confirm_settles_at_once_and_a_second_confirm_changes_nothing
 
 
 async def test_bil6_other_accounts_and_sub_accounts_without_the_grant_cannot_confirm(client, principals, session):
-    bill = await delivered_bill(client, principals, session, "0.5")
+    bill = await delivered_bill(client, principals, session, support_months="0.5")
     before = await state(session)
     other = await gql(client, CONFIRM, {"id": bill["id"]}, headers=principals.holder_b.headers)
     assert errors(other)[0]["code"] == "NOT_FOUND"  # SEC-1
@@ -127,8 +115,8 @@ async def test_bil6_other_accounts_and_sub_accounts_without_the_grant_cannot_con
 
 @requires_postgres
 async def test_bil6_fifty_concurrent_confirms_deduct_once(client, principals, session):
-    await credited_online_top_up(client, principals, "5000.00", "t-1")
-    bill = await delivered_bill(client, principals, session, "0.5")
+    await credited_online_top_up(client, principals, amount="5000.00", key="t-1")
+    bill = await delivered_bill(client, principals, session, support_months="0.5")
     bodies = await asyncio.gather(
         *(gql(client, CONFIRM, {"id": bill["id"]}, headers=principals.holder_a.headers) for _ in range(50))
     )
@@ -138,8 +126,8 @@ async def test_bil6_fifty_concurrent_confirms_deduct_once(client, principals, se
 
 
 async def test_bil7_one_open_dispute_then_finance_accepts_with_a_credit_line(client, principals, session):
-    await credited_online_top_up(client, principals, "5000.00", "t-1")
-    bill = await delivered_bill(client, principals, session, "0.5")
+    await credited_online_top_up(client, principals, amount="5000.00", key="t-1")
+    bill = await delivered_bill(client, principals, session, support_months="0.5")
     dispute = {"id": bill["id"], "amount": "100.00", "reason": "8 月 10 日的技术支持未提供"}
     opened = await gql(client, DISPUTE, {"input": dispute}, headers=principals.holder_a.headers)
     assert opened["data"]["disputeBill"]["bill"]["dispute"] == {
@@ -171,8 +159,8 @@ async def test_bil7_one_open_dispute_then_finance_accepts_with_a_credit_line(cli
 
 
 async def test_bil7_rejected_dispute_leaves_the_bill_standing_and_settles_it(client, principals, session, clock):
-    await credited_online_top_up(client, principals, "5000.00", "t-1")
-    bill = await delivered_bill(client, principals, session, "0.5")
+    await credited_online_top_up(client, principals, amount="5000.00", key="t-1")
+    bill = await delivered_bill(client, principals, session, support_months="0.5")
     await gql(
         client, DISPUTE, {"input": {"id": bill["id"], "amount": "100.00", "reason": "不认可"}},
         headers=principals.holder_a.headers,

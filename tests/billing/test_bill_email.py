@@ -8,7 +8,8 @@ import httpx
 from aiosmtpd.controller import Controller
 
 from api.app import create_app
-from tests.billing.helpers import add_usage, bills_of, make_app, move_to, run_month, sweep
+from tests.billing.helpers import bills_of, move_to, run_month, sweep
+from tests.factories import add_usage, make_app
 from tests.services.test_mail import Collector, free_port, parsed
 
 
@@ -19,8 +20,11 @@ async def test_bil4_bill_email_through_smtp_delivery_starts_the_window(settings,
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:8000") as client,
     ):
-        usage_app = await make_app(session, principals.account_a.id)
-        await add_usage(session, usage_app, "RTC_AUDIO_MINUTES", "3", datetime(2026, 8, 3, tzinfo=UTC))
+        principals.watch(client)
+        usage_app = await make_app(session, account_id=principals.account_a.id)
+        await add_usage(
+            session, usage_app, product="RTC_AUDIO_MINUTES", quantity="3", at=datetime(2026, 8, 3, tzinfo=UTC)
+        )
         assert (await run_month(client, principals))["issued"] == 1
 
         jobs = await sweep(client, principals)  # the mail server is not running

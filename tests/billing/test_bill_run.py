@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 from models import Bill, BillHold, BillLine, Notice, Product
 from schema.relay import encode_id
 from tests.accounts.helpers import errors
-from tests.billing.helpers import RUN, add_usage, bills_of, make_app, move_to, run_month, sweep
+from tests.billing.helpers import RUN, bills_of, move_to, run_month, sweep
 from tests.conftest import gql, requires_postgres
+from tests.factories import add_usage, make_app
 from tests.snapshots import state
 
 SHANGHAI_AUG_31_2330 = datetime(2026, 8, 31, 15, 30, tzinfo=UTC)
@@ -25,11 +26,15 @@ DISCOUNT = "mutation D($input: DiscountInput!) { grantDiscount(input: $input) { 
 
 
 async def test_bil4_one_bill_per_account_and_month_with_lines_sent_by_email(client, principals, session, outbox):
-    app = await make_app(session, principals.account_a.id)
-    await add_usage(session, app, "RTC_VIDEO_HD_MINUTES", "1000", AUGUST)
-    await add_usage(session, app, "RTC_VIDEO_HD_MINUTES", "234.5678", SHANGHAI_AUG_31_2330)  # T-1: still August
-    await add_usage(session, app, "RTC_VIDEO_HD_MINUTES", "999", SHANGHAI_SEP_1_0010)  # September in Shanghai
-    await add_usage(session, app, "BANDWIDTH_GB", "10.5", AUGUST)
+    app = await make_app(session, account_id=principals.account_a.id)
+    await add_usage(session, app, product="RTC_VIDEO_HD_MINUTES", quantity="1000", at=AUGUST)
+    await add_usage(
+        session, app, product="RTC_VIDEO_HD_MINUTES", quantity="234.5678", at=SHANGHAI_AUG_31_2330
+    )  # T-1: still August
+    await add_usage(
+        session, app, product="RTC_VIDEO_HD_MINUTES", quantity="999", at=SHANGHAI_SEP_1_0010
+    )  # September in Shanghai
+    await add_usage(session, app, product="BANDWIDTH_GB", quantity="10.5", at=AUGUST)
 
     first = await run_month(client, principals)
     assert first == {"issued": 1, "held": 0, "heldBills": [], "userErrors": []}
@@ -64,8 +69,8 @@ async def test_bil4_one_bill_per_account_and_month_with_lines_sent_by_email(clie
 
 
 async def test_bil4_only_finance_or_admin_run_it_and_only_for_an_ended_month(client, principals, session):
-    app = await make_app(session, principals.account_a.id)
-    await add_usage(session, app, "RTC_AUDIO_MINUTES", "1", AUGUST)
+    app = await make_app(session, account_id=principals.account_a.id)
+    await add_usage(session, app, product="RTC_AUDIO_MINUTES", quantity="1", at=AUGUST)
     before = await state(session)
     for who in (principals.holder_a, principals.staff["SUPPORT"]):
         body = await gql(client, RUN, {"period": "2026-08-01"}, headers=who.headers)
@@ -79,9 +84,9 @@ async def test_bil4_only_finance_or_admin_run_it_and_only_for_an_ended_month(cli
 async def test_bil2_unpriced_usage_holds_the_bill_until_an_agreement_price_exists(client, principals, session):
     session.add(Product(code="SIP_TRUNK_MINUTES", unit="minute"))  # no list price
     await session.commit()
-    app = await make_app(session, principals.account_a.id)
-    await add_usage(session, app, "SIP_TRUNK_MINUTES", "100", AUGUST)
-    await add_usage(session, app, "RTC_AUDIO_MINUTES", "2", AUGUST)
+    app = await make_app(session, account_id=principals.account_a.id)
+    await add_usage(session, app, product="SIP_TRUNK_MINUTES", quantity="100", at=AUGUST)
+    await add_usage(session, app, product="RTC_AUDIO_MINUTES", quantity="2", at=AUGUST)
 
     held = await run_month(client, principals)
     assert held["issued"] == 0 and held["held"] == 1
@@ -121,9 +126,9 @@ async def test_bil2_unpriced_usage_holds_the_bill_until_an_agreement_price_exist
 
 
 async def test_bil2_agreement_price_wins_over_the_list_price_in_force_when_used(client, principals, session):
-    app = await make_app(session, principals.account_a.id)
-    await add_usage(session, app, "RTC_AUDIO_MINUTES", "10", datetime(2026, 8, 5, tzinfo=UTC))
-    await add_usage(session, app, "RTC_AUDIO_MINUTES", "10", datetime(2026, 8, 25, tzinfo=UTC))
+    app = await make_app(session, account_id=principals.account_a.id)
+    await add_usage(session, app, product="RTC_AUDIO_MINUTES", quantity="10", at=datetime(2026, 8, 5, tzinfo=UTC))
+    await add_usage(session, app, product="RTC_AUDIO_MINUTES", quantity="10", at=datetime(2026, 8, 25, tzinfo=UTC))
     price = {
         "accountId": encode_id("Account", principals.account_a.id),
         "product": "RTC_AUDIO_MINUTES",
@@ -139,10 +144,10 @@ async def test_bil2_agreement_price_wins_over_the_list_price_in_force_when_used(
 
 
 async def test_bil3_discount_only_when_its_condition_is_met(client, principals, session):
-    app_a = await make_app(session, principals.account_a.id)
-    app_b = await make_app(session, principals.account_b.id)
-    await add_usage(session, app_a, "RTC_VIDEO_HD_MINUTES", "1234.5678", AUGUST)
-    await add_usage(session, app_b, "RTC_VIDEO_HD_MINUTES", "100", AUGUST)
+    app_a = await make_app(session, account_id=principals.account_a.id)
+    app_b = await make_app(session, account_id=principals.account_b.id)
+    await add_usage(session, app_a, product="RTC_VIDEO_HD_MINUTES", quantity="1234.5678", at=AUGUST)
+    await add_usage(session, app_b, product="RTC_VIDEO_HD_MINUTES", quantity="100", at=AUGUST)
     for account, reference in ((principals.account_a, "SA-2026-001"), (principals.account_b, "SA-2026-002")):
         granted = await gql(
             client,
@@ -177,12 +182,16 @@ async def test_bil3_discount_only_when_its_condition_is_met(client, principals, 
 
 
 async def test_bil8_held_storage_is_billed_every_month_without_new_use(client, principals, session, clock):
-    app = await make_app(session, principals.account_a.id)
-    await add_usage(session, app, "RECORDING_STORAGE_GB_MONTH", "100", datetime(2026, 7, 10, tzinfo=UTC))
+    app = await make_app(session, account_id=principals.account_a.id)
+    await add_usage(
+        session, app, product="RECORDING_STORAGE_GB_MONTH", quantity="100", at=datetime(2026, 7, 10, tzinfo=UTC)
+    )
     await run_month(client, principals, "2026-08-01")
     clock.set(datetime(2026, 10, 9, 2, 0, tzinfo=UTC))
     await principals.relogin()
-    await add_usage(session, app, "RECORDING_STORAGE_GB_MONTH", "0", datetime(2026, 9, 20, tzinfo=UTC))  # released
+    await add_usage(
+        session, app, product="RECORDING_STORAGE_GB_MONTH", quantity="0", at=datetime(2026, 9, 20, tzinfo=UTC)
+    )  # released
     await run_month(client, principals, "2026-09-01")
     await sweep(client, principals)
     bills = await bills_of(client, principals.holder_a)
@@ -193,8 +202,8 @@ async def test_bil8_held_storage_is_billed_every_month_without_new_use(client, p
 @requires_postgres
 async def test_bil4_two_concurrent_bill_runs_give_one_bill_per_account_and_month(client, principals, session):
     for account in (principals.account_a, principals.account_b):
-        app = await make_app(session, account.id)
-        await add_usage(session, app, "RTC_AUDIO_MINUTES", "5", AUGUST)
+        app = await make_app(session, account_id=account.id)
+        await add_usage(session, app, product="RTC_AUDIO_MINUTES", quantity="5", at=AUGUST)
     runs = await asyncio.gather(*(run_month(client, principals) for _ in range(4)))
     assert sum(r["issued"] for r in runs) == 2 and all(r["userErrors"] == [] for r in runs)
     await session.rollback()
@@ -206,8 +215,8 @@ async def test_bil4_two_concurrent_bill_runs_give_one_bill_per_account_and_month
 
 async def test_bil4_the_sweep_bills_last_month_on_the_first_working_day(client, principals, session, clock):
     """T-2: 1–7 Oct 2026 are holidays, so September is billed on Thu 8 Oct, once."""
-    app = await make_app(session, principals.account_a.id)
-    await add_usage(session, app, "RTC_AUDIO_MINUTES", "4", datetime(2026, 9, 10, tzinfo=UTC))
+    app = await make_app(session, account_id=principals.account_a.id)
+    await add_usage(session, app, product="RTC_AUDIO_MINUTES", quantity="4", at=datetime(2026, 9, 10, tzinfo=UTC))
     for day in (1, 7):
         await move_to(clock, principals, datetime(2026, 10, day, 2, 0, tzinfo=UTC))
         assert (await sweep(client, principals))["issue_monthly_bills"] == 0, day

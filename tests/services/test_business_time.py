@@ -12,9 +12,10 @@ from models import Account, BillLine
 from schema.relay import encode_id
 from tests.accounts.queries import REGISTER
 from tests.accounts.test_registration_and_profile import NEW_ACCOUNT
-from tests.billing.helpers import add_usage, make_app, run_month
+from tests.billing.helpers import run_month
 from tests.billing.test_bill_run import DISCOUNT
 from tests.conftest import gql
+from tests.factories import add_usage, make_app
 
 SET_CLOCK = "mutation S($now: DateTime!) { setClock(input: {now: $now}) { now userErrors { code } } }"
 JANUARY = datetime(2026, 1, 5, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
@@ -67,8 +68,10 @@ async def test_t5_bil3_tenure_discount_counts_from_the_simulated_creation(client
     assert granted["data"]["grantDiscount"]["userErrors"] == []
     account_id = await session.scalar(select(Account.id).where(Account.name == NEW_ACCOUNT["name"]))
     assert encode_id("Account", account_id) == account_key
-    app = await make_app(session, account_id)
-    await add_usage(session, app, "RTC_VIDEO_HD_MINUTES", "1000", datetime(2026, 8, 15, 4, 0, tzinfo=UTC))
+    app = await make_app(session, account_id=account_id)
+    await add_usage(
+        session, app, product="RTC_VIDEO_HD_MINUTES", quantity="1000", at=datetime(2026, 8, 15, 4, 0, tzinfo=UTC)
+    )
     assert (await run_month(client, principals))["issued"] == 1
 
     line = (await session.execute(select(BillLine))).scalar_one()

@@ -4,9 +4,9 @@ FINANCE from a non-negative, unforfeited balance as a ledger entry."""
 from datetime import timedelta
 
 from tests.accounts.helpers import errors
-from tests.billing.helpers import credited_online_top_up
-from tests.billing.test_ledger import BALANCE
 from tests.conftest import gql
+from tests.factories import credited_online_top_up
+from tests.ledger.test_ledger import BALANCE
 from tests.snapshots import state
 
 REFUND = """
@@ -21,7 +21,7 @@ def refund(amount: str, key: str = "r-1") -> dict:
 
 
 async def test_pre6_no_refund_while_the_agreement_runs(client, principals, session) -> None:
-    await credited_online_top_up(client, principals, "300.00", "t-1")
+    await credited_online_top_up(client, principals, amount="300.00", key="t-1")
     await gql(client, TERMINATE, headers=principals.holder_a.headers)  # effective in 30 days
     before = await state(session)
     assert (
@@ -33,7 +33,7 @@ async def test_pre6_no_refund_while_the_agreement_runs(client, principals, sessi
 
 async def test_pre6_refund_of_the_remainder_after_termination(client, principals, clock) -> None:
     holder = principals.holder_a.headers
-    await credited_online_top_up(client, principals, "300.00", "t-1")
+    await credited_online_top_up(client, principals, amount="300.00", key="t-1")
     assert (await gql(client, TERMINATE, headers=holder))["data"]["requestTermination"]["effectiveOn"] == "2026-10-30"
     clock.advance(timedelta(days=31))  # the agreement has ended (TRM-1 + 30 days)
     await principals.relogin()

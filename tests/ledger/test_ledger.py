@@ -10,11 +10,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 
-from models import Account, HolderType, LedgerEntry, RealNameState, TopUp, TopUpMethod
+from models import LedgerEntry, RealNameState, TopUp, TopUpMethod
 from services.ledger import entries, online, topups
 from tests.accounts.helpers import errors, verify
-from tests.billing.helpers import CONFIRM_ONLINE, credited_online_top_up, payment
 from tests.conftest import gql, requires_postgres
+from tests.factories import credited_online_top_up, make_account
+from tests.ledger.helpers import CONFIRM_ONLINE, payment
 from tests.snapshots import state
 
 TOP_UP = """
@@ -101,7 +102,7 @@ async def test_pre2_bank_transfer_waits_for_finance(client, principals, session)
 
 
 async def test_pre1_ledger_entries_cannot_be_changed(client, principals, session) -> None:
-    await credited_online_top_up(client, principals, "10.00", "k-7")
+    await credited_online_top_up(client, principals, amount="10.00", key="k-7")
     for statement in ("UPDATE ledger_entries SET amount_fen = 1", "DELETE FROM ledger_entries"):
         with pytest.raises(Exception, match="immutable"):
             await session.execute(text(statement))
@@ -122,16 +123,7 @@ OPERATIONS = st.lists(
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(operations=OPERATIONS)
 async def test_pre1_balance_is_the_sum_of_entries_after_any_sequence(session, operations) -> None:
-    account = Account(
-        holder_type=HolderType.ENTERPRISE,
-        name="h",
-        contact_person="c",
-        email="h@x.cn",
-        phone="13800138000",
-        address="a",
-        real_name_state=RealNameState.VERIFIED,
-    )
-    session.add(account)
+    account = await make_account(session, name="h", email="h@x.cn", real_name_state=RealNameState.VERIFIED)
     await session.commit()
     now = datetime(2026, 9, 30, tzinfo=UTC)
     pending: dict[str, list] = {"CONFIRM": [], "PAY": []}  # bank transfers, online top-ups

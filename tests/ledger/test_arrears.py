@@ -12,24 +12,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from models import Account, AuditRecord, Bill, BillState, HolderType, LedgerEntry, PenaltyAccrual
+from models import Account, AuditRecord, Bill, BillState, LedgerEntry, PenaltyAccrual
 from services.batch import locked
 from services.ledger import arrears, entries
-from tests.billing.helpers import (
-    CONFIRM,
-    DISPUTE,
-    RESOLVE,
-    STANDING,
-    account_of,
-    add_usage,
-    credit_online,
-    credited_online_top_up,
-    delivered_bill,
-    make_app,
-    move_to,
-    sweep,
-)
+from tests.billing.helpers import CONFIRM, DISPUTE, RESOLVE, STANDING, account_of, move_to, sweep
 from tests.conftest import gql, requires_postgres
+from tests.factories import add_usage, credit_online, credited_online_top_up, delivered_bill, make_account, make_app
 
 
 def shanghai(day: int, hour: int = 12, month: int = 10) -> datetime:
@@ -37,7 +25,7 @@ def shanghai(day: int, hour: int = 12, month: int = 10) -> datetime:
 
 
 async def _confirmed_and_noticed(client, principals, session, support_months: str) -> dict:
-    bill = await delivered_bill(client, principals, session, support_months)
+    bill = await delivered_bill(client, principals, session, support_months=support_months)
     body = await gql(client, CONFIRM, {"id": bill["id"]}, headers=principals.holder_a.headers)
     assert body["data"]["confirmBill"]["userErrors"] == []
     jobs = await sweep(client, principals)
@@ -72,13 +60,13 @@ async def test_pre4_penalty_table_daily_half_up_no_compounding_principal_first(c
         account = await account_of(client, principals.holder_a, STANDING)
         assert (account["accruedPenalties"], account["arrears"]) == (penalties, owed), day
     await move_to(clock, principals, shanghai(16))
-    await credited_online_top_up(client, principals, "10000.00", "t-16")
+    await credited_online_top_up(client, principals, amount="10000.00", key="t-16")
     account = await account_of(client, principals.holder_a, STANDING)
     assert (account["balance"], account["arrears"], account["accruedPenalties"]) == ("0.00", "2345.00", "37.05")
     await move_to(clock, principals, shanghai(18))
     account = await account_of(client, principals.holder_a, STANDING)
     assert (account["arrears"], account["accruedPenalties"]) == ("2345.00", "61.75")
-    await credited_online_top_up(client, principals, "3000.00", "t-18")
+    await credited_online_top_up(client, principals, amount="3000.00", key="t-18")
     account = await account_of(client, principals.holder_a, STANDING)
     assert (account["balance"], account["arrears"], account["accruedPenalties"]) == ("593.25", "0.00", "0.00")
     await move_to(clock, principals, shanghai(19))
@@ -108,7 +96,7 @@ async def test_pre4_penalty_table_daily_half_up_no_compounding_principal_first(c
 
 
 async def test_pre3_shortfall_penalty_after_five_working_days_until_covered(client, principals, session, clock):
-    await credited_online_top_up(client, principals, "1500.00", "t-1")
+    await credited_online_top_up(client, principals, amount="1500.00", key="t-1")
     bill = await _confirmed_and_noticed(client, principals, session, "0.5")  # 1,000.00 consumed
     assert bill["paid"] == "1000.00"
     # balance 500.00 < 1,000.00: shortfall 500.00, 0.1 % a day = 0.50 from 14 Oct
@@ -116,7 +104,7 @@ async def test_pre3_shortfall_penalty_after_five_working_days_until_covered(clie
         await move_to(clock, principals, shanghai(day))
         account = await account_of(client, principals.holder_a, STANDING)
         assert (account["accruedPenalties"], account["arrears"]) == (expected, "0.00"), day
-    await credited_online_top_up(client, principals, "600.00", "t-2")  # 1.50 paid, 1,098.50 ≥ 1,000.00
+    await credited_online_top_up(client, principals, amount="600.00", key="t-2")  # 1.50 paid, 1,098.50 ≥ 1,000.00
     await move_to(clock, principals, shanghai(20))
     account = await account_of(client, principals.holder_a, STANDING)
     assert (account["balance"], account["accruedPenalties"]) == ("1098.50", "0.00")
@@ -158,8 +146,8 @@ async def test_pre5_eligible_for_termination_after_more_than_fifteen_days_overdu
 
 @requires_postgres
 async def test_bil6_two_concurrent_sweeps_settle_each_bill_once(client, principals, session, clock):
-    await credited_online_top_up(client, principals, "5000.00", "t-a")
-    await delivered_bill(client, principals, session, "0.5")
+    await credited_online_top_up(client, principals, amount="5000.00", key="t-a")
+    await delivered_bill(client, principals, session, support_months="0.5")
     await move_to(clock, principals, shanghai(12))
     results = await asyncio.gather(sweep(client, principals), sweep(client, principals))
     assert sum(r["settle_bills"] for r in results) == 1
@@ -178,20 +166,12 @@ OPERATIONS = st.lists(
 async def test_pre1_ledger_sum_holds_through_bills_arrears_and_penalties(session, operations) -> None:
     """Random top-ups, settled bills and days passing: the balance is always the sum of the
     entries, never negative, and nothing owed is negative."""
-    account = Account(
-        holder_type=HolderType.ENTERPRISE,
-        name="h",
-        contact_person="c",
-        email="h@x.cn",
-        phone="13800138000",
-        address="a",
-    )
-    session.add(account)
+    account = await make_account(session, name="h", email="h@x.cn")
     await session.commit()
     now, month = datetime(2026, 9, 30, 2, tzinfo=UTC), 0
     for step, (kind, amount) in enumerate(operations):
         if kind == "TOP_UP":
-            await credit_online(session, account, Decimal(amount) / 100, f"k{step}", now)
+            await credit_online(session, account=account, amount=Decimal(amount) / 100, key=f"k{step}", now=now)
         elif kind == "BILL":
             month += 1
             bill = Bill(
@@ -220,14 +200,14 @@ async def test_pre1_ledger_sum_holds_through_bills_arrears_and_penalties(session
 async def test_pre3_a_month_resolved_late_does_not_cancel_a_later_months_shortfall(client, principals, session, clock):
     """August is disputed; September's bill (issued 8 Oct) settles first, on 11 Oct, leaving the
     balance below its consumption. Resolving August on 12 Oct must not end September's PRE-3."""
-    await credited_online_top_up(client, principals, "1200.00", "t-1")
-    august = await delivered_bill(client, principals, session, "0.5")  # 1,000.00
+    await credited_online_top_up(client, principals, amount="1200.00", key="t-1")
+    august = await delivered_bill(client, principals, session, support_months="0.5")  # 1,000.00
     await gql(
         client, DISPUTE, {"input": {"id": august["id"], "amount": "10.00", "reason": "核对中"}},
         headers=principals.holder_a.headers,
     )  # fmt: skip
-    app = await make_app(session, principals.account_a.id)
-    await add_usage(session, app, "TECH_SUPPORT_MONTH", "0.5", datetime(2026, 9, 10, tzinfo=UTC))
+    app = await make_app(session, account_id=principals.account_a.id)
+    await add_usage(session, app, product="TECH_SUPPORT_MONTH", quantity="0.5", at=datetime(2026, 9, 10, tzinfo=UTC))
     await move_to(clock, principals, shanghai(8, hour=10))
     assert (await sweep(client, principals))["issue_monthly_bills"] == 1  # September, delivered 8 Oct
     await move_to(clock, principals, shanghai(11, hour=10))  # September's window closed on Sat 10 Oct

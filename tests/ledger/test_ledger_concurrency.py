@@ -19,19 +19,12 @@ from models import Account, AuditRecord, Bill, BillState, LedgerEntry, Principal
 from services.batch import locked
 from services.ledger import entries
 from tests.accounts.helpers import verify
-from tests.billing.helpers import (
-    CONFIRM,
-    CONFIRM_ONLINE,
-    bills_of,
-    credited_online_top_up,
-    delivered_bill,
-    move_to,
-    payment,
-    requested_online_top_up,
-)
-from tests.billing.test_online_payments import payments_headers
-from tests.billing.test_refunds import PAY, REFUND, TERMINATE, refund
+from tests.billing.helpers import CONFIRM, bills_of, move_to
 from tests.conftest import DEFAULT_NOW, gql, requires_postgres
+from tests.factories import credited_online_top_up, delivered_bill, requested_online_top_up
+from tests.ledger.helpers import CONFIRM_ONLINE, payment
+from tests.ledger.test_online_payments import payments_headers
+from tests.ledger.test_refunds import PAY, REFUND, TERMINATE, refund
 
 pytestmark = requires_postgres
 
@@ -114,7 +107,7 @@ async def test_pre2_concurrent_confirmations_of_one_payment_credit_once(
     client, principals, session, database_url
 ) -> None:
     gateway = await payments_headers(client, database_url)
-    top_up_id = await requested_online_top_up(client, principals.holder_a, "500.00", "k-1")
+    top_up_id = await requested_online_top_up(client, principals.holder_a, amount="500.00", key="k-1")
     same = [gql(client, CONFIRM_ONLINE, payment(top_up_id, "500.00", "txn-1"), headers=gateway) for _ in range(10)]
     answers = await all_at_once(session, database_url, [principals.account_a.id], same, queued=2)
     assert {str(a["data"]["confirmOnlinePayment"]) for a in answers} == {
@@ -123,8 +116,8 @@ async def test_pre2_concurrent_confirmations_of_one_payment_credit_once(
     assert answers[0]["data"]["confirmOnlinePayment"]["entry"]["balanceAfter"] == "500.00"
     assert await session.scalar(select(func.count()).select_from(LedgerEntry)) == 1
     # One provider transaction offered for two accounts' top-ups at once: one credit, one refusal.
-    for_a = await requested_online_top_up(client, principals.holder_a, "20.00", "k-2")
-    for_b = await requested_online_top_up(client, principals.holder_b, "20.00", "k-2")
+    for_a = await requested_online_top_up(client, principals.holder_a, amount="20.00", key="k-2")
+    for_b = await requested_online_top_up(client, principals.holder_b, amount="20.00", key="k-2")
     both = [gql(client, CONFIRM_ONLINE, payment(i, "20.00", "txn-2"), headers=gateway) for i in (for_a, for_b)]
     accounts = [principals.account_a.id, principals.account_b.id]
     answers = await all_at_once(session, database_url, accounts, both, queued=2)
@@ -143,7 +136,7 @@ async def test_pre1_mixed_ledger_operations_all_succeed(client, principals, sess
     assert (await gql(client, TERMINATE, headers=principals.holder_b.headers))["data"]["requestTermination"][
         "userErrors"
     ] == []  # effective 24 Sep
-    await credited_online_top_up(client, principals, "300.00", "b-0", who=principals.holder_b)
+    await credited_online_top_up(client, principals, amount="300.00", key="b-0", holder=principals.holder_b)
     await move_to(clock, principals, DEFAULT_NOW)
     finance, holder_a, holder_b = (
         principals.staff["FINANCE"].headers,
@@ -152,13 +145,17 @@ async def test_pre1_mixed_ledger_operations_all_succeed(client, principals, sess
     )
     gateway = await payments_headers(client, database_url)
     await verify(client, principals)
-    bill = await delivered_bill(client, principals, session, "1")  # 2,000.00, its window open
-    online_a = [await requested_online_top_up(client, principals.holder_a, "100.00", f"a-{i}") for i in range(10)]
+    bill = await delivered_bill(client, principals, session, support_months="1")  # 2,000.00, its window open
+    online_a = [
+        await requested_online_top_up(client, principals.holder_a, amount="100.00", key=f"a-{i}") for i in range(10)
+    ]
     transfers = []
     for i in range(5):
         body = await gql(client, TOP_UP, asked("1000.00", f"t-{i}", "BANK_TRANSFER"), headers=holder_a)
         transfers.append(body["data"]["topUp"]["topUpId"])
-    online_b = [await requested_online_top_up(client, principals.holder_b, "10.00", f"b-{i}") for i in range(1, 6)]
+    online_b = [
+        await requested_online_top_up(client, principals.holder_b, amount="10.00", key=f"b-{i}") for i in range(1, 6)
+    ]
     first_refund = (await gql(client, REFUND, refund("250.00"), headers=holder_b))["data"]["requestRefund"]["refundId"]
 
     calls = [

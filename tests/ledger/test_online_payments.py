@@ -9,9 +9,10 @@ from sqlalchemy import select, update
 from models import AuditRecord, LedgerEntry, TopUp, User
 from tests.api.test_cli import accord
 from tests.auth.test_principals import CREATE_PARTNER, partner_token
-from tests.billing.helpers import CONFIRM_ONLINE, payment, requested_online_top_up
-from tests.billing.test_ledger import BALANCE
 from tests.conftest import gql
+from tests.factories import requested_online_top_up
+from tests.ledger.helpers import CONFIRM_ONLINE, payment
+from tests.ledger.test_ledger import BALANCE
 from tests.principals import token_for
 from tests.snapshots import state
 
@@ -61,7 +62,7 @@ async def test_pre2_online_top_up_is_pending_and_credits_nothing(client, princip
 
 
 async def test_pre2_finance_confirms_and_exactly_the_amount_is_credited(client, principals, session) -> None:
-    top_up_id = await requested_online_top_up(client, principals.holder_a, "1234.56", "k-1")
+    top_up_id = await requested_online_top_up(client, principals.holder_a, amount="1234.56", key="k-1")
     confirmed = await confirm(client, principals.staff["FINANCE"].headers, top_up_id, "1234.56", "2026093022001")
     assert confirmed == {
         "entry": {"kind": "TOP_UP", "amount": "1234.56", "balanceAfter": "1234.56"},
@@ -81,7 +82,7 @@ async def test_pre2_finance_confirms_and_exactly_the_amount_is_credited(client, 
 
 
 async def test_pre2_a_different_amount_is_refused_and_changes_nothing(client, principals, session) -> None:
-    top_up_id = await requested_online_top_up(client, principals.holder_a, "100.00", "k-1")
+    top_up_id = await requested_online_top_up(client, principals.holder_a, amount="100.00", key="k-1")
     finance = principals.staff["FINANCE"].headers
     before = await state(session)
     for amount in ("99.99", "100.01", "1000.00"):
@@ -104,8 +105,8 @@ async def test_pre2_a_different_amount_is_refused_and_changes_nothing(client, pr
 
 async def test_pre2_idempotent_on_the_provider_transaction(client, principals, session) -> None:
     finance = principals.staff["FINANCE"].headers
-    first_id = await requested_online_top_up(client, principals.holder_a, "300.00", "k-1")
-    second_id = await requested_online_top_up(client, principals.holder_a, "300.00", "k-2")
+    first_id = await requested_online_top_up(client, principals.holder_a, amount="300.00", key="k-1")
+    second_id = await requested_online_top_up(client, principals.holder_a, amount="300.00", key="k-2")
     first = await confirm(client, finance, first_id, "300.00", "txn-1")
     assert await confirm(client, finance, first_id, "300.00", "txn-1") == first  # the same entry, credited once
     before = await state(session)
@@ -120,8 +121,8 @@ async def test_pre2_idempotent_on_the_provider_transaction(client, principals, s
 
 
 async def test_pre2_an_expired_top_up_is_refused_and_no_longer_pending(client, principals, session, clock) -> None:
-    top_up_id = await requested_online_top_up(client, principals.holder_a, "50.00", "k-1")
-    late_id = await requested_online_top_up(client, principals.holder_a, "60.00", "k-2")
+    top_up_id = await requested_online_top_up(client, principals.holder_a, amount="50.00", key="k-1")
+    late_id = await requested_online_top_up(client, principals.holder_a, amount="60.00", key="k-2")
     clock.advance(timedelta(hours=23, minutes=59))
     await principals.relogin()
     finance = principals.staff["FINANCE"].headers
@@ -146,7 +147,7 @@ async def test_pre2_an_expired_top_up_is_refused_and_no_longer_pending(client, p
 
 
 async def test_pre2_customers_partners_and_other_staff_cannot_confirm(client, principals, session) -> None:
-    top_up_id = await requested_online_top_up(client, principals.holder_a, "100.00", "k-1")
+    top_up_id = await requested_online_top_up(client, principals.holder_a, amount="100.00", key="k-1")
     # A holder can grant its partner clients everything it has, and payments:confirm is none of it.
     refused = await gql(client, CREATE_PARTNER, {"scopes": ["payments:confirm"]}, headers=principals.holder_a.headers)
     assert refused["data"]["createPartnerClient"]["userErrors"] == [{"code": "INVALID", "field": ["scopes"]}]
@@ -180,7 +181,7 @@ async def test_pre2_the_payments_client_made_by_the_cli_confirms(client, princip
     gateway = await payments_headers(client, database_url)
     viewer = (await gql(client, VIEWER, headers=gateway))["data"]["viewer"]
     assert viewer == {"kind": "PAYMENTS_CLIENT", "permissions": ["payments:confirm"], "account": None}
-    top_up_id = await requested_online_top_up(client, principals.holder_b, "88.00", "k-1")
+    top_up_id = await requested_online_top_up(client, principals.holder_b, amount="88.00", key="k-1")
     confirmed = await confirm(client, gateway, top_up_id, "88.00", "alipay-2026093000001")
     assert confirmed["entry"] == {"kind": "TOP_UP", "amount": "88.00", "balanceAfter": "88.00"}
     # It confirms payments and does nothing else: no customer's data, no top-ups of its own.
