@@ -6,6 +6,7 @@ from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDept
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from schema.accounts import nodes as account_nodes  # noqa: F401 - registers the node fetchers
 from schema.accounts.case_resolvers import CaseMutation
 from schema.accounts.profile_resolvers import ProfileMutation
 from schema.accounts.resolvers import AccountMutation, AccountQuery

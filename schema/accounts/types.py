@@ -13,7 +13,7 @@ from models import Account as AccountRow
 from models import AuditRecord as AuditRow
 from models import CompromiseReport as ReportRow
 from models import HolderType as HolderTypeValue
-from models import OAuthClient, User
+from models import OAuthClient, SubmissionState, User
 from models import OwnershipDispute as DisputeRow
 from models import ProfileChange as ProfileChangeRow
 from schema.apps.types import App, BrandUseRequest
@@ -26,9 +26,9 @@ from schema.ledger.types import LedgerEntry, PendingTopUp
 from schema.notices import Notice
 from schema.permissions import Allowed, allowed
 from schema.relay import Connection, Node, encode_id, paginate
-from schema.scoped import owned_node, sees_personal_numbers, support_only
+from schema.scoped import sees_personal_numbers, support_only
 from services import notices
-from services.accounts import cases, personal_data, profile, repository
+from services.accounts import personal_data, profile, repository
 from services.apps import service as apps
 from services.billing import repository as bill_repository
 from services.ledger import repository as ledger_repository
@@ -94,7 +94,7 @@ class AccountProfile:
         if self.holder_type != HolderTypeValue.ENTERPRISE:
             return None
         submission = await info.context.loaders.real_name.load(self.account_key)
-        if submission is None or submission.state != "VERIFIED":
+        if submission is None or submission.state != SubmissionState.VERIFIED:
             return None
         return await subject_number(info, self.account_key, submission.subject_number_encrypted)
 
@@ -290,7 +290,7 @@ class Account(Node):
                 else submission.subject_name
             ),
             reviewed_at=submission.reviewed_at,
-            rejection_reason=submission.reason if submission.state == "REJECTED" else None,
+            rejection_reason=submission.reason if submission.state == SubmissionState.REJECTED else None,
             account_key=self.key,
             stored_number=submission.subject_number_encrypted,
         )
@@ -402,47 +402,3 @@ class Account(Node):
     )
     async def brand_use_requests(self, info: AccordInfo) -> list[BrandUseRequest]:
         return [BrandUseRequest.from_model(r) for r in await info.context.loaders.brand_requests.load(self.key)]
-
-
-owned_node(
-    "AuditRecord",
-    find=repository.audit_record_in_scope,
-    grant=HOLDER_OR_STAFF,
-    to_node=AuditRecord.from_model,
-    target=lambda row: f"audit:{row.id}",
-)
-owned_node(
-    "SubAccount",
-    find=repository.sub_account_in_scope,
-    grant=HOLDER_OR_STAFF,
-    to_node=SubAccount.from_model,
-    target=lambda row: f"user:{row.login}",
-)
-owned_node(
-    "ProfileChange",
-    find=profile.change_in_scope,
-    grant=ACCOUNT_READERS,
-    to_node=ProfileChange.from_model,
-    target=lambda row: f"profile-change:{row.id}",
-)
-owned_node(
-    "PartnerClient",
-    find=repository.partner_client_in_scope,
-    grant=HOLDER_OR_STAFF,
-    to_node=PartnerClient.from_model,
-    target=lambda row: f"client:{row.client_id}",
-)
-owned_node(
-    "OwnershipDispute",
-    find=cases.dispute_in_scope,
-    grant=STAFF_ONLY,
-    to_node=OwnershipDispute.from_model,
-    target=lambda row: f"ownership-dispute:{row.id}",
-)
-owned_node(
-    "CompromiseReport",
-    find=cases.report_in_scope,
-    grant=HOLDER_OR_STAFF,
-    to_node=CompromiseReport.from_model,
-    target=lambda row: f"compromise-report:{row.id}",
-)

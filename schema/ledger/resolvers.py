@@ -3,6 +3,7 @@
 import strawberry
 
 from models import Refund as RefundRow
+from models import RefundState
 from models import TopUp as TopUpRow
 from schema.accounts.common import own_account
 from schema.context import AccordInfo
@@ -78,7 +79,9 @@ class LedgerMutation:
             info,
             payload=LedgerPayload,
             call=call,
-            ok=lambda row: LedgerPayload(pending=row.state == "PENDING", refund_id=encode_id("Refund", row.id)),
+            ok=lambda row: LedgerPayload(
+                pending=row.state == RefundState.PENDING, refund_id=encode_id("Refund", row.id)
+            ),
         )
 
     @strawberry.mutation(

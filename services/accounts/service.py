@@ -145,8 +145,8 @@ async def create_internal_client(
 
 
 async def partner_client(session: AsyncSession, *, account_id: uuid.UUID, key: uuid.UUID) -> OAuthClient:
-    client = await session.get(OAuthClient, key)
-    if client is None or client.account_id != account_id or client.kind != ClientKind.PARTNER:
+    client = await repository.partner_client_in_scope(session, key, account_id=account_id)
+    if client is None:
         raise NotFound("no such partner client", field=["id"])
     return client
 

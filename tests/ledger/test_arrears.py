@@ -24,7 +24,7 @@ def shanghai(day: int, hour: int = 12, month: int = 10) -> datetime:
     return datetime(2026, month, day, hour - 8, 0, tzinfo=UTC)
 
 
-async def _confirmed_and_noticed(client, principals, session, support_months: str) -> dict:
+async def _confirmed_and_noticed(client, principals, session, *, support_months: str) -> dict:
     bill = await delivered_bill(client, principals, session, support_months=support_months)
     body = await gql(client, CONFIRM, {"id": bill["id"]}, headers=principals.holder_a.headers)
     assert body["data"]["confirmBill"]["userErrors"] == []
@@ -41,7 +41,7 @@ async def _ledger(session) -> list[tuple[str, int]]:
 
 async def test_pre4_penalty_table_daily_half_up_no_compounding_principal_first(client, principals, session, clock):
     # 6.1725 × 2000.00 = 12,345.00 owed with an empty balance: all of it is arrears.
-    bill = await _confirmed_and_noticed(client, principals, session, "6.1725")
+    bill = await _confirmed_and_noticed(client, principals, session, support_months="6.1725")
     assert bill["paid"] == "0.00" and bill["total"] == "12345.00"
     (read,) = [b for b in (await account_of(client, principals.holder_a))["bills"]["edges"]]
     assert read["node"]["payBy"] == "2026-10-13T15:59:59.999999+00:00"
@@ -97,7 +97,7 @@ async def test_pre4_penalty_table_daily_half_up_no_compounding_principal_first(c
 
 async def test_pre3_shortfall_penalty_after_five_working_days_until_covered(client, principals, session, clock):
     await credited_online_top_up(client, principals, amount="1500.00", key="t-1")
-    bill = await _confirmed_and_noticed(client, principals, session, "0.5")  # 1,000.00 consumed
+    bill = await _confirmed_and_noticed(client, principals, session, support_months="0.5")  # 1,000.00 consumed
     assert bill["paid"] == "1000.00"
     # balance 500.00 < 1,000.00: shortfall 500.00, 0.1 % a day = 0.50 from 14 Oct
     for day, expected in ((13, "0.00"), (14, "0.50"), (16, "1.50")):
@@ -112,7 +112,7 @@ async def test_pre3_shortfall_penalty_after_five_working_days_until_covered(clie
 
 
 async def test_pre4_sweep_after_ten_days_down_accrues_each_missed_day_once(client, principals, session, clock):
-    await _confirmed_and_noticed(client, principals, session, "0.5")  # 1,000.00 arrears, 1.00 a day
+    await _confirmed_and_noticed(client, principals, session, support_months="0.5")  # 1,000.00 arrears, 1.00 a day
     await move_to(clock, principals, shanghai(14))
     assert (await sweep(client, principals))["accrue_penalties"] == 1
     await move_to(clock, principals, shanghai(24))  # the service was down 15–24 Oct
@@ -126,7 +126,7 @@ async def test_pre4_sweep_after_ten_days_down_accrues_each_missed_day_once(clien
 
 
 async def test_pre5_eligible_for_termination_after_more_than_fifteen_days_overdue(client, principals, session, clock):
-    await _confirmed_and_noticed(client, principals, session, "0.5")
+    await _confirmed_and_noticed(client, principals, session, support_months="0.5")
     await move_to(clock, principals, shanghai(28))  # 15 days after the due date
     standing = (await account_of(client, principals.holder_a, STANDING))["paymentStanding"]
     assert (standing["daysOverdue"], standing["eligibleForTermination"]) == (15, False)
