@@ -122,18 +122,39 @@ class ProfileChange(Node):
     effective_on: date
     reported_at: datetime
     late: bool
-    new_value: str
+    raw_new_value: strawberry.Private[str]
+    # None when read alone (node(id:)): a name is then masked as a person's would be.
+    holder_type: strawberry.Private[str | None]
+
+    @strawberry.field(description="The value reported; SUPPORT sees personal data masked, as in the profile (AUTH-2).")
+    def new_value(self, info: AccordInfo) -> str:
+        masker = _NEW_VALUE_MASKS.get(self.field)
+        if self.field == "name" and self.holder_type == HolderTypeValue.ENTERPRISE:
+            masker = None  # an enterprise's name is public
+        return self.raw_new_value if masker is None else _shown(info, self.raw_new_value, masker)
 
     @staticmethod
-    def from_model(row: ProfileChangeRow) -> "ProfileChange":
+    def from_model(row: ProfileChangeRow, holder_type: str | None = None) -> "ProfileChange":
         return ProfileChange(
             id=encode_id("ProfileChange", row.id),
             field=row.field,
             effective_on=row.effective_on,
             reported_at=row.reported_at,
             late=row.late,
-            new_value=row.new_value,
+            raw_new_value=row.new_value,
+            holder_type=holder_type,
         )
+
+
+# How SUPPORT sees a reported new value, by the profile field it changes: masked exactly as the
+# profile shows that field (AccountProfile above).
+_NEW_VALUE_MASKS = {
+    "name": personal_data.mask_name,
+    "contactPerson": personal_data.mask_name,
+    "email": personal_data.mask_email,
+    "phone": personal_data.mask,
+    "address": personal_data.mask_address,
+}
 
 
 @strawberry.type
@@ -302,9 +323,12 @@ class Account(Node):
     async def profile_changes(
         self, info: AccordInfo, first: int | None = 20, after: str | None = None
     ) -> Connection[ProfileChange]:
-        return await paginate(
-            first, after, profile.page_changes, ProfileChange.from_model, info.context.session, account_id=self.key
-        )
+        holder_type = self.holder_type
+
+        def to_node(row: ProfileChangeRow) -> ProfileChange:
+            return ProfileChange.from_model(row, holder_type)
+
+        return await paginate(first, after, profile.page_changes, to_node, info.context.session, account_id=self.key)
 
     @strawberry.field(extensions=allowed(HOLDER_OR_STAFF))
     async def sub_accounts(

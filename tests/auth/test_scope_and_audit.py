@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from models import AuditRecord, HolderType, RealNameSubmission, User
 from schema.relay import encode_id
+from tests.accounts.queries import UPDATE_PROFILE
 from tests.auth.test_principals import CREATE_PARTNER, CREATE_SUB, DISABLE_SUB, REVOKE_ALL, partner_token
 from tests.conftest import DEFAULT_NOW, gql
 from tests.factories import make_account
@@ -193,3 +194,20 @@ async def test_sec1_staff_reads_through_node_are_audited(client, principals, ses
         )
     ).all()
     assert reads == [("user:n@a.test", principals.account_a.id)]
+
+
+async def test_auth2_support_sees_reported_contact_data_masked_like_the_profile(client, principals) -> None:
+    """A profile change's new value is the same personal data as the profile field it changes."""
+    change = {"email": "new.boss@example.cn", "address": "深圳市福田区深南大道1号", "effectiveOn": "2026-09-21"}
+    updated = await gql(client, UPDATE_PROFILE, {"input": change}, headers=principals.holder_a.headers)
+    assert updated["data"]["updateAccountProfile"]["userErrors"] == []
+    query = "query($id: ID) { account(id: $id) { profileChanges { edges { node { field newValue } } } } }"
+    account = {"id": encode_id("Account", principals.account_a.id)}
+
+    def values(body: dict) -> dict:
+        return {e["node"]["field"]: e["node"]["newValue"] for e in body["data"]["account"]["profileChanges"]["edges"]}
+
+    support = values(await gql(client, query, account, headers=principals.staff["SUPPORT"].headers))
+    assert support == {"email": "n***@example.cn", "address": "深圳市福田区****"}
+    finance = values(await gql(client, query, account, headers=principals.staff["FINANCE"].headers))
+    assert finance == {"email": change["email"], "address": change["address"]}
