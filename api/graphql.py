@@ -10,7 +10,7 @@ from strawberry.http.base import HTTPException
 
 from api import assets, graphql_body
 from api.addresses import client_address
-from api.middleware import busy_response
+from api.middleware import busy_response, error_body
 from auth.resource import authenticate, bearer
 from auth.tokens import InvalidToken
 from schema.context import Context
@@ -66,11 +66,7 @@ class AccordGraphQL(GraphQL):
             except InvalidToken as error:
                 log.info("token refused: %s", error, extra={"request_id": request.state.request_id})
                 return JSONResponse(
-                    {
-                        "errors": [
-                            {"message": "invalid or expired access token", "extensions": {"code": "UNAUTHENTICATED"}}
-                        ]
-                    },
+                    error_body("invalid or expired access token", "UNAUTHENTICATED"),
                     status_code=401,
                     headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
                 )
@@ -82,8 +78,6 @@ class AccordGraphQL(GraphQL):
 
     async def get_context(self, request: Request, response: Response) -> Context:
         state = request.app.state
-        # T-5: rows the operation creates are stamped with business time (the simulated clock
-        # too). Opening the session object runs no statement.
         return Context(
             transaction=request.state.transaction,
             clock=request.state.clock,

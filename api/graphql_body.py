@@ -6,6 +6,8 @@ from typing import Any
 
 from starlette.responses import JSONResponse
 
+from api.middleware import error_body
+
 # GraphQL variables of this API nest a few levels (input object, list, object); 32 is ample.
 MAX_JSON_DEPTH = 32
 
@@ -52,4 +54,4 @@ def _deeper_than(value: object, limit: int) -> bool:
 
 def error_response(status: int, message: str) -> JSONResponse:
     code = "NOT_FOUND" if status == 404 else "INVALID"
-    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status)
+    return JSONResponse(error_body(message, code), status_code=status)
