@@ -30,6 +30,7 @@ from models.bills import (
 from models.calendar import CalendarDay, CalendarDayKind, CalendarYear
 from models.clock import ClockOffset
 from models.enforcement import CaseSource, EnforcementCase
+from models.events import AccountEvent
 from models.ledger import LedgerEntry, LedgerKind, Refund, RefundState, TopUp, TopUpMethod, TopUpState
 from models.notice import Notice, NoticeChannel, NoticePurpose
 from models.oauth import (
@@ -49,6 +50,7 @@ from models.user import User, UserKind
 
 __all__ = [
     "Account",
+    "AccountEvent",
     "AgreementPrice",
     "App",
     "AuditRecord",

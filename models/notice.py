@@ -47,3 +47,7 @@ class Notice(Base, table=True):
     bill_id: uuid.UUID | None = Field(default=None, foreign_key="bills.id", index=True, nullable=True)
     attempts: int = Field(default=0, nullable=False, sa_column_kwargs={"server_default": "0"})
     last_error: str | None = Field(default=None, sa_type=sa.String(500), nullable=True)
+    # ENF-2: the enforcement case a notice belongs to (a measure needs a delivered one).
+    case_id: uuid.UUID | None = Field(default=None, foreign_key="enforcement_cases.id", index=True, nullable=True)
+    # NTC-4: when a MAIL notice was posted; delivery is deemed from it.
+    posted_at: datetime | None = timestamp_field(default=None, nullable=True)

@@ -1,0 +1,48 @@
+"""The account-event outbox (issue 14). ``record`` writes an event in the caller's transaction:
+the change that causes it and the event commit or roll back together. Webhook delivery and the
+``accountEvents`` subscription read the rows afterwards; nothing here talks to the network, so a
+request is never held up by a partner's endpoint.
+
+Event types are the contract's (CONTRACT.md, "Webhooks"); ``data`` is JSON-safe (amounts as
+strings of yuan, ids as global IDs or UUID strings, instants as ISO 8601)."""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import AccountEvent
+
+EVENT_TYPES = frozenset(
+    {
+        "bill.issued",
+        "bill.deemed_accepted",
+        "bill.settled",
+        "dispute.resolved",
+        "topup.pending",
+        "topup.credited",
+        "payment.confirmed",
+        "arrears.notice",
+        "penalty.accrued",
+        "measure.applied",
+        "measure.lifted",
+        "termination.scheduled",
+        "notice.sent",
+        "invoice.issued",
+        "invoice.reversed",
+        "app.secret_rotated",
+    }
+)
+
+
+async def record(
+    session: AsyncSession, *, account_id: uuid.UUID, type: str, at: datetime, data: dict[str, Any]
+) -> AccountEvent:
+    """Write one event in the current transaction (the outbox row)."""
+    if type not in EVENT_TYPES:
+        raise ValueError(f"unknown event type {type!r}")  # a programming error, not input
+    event = AccountEvent(account_id=account_id, type=type, occurred_at=at, data=data)
+    session.add(event)
+    await session.flush()
+    return event
