@@ -31,6 +31,7 @@ from models.calendar import CalendarDay, CalendarDayKind, CalendarYear
 from models.clock import ClockOffset
 from models.enforcement import CaseSource, EnforcementCase
 from models.events import AccountEvent
+from models.incidents import ForceMajeureEvent, Outage
 from models.ledger import LedgerEntry, LedgerKind, Refund, RefundState, TopUp, TopUpMethod, TopUpState
 from models.notice import Notice, NoticeChannel, NoticePurpose
 from models.oauth import (
@@ -76,6 +77,7 @@ __all__ = [
     "DiscountCondition",
     "DisputeState",
     "EnforcementCase",
+    "ForceMajeureEvent",
     "Ground",
     "HolderType",
     "LedgerEntry",
@@ -87,6 +89,7 @@ __all__ = [
     "NoticeChannel",
     "NoticePurpose",
     "OAuthClient",
+    "Outage",
     "OwnershipDispute",
     "PenaltyAccrual",
     "PenaltyKind",

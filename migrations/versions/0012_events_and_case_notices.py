@@ -1,5 +1,6 @@
-"""The account-event outbox (webhooks and the live subscription read it), and notices that
-belong to an enforcement case (ENF-2) or were posted by mail (NTC-4).
+"""The account-event outbox (webhooks and the live subscription read it), notices that belong
+to an enforcement case (ENF-2) or were posted by mail (NTC-4), and the outages (TRM-2) and
+force-majeure events (FM-1) staff record.
 
 Revision ID: 0012
 Revises: 0011
@@ -32,6 +33,33 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("account_events", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_account_events_account_id"), ["account_id"], unique=False)
+    op.create_table(
+        "outages",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("recorded_by", sa.String(length=200), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outages")),
+    )
+    with op.batch_alter_table("outages", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_outages_started_at"), ["started_at"], unique=False)
+    op.create_table(
+        "force_majeure_events",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("kind", sa.String(length=100), nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("recorded_by", sa.String(length=200), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_force_majeure_events")),
+    )
+    with op.batch_alter_table("force_majeure_events", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_force_majeure_events_started_at"), ["started_at"], unique=False)
     with op.batch_alter_table("notices", schema=None) as batch_op:
         batch_op.add_column(sa.Column("case_id", sa.Uuid(), nullable=True))
         batch_op.add_column(sa.Column("posted_at", sa.DateTime(timezone=True), nullable=True))
@@ -50,3 +78,7 @@ def downgrade() -> None:
     with op.batch_alter_table("account_events", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_account_events_account_id"))
     op.drop_table("account_events")
+    for name in ("force_majeure_events", "outages"):
+        with op.batch_alter_table(name, schema=None) as batch_op:
+            batch_op.drop_index(batch_op.f(f"ix_{name}_started_at"))
+        op.drop_table(name)
