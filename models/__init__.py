@@ -32,6 +32,18 @@ from models.clock import ClockOffset
 from models.enforcement import CaseSource, EnforcementCase
 from models.events import AccountEvent
 from models.incidents import ForceMajeureEvent, Outage
+from models.invoices import (
+    Invoice,
+    InvoiceProfile,
+    InvoiceProfileChange,
+    InvoiceReversal,
+    InvoiceState,
+    InvoiceStateChange,
+    InvoiceType,
+    ReversalDocument,
+    ReversalPath,
+    StoredDocument,
+)
 from models.ledger import LedgerEntry, LedgerKind, Refund, RefundState, TopUp, TopUpMethod, TopUpState
 from models.notice import Notice, NoticeChannel, NoticePurpose
 from models.oauth import (
@@ -80,6 +92,13 @@ __all__ = [
     "ForceMajeureEvent",
     "Ground",
     "HolderType",
+    "Invoice",
+    "InvoiceProfile",
+    "InvoiceProfileChange",
+    "InvoiceReversal",
+    "InvoiceState",
+    "InvoiceStateChange",
+    "InvoiceType",
     "LedgerEntry",
     "LedgerKind",
     "LineKind",
@@ -104,10 +123,13 @@ __all__ = [
     "RefundState",
     "ReportState",
     "RequestState",
+    "ReversalDocument",
+    "ReversalPath",
     "RevokedAccessToken",
     "ScopeExtensionRequest",
     "SigningKey",
     "Standing",
+    "StoredDocument",
     "SubmissionState",
     "TerminationRequest",
     "TopUp",

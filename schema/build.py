@@ -26,6 +26,8 @@ from schema.errors import is_deliberate
 from schema.execution import FieldErrorsStayPut
 from schema.extensions import AccordMaskErrors, RecordOperationName
 from schema.input_strings import RefuseBadStrings
+from schema.invoices.resolvers import InvoiceMutation
+from schema.invoices.types import Invoice, InvoiceProfileChange
 from schema.ledger.resolvers import LedgerMutation
 from schema.ledger.types import LedgerEntry, PendingTopUp
 from schema.notices import Notice
@@ -60,6 +62,7 @@ class RootMutation(
     UsageMutation,
     CalendarMutation,
     ClockMutation,
+    InvoiceMutation,
 ):
     pass
 
@@ -91,6 +94,8 @@ def build_schema(*, max_depth: int = MAX_DEPTH) -> strawberry.Schema:
             PendingTopUp,
             Bill,
             BillDispute,
+            Invoice,
+            InvoiceProfileChange,
         ],
         scalar_overrides=SCALAR_OVERRIDES,
         execution_context_class=FieldErrorsStayPut,

@@ -20,6 +20,8 @@ from services.audit import Actor
 from services.billing import repository as bill_repository
 from services.clock import Clock
 from services.enforcement import cases as enforcement_cases
+from services.invoices import invoices
+from services.invoices import profile as invoice_profiles
 from services.ledger import arrears
 from services.ledger import repository as ledger_repository
 from services.mail import Mailer
@@ -64,6 +66,9 @@ class Loaders:
         self.partner_clients = _loader(session, account_service.partner_clients_of, [])
         self.bill_lines = _loader(session, bill_repository.lines_of, [])
         self.bill_disputes = _loader(session, bill_repository.disputes_of, None)
+        self.invoice_profiles = _loader(session, invoice_profiles.profiles_of, None)
+        self.invoiceable = _loader(session, invoices.invoiceable_fen, 0)
+        self.invoice_history = _loader(session, invoices.histories_of, [])
         self.owed = _loader(session, lambda s, keys: arrears.owed(s, keys, now=now), None)
 
 

@@ -40,3 +40,7 @@ SUPPORT_COMPLIANCE_OR_ADMIN = Grant(roles=frozenset({StaffRole.SUPPORT, StaffRol
 HOLDER_COMPLIANCE_OR_ADMIN = Grant(roles=frozenset({StaffRole.ADMIN, StaffRole.COMPLIANCE}), holder=True)
 # The payment gateway's client (payments:confirm), or FINANCE by hand.
 PAYMENT_CONFIRMERS = Grant(roles=frozenset({StaffRole.FINANCE}), scope=Scope.PAYMENTS_CONFIRM)
+
+# Invoices (INV-*): sub-accounts and partners with invoices:read / invoices:request.
+INVOICE_READERS = Grant(roles=ALL_STAFF, scope=Scope.INVOICES_READ)
+INVOICE_REQUESTERS = Grant(scope=Scope.INVOICES_REQUEST)

@@ -21,7 +21,15 @@ from schema.bills.types import Bill, PaymentStanding
 from schema.context import AccordInfo
 from schema.enforcement.types import EnforcementCase
 from schema.enums import HolderType, PrincipalKind, RealNameState, Standing
-from schema.grants import ACCOUNT_READERS, APP_READERS, BILLING_READERS, HOLDER_OR_STAFF, STAFF_ONLY
+from schema.grants import (
+    ACCOUNT_READERS,
+    APP_READERS,
+    BILLING_READERS,
+    HOLDER_OR_STAFF,
+    INVOICE_READERS,
+    STAFF_ONLY,
+)
+from schema.invoices.types import Invoice, InvoiceProfile, InvoiceProfileChange
 from schema.ledger.types import LedgerEntry, PendingTopUp
 from schema.notices import Notice
 from schema.permissions import Allowed, allowed
@@ -31,6 +39,8 @@ from services import notices
 from services.accounts import personal_data, profile, repository
 from services.apps import service as apps
 from services.billing import repository as bill_repository
+from services.invoices import invoices as invoice_service
+from services.invoices import profile as invoice_profile
 from services.ledger import repository as ledger_repository
 from services.ledger import topups
 from services.money import fen_to_yuan
@@ -426,3 +436,37 @@ class Account(Node):
     )
     async def brand_use_requests(self, info: AccordInfo) -> list[BrandUseRequest]:
         return [BrandUseRequest.from_model(r) for r in await info.context.loaders.brand_requests.load(self.key)]
+
+    @strawberry.field(extensions=allowed(INVOICE_READERS), description="What VAT invoices are made out to (INV-1).")
+    async def invoice_profile(self, info: AccordInfo) -> InvoiceProfile | None:
+        row = await info.context.loaders.invoice_profiles.load(self.key)
+        return None if row is None else InvoiceProfile.from_model(row)
+
+    @strawberry.field(
+        extensions=allowed(INVOICE_READERS),
+        description="Every change of the invoice profile, oldest first (INV-1, kept like ACC-2).",
+    )
+    async def invoice_profile_changes(
+        self, info: AccordInfo, first: int | None = 20, after: str | None = None
+    ) -> Connection[InvoiceProfileChange]:
+        return await paginate(
+            first,
+            after,
+            invoice_profile.page_changes,
+            InvoiceProfileChange.from_model,
+            info.context.session,
+            account_id=self.key,
+        )
+
+    @strawberry.field(
+        extensions=allowed(INVOICE_READERS),
+        description="Settled consumption not yet invoiced; prepayments are never invoiceable (INV-4).",
+    )
+    async def invoiceable(self, info: AccordInfo) -> Decimal:
+        return fen_to_yuan(await info.context.loaders.invoiceable.load(self.key))
+
+    @strawberry.field(extensions=allowed(INVOICE_READERS), description="VAT invoices, oldest first (INV-2 to INV-5).")
+    async def invoices(self, info: AccordInfo, first: int | None = 20, after: str | None = None) -> Connection[Invoice]:
+        return await paginate(
+            first, after, invoice_service.page_invoices, Invoice.from_model, info.context.session, account_id=self.key
+        )

@@ -14,6 +14,7 @@ from services.accounts import validation
 from services.batch import locked
 from services.clock import local_date
 from services.errors import IdempotencyConflict, InvalidInput, InvalidState, NotFound
+from services.invoices.reversals import refund_blocker
 from services.ledger import arrears, entries, repository
 from services.money import amount_to_fen
 
@@ -64,6 +65,8 @@ async def request_refund(
         raise InvalidState("the remainder is refunded after the agreement has ended (PRE-6)")
     if await _forfeited(session, account.id):
         raise InvalidState("the prepayment was forfeited as liquidated damages")
+    if (blocked := await refund_blocker(session, account.id, now=now)) is not None:
+        raise blocked  # INV-5: an invoice beyond the actual consumption is reversed first
     if fen > await _refundable_fen(session, account.id):
         raise InvalidInput("the amount exceeds the refundable balance", field=["amount"])
     refund = Refund(account_id=account.id, amount_fen=fen, reason=reason, idempotency_key=key, requested_at=now)
@@ -92,6 +95,8 @@ async def pay_refund(session: AsyncSession, *, refund_id: uuid.UUID, paid_by: st
         or await entries.balance_fen(session, refund.account_id) < refund.amount_fen
     ):
         raise InvalidState("the balance no longer covers this refund", field=["id"])
+    if (blocked := await refund_blocker(session, refund.account_id, now=now)) is not None:
+        raise blocked  # INV-5: no refund is paid before the reversal is complete
     entry = await entries.post(
         session,
         account_id=refund.account_id,
