@@ -14,6 +14,7 @@ from starlette.staticfiles import StaticFiles
 
 from api import assets, scheduler
 from api.db import create_engine, session_factory
+from api.documents import download
 from api.graphql import AccordGraphQL
 from api.health import healthz, metrics_endpoint, readyz
 from api.limits import BodyLimit
@@ -94,6 +95,8 @@ def create_app(
             # Where the console client's login lands in GraphiQL (the page finishes the flow).
             Route("/graphql/callback", graphql, methods=["GET"]),
             *OAUTH_ROUTES,
+            # INV-3 / INV-5: stored documents, for the holder and FINANCE with a bearer token.
+            Route("/documents/{sha256}", download, methods=["GET"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),
