@@ -14,11 +14,11 @@ from pathlib import Path
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import demo_billing
+from api import demo_billing, demo_invoices
 from api.settings import Settings
 from auth.passwords import hash_password
 from auth.secrets import digest, new_secret
-from models import Account, App, HolderType, TopUpMethod, User
+from models import Account, App, HolderType, PrincipalKind, TopUpMethod, User
 from services import staff
 from services.accounts import cases, personal_data, profile, real_name, service, validation
 from services.apps import service as apps
@@ -152,6 +152,14 @@ async def seed(
                 await demo_billing.seed_bills(
                     session, shenzhen=shenzhen, live=live, wang=wang, clock=clock, mailer=mailer
                 )
+        # Issue 13: an invoice in each state, of the settled consumption the bills left.
+        async with session.begin_nested():
+            await demo_invoices.seed_invoices(
+                session,
+                shenzhen=shenzhen,
+                actor=Actor(kind=PrincipalKind.HOLDER, principal=demo_invoices.HOLDER, account_id=shenzhen.id),
+                clock=clock,
+            )
     await session.execute(update(User).where(User.login.in_(_demo_logins())).values(demo=True))
     return created
 
