@@ -21,6 +21,7 @@ from schema.relay import Node, encode_id
 from schema.scoped import owned_node, support_only
 from services.accounts import personal_data
 from services.invoices import invoices
+from services.invoices import profile as invoice_profile
 from services.money import fen_to_yuan
 
 InvoiceType = strawberry.enum(InvoiceTypeValue, name="InvoiceType")
@@ -154,6 +155,13 @@ owned_node(
     grant=INVOICE_READERS,
     to_node=Invoice.from_model,
     target=lambda row: f"invoice:{row.id}",
+)
+owned_node(
+    "InvoiceProfileChange",
+    find=invoice_profile.change_in_scope,
+    grant=INVOICE_READERS,
+    to_node=InvoiceProfileChange.from_model,
+    target=lambda row: f"invoice-profile-change:{row.id}",
 )
 
 

@@ -13,6 +13,7 @@ from services.audit import Actor
 from services.errors import InvalidInput, InvalidState
 from services.invoices import documents
 from services.pagination import Page, keyset_page
+from services.scoped import one_in_scope
 
 # The profile's fields, by their GraphQL names (the change records name them so).
 FIELDS = {"title": "title", "taxpayer_id": "taxpayerId", "address_phone": "addressPhone", "bank_account": "bankAccount"}
@@ -114,3 +115,10 @@ async def page_changes(
 ) -> Page[InvoiceProfileChange]:
     query = select(InvoiceProfileChange).where(InvoiceProfileChange.account_id == account_id)
     return await keyset_page(session, query, InvoiceProfileChange.id, first=first, after=after)
+
+
+async def change_in_scope(
+    session: AsyncSession, key: uuid.UUID, *, account_id: uuid.UUID | None
+) -> InvoiceProfileChange | None:
+    """One change record of the account (None means staff, every account)."""
+    return await one_in_scope(session, InvoiceProfileChange, key, account_id=account_id)

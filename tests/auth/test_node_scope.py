@@ -19,6 +19,8 @@ from models import (
     ClientKind,
     CompromiseReport,
     EnforcementCase,
+    Invoice,
+    InvoiceProfileChange,
     LedgerKind,
     OAuthClient,
     OwnershipDispute,
@@ -59,6 +61,8 @@ GRANTS = {
     "PendingTopUp": "billing:read",
     "OwnershipDispute": STAFF,
     "HolidayCalendar": PUBLIC,
+    "Invoice": "invoices:read",
+    "InvoiceProfileChange": "invoices:read",
 }
 
 
@@ -137,6 +141,10 @@ async def objects_of(session, account_id: uuid.UUID, sub_account_id: uuid.UUID) 
             opened_at=at,
         ),
         "HolidayCalendar": CalendarYear(year=1999, loaded_at=at, loaded_by="s"),
+        "Invoice": Invoice(account_id=account_id, type="VAT_GENERAL", amount_fen=1, requested_at=at, requested_by="h"),
+        "InvoiceProfileChange": InvoiceProfileChange(
+            account_id=account_id, field="title", new_value="t", changed_at=at, changed_by="h"
+        ),
     }
     session.add_all(rows.values())
     entry = await entries.post(
