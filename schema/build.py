@@ -25,6 +25,7 @@ from schema.enforcement.types import EnforcementCase
 from schema.errors import is_deliberate
 from schema.execution import FieldErrorsStayPut
 from schema.extensions import AccordMaskErrors, RecordOperationName
+from schema.incidents.resolvers import IncidentMutation
 from schema.input_strings import RefuseBadStrings
 from schema.ledger.resolvers import LedgerMutation
 from schema.ledger.types import LedgerEntry, PendingTopUp
@@ -60,6 +61,7 @@ class RootMutation(
     UsageMutation,
     CalendarMutation,
     ClockMutation,
+    IncidentMutation,
 ):
     pass
 
