@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from models import EnforcementCase, Notice, NoticeChannel, Outage
+from models import EnforcementCase, Notice, Outage
 from schema.relay import encode_id
 from services import incidents
 from tests.accounts.helpers import errors
