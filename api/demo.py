@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import demo_billing
+from api import demo_billing, demo_notices
 from api.settings import Settings
 from auth.passwords import hash_password
 from auth.secrets import digest, new_secret
@@ -150,6 +150,13 @@ async def seed(
         with contextlib.suppress(CalendarUnknown):
             async with session.begin_nested():
                 await demo_billing.seed_bills(
+                    session, shenzhen=shenzhen, live=live, wang=wang, clock=clock, mailer=mailer
+                )
+        # Issue 12: a letter deemed delivered after the National Day break, a deadline whose
+        # explanation skips it, an outage and a maintenance announcement.
+        with contextlib.suppress(CalendarUnknown):
+            async with session.begin_nested():
+                await demo_notices.seed_notices(
                     session, shenzhen=shenzhen, live=live, wang=wang, clock=clock, mailer=mailer
                 )
     await session.execute(update(User).where(User.login.in_(_demo_logins())).values(demo=True))
