@@ -3,7 +3,7 @@
 - 王芳: a registered letter posted Mon 28 Sep 2026, whose 3rd day fell in the National Day break,
   so it was deemed delivered on Thu 8 Oct (NTC-1);
 - 深圳示例音视频: August 2026's bill, held and issued late on Wed 30 Sep 2026; its dispute window's
-  explanation skips the 1–7 Oct break (BIL-5, T-4); the customer confirmed it on 8 Oct;
+  explanation skips the 1–7 Oct break (BIL-5, T-4); deemed accepted when it closed on 9 Oct;
 - a three-hour RTC outage ten days ago (TRM-2) and routine maintenance announced for three days
   from now (NTC-3).
 """
@@ -11,10 +11,9 @@
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Account, App, Bill, NoticeChannel
+from models import Account, App, NoticeChannel
 from services import incidents, notice_channels, notices
 from services.billing import bills, run, usage
 from services.calendar import calendar
@@ -24,7 +23,7 @@ from services.mail import Mailer
 AUGUST = date(2026, 8, 1)
 POSTED = datetime(2026, 9, 28, 10, tzinfo=SHANGHAI)
 ISSUED = datetime(2026, 9, 30, 10, tzinfo=SHANGHAI)
-CONFIRMED = datetime(2026, 10, 8, 10, tzinfo=SHANGHAI)
+WINDOW_CLOSED = datetime(2026, 10, 10, 1, tzinfo=SHANGHAI)
 STAFF = "staff:admin@accord.demo"
 
 
@@ -86,6 +85,5 @@ async def _national_day_bill(session: AsyncSession, *, shenzhen: Account, live: 
     working = await calendar(session)
     await run.run_monthly_billing(session, period=AUGUST, ran_by="demo-seed", now=ISSUED)
     await notices.deliver_queued(session, mailer=mailer, calendar=working, clock=FixedClock(ISSUED))
-    bill_id = await session.scalar(select(Bill.id).where(Bill.account_id == shenzhen.id, Bill.period == AUGUST))
-    if bill_id is not None:
-        await bills.confirm(session, bill_id=bill_id, account_id=shenzhen.id, now=CONFIRMED)
+    # Deemed accepted when the window closed at the end of Fri 9 Oct, then settled from the balance.
+    await bills.deem_and_settle(session, now=WINDOW_CLOSED)
