@@ -5,6 +5,7 @@ Recording a force-majeure event re-counts the deadlines still running against cu
 dispute windows, PRE-3/PRE-4 pay-by) with ``services.calendar.deadlines``, so the enforced
 dates stay the ones their explanations show (FM-1: the count pauses while the event lasts)."""
 
+import uuid
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -17,7 +18,7 @@ from services.accounts import validation
 from services.calendar import calendar as load_calendar
 from services.calendar import deadlines
 from services.clock import local_date
-from services.errors import InvalidInput
+from services.errors import InvalidInput, InvalidState, NotFound
 
 # TRM-2: an outage longer than 5 × 24 h lets the customer terminate.
 TRM2_OUTAGE = timedelta(days=5)
@@ -72,10 +73,36 @@ async def record_force_majeure(
     return row, await recount_running_deadlines(session, now=now)
 
 
+async def end_force_majeure(
+    session: AsyncSession, *, event_id: uuid.UUID, ended_at: datetime, now: datetime
+) -> tuple[ForceMajeureEvent, int]:
+    """FM-1: record the end of an event that was still going on; running deadlines are
+    re-counted (its pause now stops at the end's date)."""
+    row = await session.get(ForceMajeureEvent, event_id, with_for_update=True)
+    if row is None:
+        raise NotFound("no such force-majeure event", field=["id"])
+    if row.ended_at is not None:
+        raise InvalidState("the event's end is already recorded", field=["id"])
+    if ended_at > now:
+        raise InvalidInput("endedAt is in the future: record the end once it has come", field=["endedAt"])
+    _check_period(row.started_at, ended_at, now)
+    row.ended_at = ended_at
+    await session.flush()
+    return row, await recount_running_deadlines(session, now=now)
+
+
+async def recount_while_ongoing(session: AsyncSession, *, now: datetime) -> int:
+    """The sweep's part of FM-1: while an event is still going on its pause grows by a day each
+    day, so the running deadlines are re-counted (nothing to do otherwise)."""
+    ongoing = await session.scalar(select(ForceMajeureEvent.id).where(ForceMajeureEvent.ended_at.is_(None)).limit(1))
+    return 0 if ongoing is None else await recount_running_deadlines(session, now=now)
+
+
 async def recount_running_deadlines(session: AsyncSession, *, now: datetime) -> int:
     """FM-1: re-count the bill deadlines not yet passed from their specs, with every recorded
-    force-majeure event (a deadline already passed stays as enforced). Returns how many moved.
-    Bills are locked first (the lock order of services/ledger)."""
+    force-majeure event. A deadline already passed stays as enforced, and a re-count never
+    moves a running deadline into the past (an end recorded late): such a deadline keeps its
+    date. Returns how many moved. Bills are locked first (the lock order of services/ledger)."""
     working = await load_calendar(session)
     paused = await deadlines.pauses(session, now=now)
     moved = 0
@@ -88,7 +115,7 @@ async def recount_running_deadlines(session: AsyncSession, *, now: datetime) -> 
     for bill in running.scalars():
         assert bill.delivered_at is not None
         due = deadlines.count(notices.dispute_window(bill.delivered_at), working, paused).due
-        if due != bill.dispute_deadline:
+        if due != bill.dispute_deadline and due >= now:
             bill.dispute_deadline, moved = due, moved + 1
     payment_notices = (
         select(Notice.bill_id, func.max(Notice.delivered_at).label("delivered_at"))
@@ -105,7 +132,7 @@ async def recount_running_deadlines(session: AsyncSession, *, now: datetime) -> 
     )
     for bill, delivered_at in owing.all():
         due = deadlines.count(notices.payment_window(delivered_at), working, paused).due
-        if due != bill.pay_by:
+        if due != bill.pay_by and due >= now:
             bill.pay_by, moved = due, moved + 1
     await session.flush()
     return moved

@@ -8,6 +8,7 @@ from schema.context import AccordInfo
 from schema.grants import ADMIN, NOTICE_SENDERS
 from schema.ids import key_of, key_or_none
 from schema.incidents.types import (
+    EndForceMajeureInput,
     ForceMajeureInput,
     ForceMajeurePayload,
     MaintenanceInput,
@@ -134,6 +135,29 @@ class IncidentMutation:
                 ended_at=input.ended_at,
                 description=input.description,
                 recorded_by=context.actor.principal,
+                now=context.clock.now(),
+            ),
+            ok=lambda recorded: ForceMajeurePayload(
+                id=encode_id("ForceMajeureEvent", recorded[0].id), deadlines_moved=recorded[1]
+            ),
+        )
+
+    @strawberry.mutation(
+        description=(
+            "Record the end of a force-majeure event that was still going on; running deadlines are re-counted (FM-1)."
+        ),
+        extensions=[Requires(ADMIN)],
+    )
+    async def end_force_majeure(self, info: AccordInfo, input: EndForceMajeureInput) -> ForceMajeurePayload:
+        context = info.context
+        return await run_mutation(
+            info,
+            payload=ForceMajeurePayload,
+            target=f"force-majeure:{input.id}",
+            call=lambda: incidents.end_force_majeure(
+                context.session,
+                event_id=key_of(input.id, "ForceMajeureEvent", "id"),
+                ended_at=input.ended_at,
                 now=context.clock.now(),
             ),
             ok=lambda recorded: ForceMajeurePayload(

@@ -45,6 +45,12 @@ class ForceMajeureInput:
     description: str
 
 
+@strawberry.input(description="The end of a force-majeure event that was still going on (FM-1).")
+class EndForceMajeureInput:
+    id: strawberry.ID
+    ended_at: datetime
+
+
 @strawberry.type
 class OutagePayload(Payload):
     id: strawberry.ID | None = None

@@ -294,3 +294,38 @@ async def test_bil5_pre4_explanations_are_listed_with_a_constant_number_of_queri
     assert node["payBy"] == node["payByExplained"]["due"] == "2026-10-16T15:59:59.999999+00:00"
     assert node["payByExplained"]["rule"] == "PRE-4" and node["payByExplained"]["from"] == "2026-10-10T02:00:00+00:00"
     assert bill["payBy"] == node["payBy"]
+
+
+END_FORCE_MAJEURE = """
+mutation E($input: EndForceMajeureInput!) {
+  endForceMajeure(input: $input) { id deadlinesMoved userErrors { code field message } }
+}
+"""
+
+
+async def test_fm1_an_ongoing_event_keeps_pausing_until_its_end_is_recorded(client, principals, session, clock):
+    """Delivered Wed 30 Sep; a typhoon from 30 Sep with no end yet. On Thu 8 Oct the sweep
+    re-counts: 1–8 Oct paused, Fri 9 Oct (1), Sat 10 Oct (2, adjusted working day)."""
+    await delivered_bill(client, principals, session, support_months="0.5")
+    typhoon = {"kind": "typhoon", "startedAt": "2026-09-30T01:00:00Z", "description": "台风"}
+    recorded = (await gql(client, FORCE_MAJEURE, {"input": typhoon}, headers=principals.staff["ADMIN"].headers))[
+        "data"
+    ]["recordForceMajeure"]
+    assert recorded["userErrors"] == [] and recorded["deadlinesMoved"] == 0  # paused through today only
+    await move_to(clock, principals, datetime(2026, 10, 8, 2, tzinfo=UTC))
+    assert (await sweep(client, principals))["recount_paused_deadlines"] == 1
+    (bill,) = await bills_of(client, principals.holder_a)
+    assert bill["disputeDeadline"] == "2026-10-10T15:59:59.999999+00:00"
+
+    await move_to(clock, principals, datetime(2026, 10, 9, 2, tzinfo=UTC))
+    end = {"id": recorded["id"], "endedAt": "2026-10-08T12:00:00Z"}  # 20:00 on 8 Oct, Shanghai
+    ended = (await gql(client, END_FORCE_MAJEURE, {"input": end}, headers=principals.staff["ADMIN"].headers))["data"][
+        "endForceMajeure"
+    ]
+    assert ended["userErrors"] == [] and ended["deadlinesMoved"] == 0
+    again = await gql(client, END_FORCE_MAJEURE, {"input": end}, headers=principals.staff["ADMIN"].headers)
+    assert errors(again)[0]["code"] == "INVALID_STATE"
+    assert (await sweep(client, principals))["recount_paused_deadlines"] == 0
+    (bill,) = [e["node"] for e in (await gql(client, EXPLAINED, headers=principals.holder_a.headers))["data"]["account"]["bills"]["edges"]]  # fmt: skip
+    assert bill["disputeDeadline"] == bill["disputeDeadlineExplained"]["due"] == "2026-10-10T15:59:59.999999+00:00"
+    assert bill["disputeDeadlineExplained"]["pausedBy"] == ["typhoon: 2026-09-30 to 2026-10-08"]
