@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import demo_billing, demo_invoices
+from api import demo_billing, demo_invoices, demo_notices
 from api.settings import Settings
 from auth.passwords import hash_password
 from auth.secrets import digest, new_secret
@@ -160,6 +160,13 @@ async def seed(
                 actor=Actor(kind=PrincipalKind.HOLDER, principal=demo_invoices.HOLDER, account_id=shenzhen.id),
                 clock=clock,
             )
+        # Issue 12: a letter deemed delivered after the National Day break, a deadline whose
+        # explanation skips it, an outage and a maintenance announcement.
+        with contextlib.suppress(CalendarUnknown):
+            async with session.begin_nested():
+                await demo_notices.seed_notices(
+                    session, shenzhen=shenzhen, live=live, wang=wang, clock=clock, mailer=mailer
+                )
     await session.execute(update(User).where(User.login.in_(_demo_logins())).values(demo=True))
     return created
 

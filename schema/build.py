@@ -25,6 +25,7 @@ from schema.enforcement.types import EnforcementCase
 from schema.errors import is_deliberate
 from schema.execution import FieldErrorsStayPut
 from schema.extensions import AccordMaskErrors, RecordOperationName
+from schema.incidents.resolvers import IncidentMutation
 from schema.input_strings import RefuseBadStrings
 from schema.invoices.resolvers import InvoiceMutation
 from schema.invoices.types import Invoice, InvoiceProfileChange
@@ -63,6 +64,7 @@ class RootMutation(
     CalendarMutation,
     ClockMutation,
     InvoiceMutation,
+    IncidentMutation,
 ):
     pass
 

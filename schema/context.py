@@ -11,13 +11,14 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from auth.principal import Principal
-from services import calendar
+from services import calendar, notices
 from services.accounts import cases, personal_data, real_name
 from services.accounts import repository as account_repository
 from services.accounts import service as account_service
 from services.apps import service as apps
 from services.audit import Actor
 from services.billing import repository as bill_repository
+from services.calendar import deadlines
 from services.clock import Clock
 from services.enforcement import cases as enforcement_cases
 from services.invoices import invoices
@@ -70,6 +71,9 @@ class Loaders:
         self.invoiceable = _loader(session, invoices.invoiceable_fen, 0)
         self.invoice_history = _loader(session, invoices.histories_of, [])
         self.owed = _loader(session, lambda s, keys: arrears.owed(s, keys, now=now), None)
+        # Issue 12: the calendar and force-majeure events every explained deadline counts with.
+        self.deadline_facts = _loader(session, lambda s, keys: deadlines.facts_by_key(s, keys, now=now), None)
+        self.payment_notices = _loader(session, notices.payment_notices_delivered, None)
 
 
 @dataclass

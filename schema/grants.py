@@ -36,6 +36,8 @@ FINANCE_OR_ADMIN = Grant(roles=frozenset({StaffRole.FINANCE, StaffRole.ADMIN}))
 FINANCE_OR_COMPLIANCE = Grant(roles=frozenset({StaffRole.FINANCE, StaffRole.COMPLIANCE}))
 COMPLIANCE_OR_ADMIN = Grant(roles=frozenset({StaffRole.COMPLIANCE, StaffRole.ADMIN}))
 SUPPORT_COMPLIANCE_OR_ADMIN = Grant(roles=frozenset({StaffRole.SUPPORT, StaffRole.COMPLIANCE, StaffRole.ADMIN}))
+# Formal notices (NTC-1): the roles that act on accounts, not first-line support.
+NOTICE_SENDERS = Grant(roles=frozenset({StaffRole.FINANCE, StaffRole.COMPLIANCE, StaffRole.ADMIN}))
 # The holder revokes their own tokens; ADMIN and COMPLIANCE revoke any account's.
 HOLDER_COMPLIANCE_OR_ADMIN = Grant(roles=frozenset({StaffRole.ADMIN, StaffRole.COMPLIANCE}), holder=True)
 # The payment gateway's client (payments:confirm), or FINANCE by hand.

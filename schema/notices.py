@@ -47,4 +47,12 @@ owned_node(
 
 @strawberry.type
 class NoticePayload(Payload):
-    notice: Notice | None = None
+    notice: Notice | None = strawberry.field(
+        default=None, description="The notice, when its deemed delivery is known (NTC-1); null while an email waits."
+    )
+    queued: int = strawberry.field(
+        default=0, description="Emails waiting in the outbox: delivered when the mail server accepts them (NTC-1)."
+    )
+    queued_notice_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The queued email's notice, when it went to one account (listed once delivered)."
+    )

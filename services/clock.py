@@ -58,6 +58,11 @@ def end_of_day(day: date) -> datetime:
     return datetime.combine(day, time.max, tzinfo=SHANGHAI).astimezone(UTC)
 
 
+def start_of_day(day: date) -> datetime:
+    """00:00 Asia/Shanghai on ``day``, as aware UTC."""
+    return datetime.combine(day, time.min, tzinfo=SHANGHAI).astimezone(UTC)
+
+
 class OffsetClock:
     """T-5 simulation: another clock moved by a fixed offset (time keeps flowing)."""
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Account, Bill, PrincipalKind
-from services import audit, notices
+from services import audit, incidents, notices
 from services.billing import bills, run
 from services.calendar import calendar as load_calendar
 from services.clock import Clock, local_date
@@ -54,6 +54,8 @@ async def run_due_jobs(
     now = clock.now()
     working = await load_calendar(session)
     await done("issue_monthly_bills", await _issue_monthly_bills(session, working, now))
+    # FM-1: an ongoing force-majeure event keeps pausing running deadlines (issue 12).
+    await done("recount_paused_deadlines", await incidents.recount_while_ongoing(session, now=now))
     deliver = partial(notices.deliver_queued, mailer=mailer, calendar=working, clock=clock, checkpoint=checkpoint)
     await done("deliver_notices", (await deliver(session)).delivered)
     swept = await bills.deem_and_settle(session, now=now)

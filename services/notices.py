@@ -11,13 +11,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Account, Bill, Notice, NoticeChannel, NoticePurpose
 from services.batch import new_row
-from services.calendar import WorkingCalendar
-from services.clock import Clock
+from services.calendar import WorkingCalendar, deadlines
+from services.calendar.deadline_spec import DayCount, DeadlineSpec
+from services.clock import Clock, local_date, start_of_day
 from services.errors import CalendarUnknown
 from services.mail import Email, Mailer, MailError
 from services.pagination import Page, keyset_page
@@ -28,6 +29,34 @@ SYSTEM = "system:notices"
 DISPUTE_WORKING_DAYS = 2
 PAY_WORKING_DAYS = 5
 DELIVERY_BATCH = 200
+# NTC-1: mail is deemed delivered on the 3rd calendar day after posting.
+MAIL_DAYS = 3
+
+
+def dispute_window(delivered_at: datetime, *, what: str = "window to confirm or dispute the bill") -> DeadlineSpec:
+    """BIL-5: the end of the 2nd working day after the bill's deemed delivery."""
+    return DeadlineSpec(
+        what=what,
+        rule="BIL-5",
+        clause="4.4.3",
+        start=delivered_at,
+        counted=DayCount.WORKING_DAYS,
+        days=DISPUTE_WORKING_DAYS,
+    )
+
+
+def payment_window(delivered_at: datetime, *, arrears: bool = True, what: str | None = None) -> DeadlineSpec:
+    """PRE-4 (arrears) / PRE-3 (balance below a month's consumption): the end of the 5th working
+    day after the payment notice's deemed delivery."""
+    rule, clause = ("PRE-4", "4.7.1") if arrears else ("PRE-3", "4.3.3")
+    return DeadlineSpec(
+        what=what or ("pay the unpaid amount" if arrears else "top the balance up to a month's consumption"),
+        rule=rule,
+        clause=clause,
+        start=delivered_at,
+        counted=DayCount.WORKING_DAYS,
+        days=PAY_WORKING_DAYS,
+    )
 
 
 async def send_electronic(
@@ -66,6 +95,7 @@ def email_row(
     purpose: NoticePurpose | None = None,
     bill_id: uuid.UUID | None = None,
     sent_by: str = SYSTEM,
+    case_id: uuid.UUID | None = None,
 ) -> dict:
     """An email notice for the outbox (not yet sent: no send or delivery time), as the row a
     bulk insert takes: the bill run queues thousands at once."""
@@ -81,6 +111,7 @@ def email_row(
         bill_id=bill_id,
         sent_by=sent_by,
         attempts=0,
+        case_id=case_id,
     )
 
 
@@ -96,6 +127,56 @@ async def queue_email_to_every_account(
     if rows:
         await session.execute(insert(Notice), rows)
     return len(rows)
+
+
+def mail_delivery(posted_at: datetime, calendar: WorkingCalendar) -> datetime:
+    """NTC-1: courier or registered mail is deemed delivered on the 3rd calendar day after
+    posting; when that day is inside an official holiday period (not an ordinary weekend), on
+    the first working day after the period. The deemed delivery is that day from its start
+    (00:00 Asia/Shanghai): deadlines "after receipt" count from its date (T-4)."""
+    day = local_date(posted_at) + timedelta(days=MAIL_DAYS)
+    if calendar.is_official_holiday(day):
+        day = calendar.nth_working_day_after(day, 1)
+    return start_of_day(day)
+
+
+async def record_sent(
+    session: AsyncSession,
+    *,
+    account_id: uuid.UUID | None,
+    channel: NoticeChannel,
+    addressee: str,
+    subject: str,
+    body: str,
+    sent_by: str,
+    sent_at: datetime,
+    delivered_at: datetime,
+    case_id: uuid.UUID | None = None,
+    posted_at: datetime | None = None,
+) -> Notice:
+    """A notice whose deemed delivery is known when it is recorded (NTC-1, NTC-4): handed over in
+    person, published on the web, a console notice, or posted (delivered on its deemed day)."""
+    notice = Notice(
+        account_id=account_id,
+        channel=channel,
+        addressee=addressee,
+        subject=subject,
+        body=body,
+        sent_at=sent_at,
+        delivered_at=delivered_at,
+        sent_by=sent_by,
+        case_id=case_id,
+        posted_at=posted_at,
+    )
+    session.add(notice)
+    await session.flush()
+    return notice
+
+
+def delivered_by(notice: Notice, now: datetime) -> bool:
+    """NTC-1: whether the notice is deemed delivered at ``now`` (a posted letter's deemed day may
+    still be ahead; an email waits in the outbox until the server accepts it)."""
+    return notice.delivered_at is not None and notice.delivered_at <= now
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +202,7 @@ async def deliver_queued(
     (T-3) instead of starting a deadline nobody can compute."""
     tried: list[uuid.UUID] = []
     delivered = failed = 0
+    paused = await deadlines.pauses(session, now=clock.now())  # FM-1
     while len(tried) < limit:
         query = (
             select(Notice)
@@ -139,7 +221,7 @@ async def deliver_queued(
         try:
             # Both the day it is now and the next must be countable: sending may cross midnight.
             for moment in (clock.now(), clock.now() + timedelta(days=1)):
-                _deadline(notice, calendar, moment)
+                _deadline(notice, calendar, moment, paused)
             await mailer.send(Email(to=notice.email_to or "", subject=notice.subject, body=notice.body))
         except (MailError, CalendarUnknown) as error:
             notice.last_error = str(error)[:500]
@@ -148,7 +230,7 @@ async def deliver_queued(
             accepted = clock.now()
             notice.sent_at = notice.delivered_at = accepted
             notice.last_error = None
-            deadline = _deadline(notice, calendar, accepted)
+            deadline = _deadline(notice, calendar, accepted, paused)
             if deadline is not None and notice.bill_id is not None:
                 await _start_deadline(session, notice, deadline, accepted)
             delivered += 1
@@ -158,11 +240,14 @@ async def deliver_queued(
     return Delivery(delivered, failed)
 
 
-def _deadline(notice: Notice, calendar: WorkingCalendar, now: datetime) -> datetime | None:
+def _deadline(
+    notice: Notice, calendar: WorkingCalendar, now: datetime, paused: list[deadlines.Pause]
+) -> datetime | None:
+    """The deadline delivery starts, counted from its spec like its explanation (issue 12)."""
     if notice.purpose == NoticePurpose.BILL:
-        return calendar.deadline_after(now, DISPUTE_WORKING_DAYS)
+        return deadlines.count(dispute_window(now), calendar, paused).due
     if notice.purpose == NoticePurpose.PAYMENT_DUE:
-        return calendar.deadline_after(now, PAY_WORKING_DAYS)
+        return deadlines.count(payment_window(now), calendar, paused).due
     return None
 
 
@@ -193,3 +278,16 @@ async def notice_in_scope(session: AsyncSession, key: uuid.UUID, *, account_id: 
     if account_id is not None:
         query = query.where(or_(Notice.account_id == account_id, Notice.account_id.is_(None)))
     return (await session.execute(query)).scalar_one_or_none()
+
+
+async def payment_notices_delivered(session: AsyncSession, bill_ids: list[uuid.UUID]) -> dict[uuid.UUID, datetime]:
+    """PRE-3 / PRE-4: when each bill's latest payment notice was delivered (its pay-by counts
+    from it), for bills the caller has already read in its scope."""
+    rows = await session.execute(
+        select(Notice.bill_id, func.max(Notice.delivered_at))
+        .where(
+            Notice.bill_id.in_(bill_ids), Notice.purpose == NoticePurpose.PAYMENT_DUE, Notice.delivered_at.is_not(None)
+        )
+        .group_by(Notice.bill_id)
+    )
+    return {bill_id: delivered for bill_id, delivered in rows.all()}

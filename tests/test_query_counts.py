@@ -150,6 +150,7 @@ async def add_children(session, principals, n: int, kind: str, start: int = 0) -
                 issued_at=AT,
                 delivered_at=AT,
                 dispute_deadline=AT,
+                pay_by=AT,
                 state="DISPUTED",
             )
             session.add(bill)
@@ -183,7 +184,8 @@ CHILD_QUERIES = {
     "holidayCalendars": "{ holidayCalendars(first: 100) { edges { node { year holidays adjustedWorkdays } } } }",
     "ledger": "{ account { ledger(first: 100) { edges { node { id kind amount balanceAfter } } } } }",
     "notices": "{ account { notices(first: 100) { edges { node { id subject deliveredAt } } } } }",
-    "bills": "{ account { bills(first: 100) { edges { node { id state lines { amount } dispute { state } } } } } }",
+    "bills": "{ account { bills(first: 100) { edges { node { id state lines { amount } dispute { state } "
+    "disputeDeadlineExplained { due skipped pausedBy } payByExplained { due } } } } } }",
 }
 
 ACCOUNTS = """

@@ -12,10 +12,12 @@ from models import BillDisputeState as DisputeStateValue
 from models import BillLine as LineRow
 from models import BillState as BillStateValue
 from schema.context import AccordInfo
+from schema.deadlines import Deadline, explained
 from schema.payloads import Payload
 from schema.relay import Node, encode_id
+from services import notices
 from services.billing import bills
-from services.ledger.arrears import Owed
+from services.ledger.arrears import Owed, unpaid_fen
 from services.money import fen_to_yuan, micros_to_quantity
 
 BillState = strawberry.enum(BillStateValue, name="BillState")
@@ -110,6 +112,23 @@ class Bill(Node):
     def deemed_accepted(self, info: AccordInfo) -> bool:
         state = bills.state_at(self.row, info.context.clock.now())
         return state == BillState.DEEMED_ACCEPTED or (state == BillState.SETTLED and self.row.confirmed_at is None)
+
+    @strawberry.field(description="How disputeDeadline was counted (BIL-5, T-4, FM-1).")
+    async def dispute_deadline_explained(self, info: AccordInfo) -> Deadline:
+        assert self.row.delivered_at is not None
+        spec = notices.dispute_window(
+            self.row.delivered_at, what=f"window to confirm or dispute the bill for {self.row.period:%Y-%m}"
+        )
+        return await explained(info, spec)
+
+    @strawberry.field(description="How payBy was counted, from the payment notice's delivery (PRE-3, PRE-4, FM-1).")
+    async def pay_by_explained(self, info: AccordInfo) -> Deadline | None:
+        if self.row.pay_by is None:
+            return None
+        delivered = await info.context.loaders.payment_notices.load(self.row.id)
+        if delivered is None:
+            return None
+        return await explained(info, notices.payment_window(delivered, arrears=unpaid_fen(self.row) > 0))
 
     @strawberry.field
     def confirmed_at(self) -> datetime | None:

@@ -53,6 +53,17 @@ class WorkingCalendar:
             return bool(chinese_calendar.is_workday(day))
         raise CalendarUnknown(day.year)
 
+    def is_official_holiday(self, day: date) -> bool:
+        """A day off inside an announced holiday period (法定节假日, NTC-1), as opposed to an
+        ordinary weekend: a loaded year's listed holidays, or the package's named holidays."""
+        arrangement = self._loaded.get(day.year)
+        if arrangement is not None:
+            return day in arrangement.holidays and day not in arrangement.adjusted_workdays
+        if day.year in PACKAGE_YEARS:
+            off, name = chinese_calendar.get_holiday_detail(day)
+            return bool(off) and name is not None
+        raise CalendarUnknown(day.year)
+
     def working_days(self, start: date, end: date) -> list[date]:
         """Working days from ``start`` to ``end``, both included."""
         if end < start:

@@ -131,7 +131,8 @@ async def _demo_has_every_bill_state(session, outbox) -> None:
     settled = [(confirmed, paid, total) for state, confirmed, paid, total in bills if state == "SETTLED"]
     assert all(confirmed is None for confirmed, _, _ in settled)  # deemed accepted, not confirmed
     assert any(paid < total for _, paid, total in settled)  # arrears
-    assert len(list(outbox.glob("*.eml"))) == 6  # four bills, two payment notices
+    # Four bills, two payment notices, and August 2026's bill (issue 12: its window skips National Day).
+    assert len(list(outbox.glob("*.eml"))) == 7
 
 
 async def test_jobs_run_once_sweeps_and_delivers_queued_email(database_url, session, tmp_path) -> None:
