@@ -6,16 +6,18 @@ from decimal import Decimal
 import strawberry
 
 from schema.context import AccordInfo
+from schema.errors import UserError
 from schema.grants import USAGE_WRITERS
+from schema.inputs import flat_input
 from schema.mutations import run_mutation
 from schema.payloads import Payload
 from schema.permissions import Requires
 from schema.relay import decode_id
-from schema.errors import UserError
 from services.billing import usage, usage_batch
 from services.errors import InvalidInput, NotFound
 
 
+@flat_input
 @strawberry.input
 class ReportUsageInput:
     app: strawberry.ID = strawberry.field(description="The AppID: its global ID or the public AppID string.")
@@ -53,11 +55,18 @@ class ReportUsageBatchPayload(Payload):
     results: list[UsageRecordResult] = strawberry.field(default_factory=list)
 
 
-def _item(record: ReportUsageInput) -> usage_batch.UsageItem:
-    decoded = decode_id(record.app)
+def _items(records: list[ReportUsageInput]) -> list[usage_batch.UsageItem]:
+    keys = {}  # a batch names a few AppIDs many times: each decoded once
+    for reference in {record.app for record in records}:
+        decoded = decode_id(reference)
+        keys[reference] = decoded[1] if decoded and decoded[0] == "App" else None
+    return [_item(record, keys[record.app]) for record in records]
+
+
+def _item(record: ReportUsageInput, app_key: object) -> usage_batch.UsageItem:
     return usage_batch.UsageItem(
         app=record.app,
-        app_key=decoded[1] if decoded and decoded[0] == "App" else None,
+        app_key=app_key,
         product=record.product,
         quantity=record.quantity,
         terminal=record.terminal,
@@ -94,7 +103,7 @@ class UsageMutation:
                 raise InvalidInput(f"at most {usage_batch.MAX_BATCH} records per call", field=["records"])
             return await usage_batch.report_usage_batch(
                 context.session,
-                items=[_item(record) for record in input.records],
+                items=_items(input.records),
                 reported_by=context.actor.principal,
                 now=context.clock.now(),
             )
