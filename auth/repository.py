@@ -3,11 +3,13 @@
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from auth.principal import user_grants
 from models import (
@@ -54,10 +56,58 @@ async def creator_grants(session: AsyncSession, client: OAuthClient) -> frozense
     (the client then stops). Clients without a recorded creator keep their own scopes."""
     if client.created_by_user_id is None:
         return frozenset(client.scopes)
-    creator = await session.get(User, client.created_by_user_id)
+    return grants_of_creator(client, await session.get(User, client.created_by_user_id))
+
+
+def grants_of_creator(client: OAuthClient, creator: User | None) -> frozenset[str] | None:
+    if client.created_by_user_id is None:
+        return frozenset(client.scopes)
     if creator is None or creator.disabled:
         return None
     return frozenset(client.scopes) & user_grants(creator.kind, creator.permissions)
+
+
+@dataclass(frozen=True, slots=True)
+class BearerRows:
+    """What the bearer check reads, in one statement: the signing key's JWK (None when the
+    kid is unknown or retired), whether the jti is revoked, and the subject's rows."""
+
+    jwk: str | None
+    revoked: bool
+    user: User | None = None
+    client: OAuthClient | None = None
+    account: Account | None = None
+    creator: User | None = None
+
+
+def _revoked(jti: str) -> Any:
+    return exists().where(RevokedAccessToken.jti == jti)
+
+
+async def bearer_user(session: AsyncSession, *, user_id: uuid.UUID, jti: str, jwk: Any) -> BearerRows | None:
+    """None when there is no such user."""
+    query = (
+        select(User, Account, jwk, _revoked(jti))
+        .join(Account, Account.id == User.account_id, isouter=True)
+        .where(User.id == user_id)
+    )
+    row = (await session.execute(query)).first()
+    return None if row is None else BearerRows(jwk=row[2], revoked=bool(row[3]), user=row[0], account=row[1])
+
+
+async def bearer_client(session: AsyncSession, *, client_id: str, jti: str, jwk: Any) -> BearerRows | None:
+    """None when there is no such client."""
+    creator = aliased(User)
+    query = (
+        select(OAuthClient, Account, creator, jwk, _revoked(jti))
+        .join(Account, Account.id == OAuthClient.account_id, isouter=True)
+        .join(creator, creator.id == OAuthClient.created_by_user_id, isouter=True)
+        .where(OAuthClient.client_id == client_id)
+    )
+    row = (await session.execute(query)).first()
+    if row is None:
+        return None
+    return BearerRows(jwk=row[3], revoked=bool(row[4]), client=row[0], account=row[1], creator=row[2])
 
 
 async def client(session: AsyncSession, client_id: str) -> OAuthClient | None:
