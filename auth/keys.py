@@ -9,10 +9,9 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from joserfc.jwk import ECKey
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import SigningKey
@@ -78,10 +77,21 @@ def _still_verifying(now: datetime):
     return or_(SigningKey.retired_at.is_(None), SigningKey.retired_at > now - ACCESS_TOKEN_LIFETIME)
 
 
-def verifying_jwk(kid: str, *, now: datetime) -> Any:
-    """A scalar subquery: the public JWK of ``kid`` while it still verifies, else NULL (read
-    with the bearer check's other rows in one statement, auth/resource.py)."""
-    return select(SigningKey.public_jwk).where(SigningKey.kid == kid, _still_verifying(now)).scalar_subquery()
+# A scalar subquery: the public JWK of the bound ``kid`` while it still verifies (not retired
+# before the bound ``cutoff``), else NULL. Read with the bearer check's other rows in one
+# statement (auth/repository.py); built once, like that statement.
+VERIFYING_JWK = (
+    select(SigningKey.public_jwk)
+    .where(
+        SigningKey.kid == bindparam("kid"),
+        or_(SigningKey.retired_at.is_(None), SigningKey.retired_at > bindparam("cutoff")),
+    )
+    .scalar_subquery()
+)
+
+
+def verifying_cutoff(now: datetime) -> datetime:
+    return now - ACCESS_TOKEN_LIFETIME
 
 
 @functools.lru_cache(maxsize=64)

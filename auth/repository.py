@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy import bindparam, delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from auth.keys import VERIFYING_JWK, verifying_cutoff
 from auth.principal import user_grants
 from models import (
     Account,
@@ -80,31 +81,38 @@ class BearerRows:
     creator: User | None = None
 
 
-def _revoked(jti: str) -> Any:
-    return exists().where(RevokedAccessToken.jti == jti)
+_REVOKED = exists().where(RevokedAccessToken.jti == bindparam("jti"))
+_CREATOR = aliased(User, name="creator")
+# Built once: the bearer check runs on every request, and building these costs more than
+# running them.
+_BEARER_USER = (
+    select(User, Account, VERIFYING_JWK, _REVOKED)
+    .join(Account, Account.id == User.account_id, isouter=True)
+    .where(User.id == bindparam("subject"))
+)
+_BEARER_CLIENT = (
+    select(OAuthClient, Account, _CREATOR, VERIFYING_JWK, _REVOKED)
+    .join(Account, Account.id == OAuthClient.account_id, isouter=True)
+    .join(_CREATOR, _CREATOR.id == OAuthClient.created_by_user_id, isouter=True)
+    .where(OAuthClient.client_id == bindparam("subject"))
+)
 
 
-async def bearer_user(session: AsyncSession, *, user_id: uuid.UUID, jti: str, jwk: Any) -> BearerRows | None:
+async def bearer_user(
+    session: AsyncSession, *, user_id: uuid.UUID, jti: str, kid: str, now: datetime
+) -> BearerRows | None:
     """None when there is no such user."""
-    query = (
-        select(User, Account, jwk, _revoked(jti))
-        .join(Account, Account.id == User.account_id, isouter=True)
-        .where(User.id == user_id)
-    )
-    row = (await session.execute(query)).first()
+    params = {"subject": user_id, "jti": jti, "kid": kid, "cutoff": verifying_cutoff(now)}
+    row = (await session.execute(_BEARER_USER, params)).first()
     return None if row is None else BearerRows(jwk=row[2], revoked=bool(row[3]), user=row[0], account=row[1])
 
 
-async def bearer_client(session: AsyncSession, *, client_id: str, jti: str, jwk: Any) -> BearerRows | None:
+async def bearer_client(
+    session: AsyncSession, *, client_id: str, jti: str, kid: str, now: datetime
+) -> BearerRows | None:
     """None when there is no such client."""
-    creator = aliased(User)
-    query = (
-        select(OAuthClient, Account, creator, jwk, _revoked(jti))
-        .join(Account, Account.id == OAuthClient.account_id, isouter=True)
-        .join(creator, creator.id == OAuthClient.created_by_user_id, isouter=True)
-        .where(OAuthClient.client_id == client_id)
-    )
-    row = (await session.execute(query)).first()
+    params = {"subject": client_id, "jti": jti, "kid": kid, "cutoff": verifying_cutoff(now)}
+    row = (await session.execute(_BEARER_CLIENT, params)).first()
     if row is None:
         return None
     return BearerRows(jwk=row[3], revoked=bool(row[4]), client=row[0], account=row[1], creator=row[2])

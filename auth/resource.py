@@ -49,16 +49,15 @@ async def authenticate(session: AsyncSession, token: str, *, issuer: str, now: d
     (immutable), so a revocation bites on the very next request, in every process (AUTH-4).
     The unverified claims only choose the rows; the signature is checked before any is used."""
     header, unchecked = unverified(token)
-    jwk = keys.verifying_jwk(str(header.get("kid", "")), now=now)
-    jti = str(unchecked.get("jti"))
+    kid, jti = str(header.get("kid", "")), str(unchecked.get("jti"))
     if unchecked.get("kind") in _CLIENT_KINDS:
-        rows = await repository.bearer_client(session, client_id=str(unchecked.get("sub")), jti=jti, jwk=jwk)
+        rows = await repository.bearer_client(session, client_id=str(unchecked.get("sub")), jti=jti, kid=kid, now=now)
     else:
         try:
             user_id = uuid.UUID(str(unchecked.get("sub")))
         except ValueError:
             raise InvalidToken("bad subject") from None
-        rows = await repository.bearer_user(session, user_id=user_id, jti=jti, jwk=jwk)
+        rows = await repository.bearer_user(session, user_id=user_id, jti=jti, kid=kid, now=now)
     if rows is None:
         raise InvalidToken("unknown subject")
     claims = check(token, None if rows.jwk is None else keys.public_key(rows.jwk), issuer=issuer, now=now)

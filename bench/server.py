@@ -23,9 +23,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def environment(url: str, port: int, **extra: str) -> dict[str, str]:
+def environment(url: str, port: int, source: str | None = None, **extra: str) -> dict[str, str]:
+    """``source``: another checkout whose code the server runs instead (a "before" figure)."""
+    before = {"PYTHONPATH": source} if source else {}
     return (
         os.environ
+        | before
         | {
             "ACCORD_DATABASE_URL": url,
             "ACCORD_ISSUER": f"http://127.0.0.1:{port}",
@@ -46,21 +49,22 @@ def accord(url: str, *args: str, stdin: str | None = None) -> str:
 
 
 @contextlib.contextmanager
-def serving(url: str, *, workers: int = 2, **extra: str) -> Iterator[str]:
-    """The base URL of `accord serve --workers N` on ``url`` until the block ends."""
+def serving(url: str, *, workers: int = 2, source: str | None = None, **extra: str) -> Iterator[str]:
+    """The base URL of `accord serve --workers N` on ``url`` until the block ends; ``source``
+    runs another checkout's code (e.g. an export of main, for before/after in one run)."""
     port = free_port()
     log = open(os.devnull, "w")  # noqa: SIM115 - one JSON line per request: not the figure
     process = subprocess.Popen(  # noqa: S603 - our own CLI
         [ACCORD, "serve", "--port", str(port), "--workers", str(workers)],
-        env=environment(url, port, **extra),
-        cwd=ROOT,
+        env=environment(url, port, source, **extra),
+        cwd=source or ROOT,
         stdout=log,
         stderr=log,
         start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180
         while True:
             try:
                 if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:

@@ -2,7 +2,7 @@
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
@@ -24,7 +24,7 @@ from schema.enforcement.resolvers import EnforcementMutation
 from schema.enforcement.types import EnforcementCase
 from schema.errors import is_deliberate
 from schema.execution import FieldErrorsStayPut
-from schema.extensions import AccordMaskErrors, RecordOperationName
+from schema.extensions import AccordMaskErrors, DocumentCache, RecordOperationName
 from schema.input_strings import RefuseBadStrings
 from schema.ledger.resolvers import LedgerMutation
 from schema.ledger.types import LedgerEntry, PendingTopUp
@@ -75,6 +75,10 @@ class AccordSchema(strawberry.Schema):
 
 
 def build_schema(*, max_depth: int = MAX_DEPTH) -> strawberry.Schema:
+    rules = [
+        *QueryDepthLimiter(max_depth=max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+    ]
     return AccordSchema(
         query=RootQuery,
         mutation=RootMutation,
@@ -96,10 +100,11 @@ def build_schema(*, max_depth: int = MAX_DEPTH) -> strawberry.Schema:
         execution_context_class=FieldErrorsStayPut,
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[
-            # Factories, not instances: each request gets its own extension state.
-            lambda: QueryDepthLimiter(max_depth=max_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+            # Factories, not instances: each request gets its own extension state. The rules
+            # themselves are built once, so DocumentCache finds the same ones every time.
+            lambda: AddValidationRules(rules),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+            DocumentCache,
             RefuseBadStrings,
             AccordMaskErrors,
             RecordOperationName,
