@@ -65,6 +65,15 @@ class Loaders:
         self.bill_lines = _loader(session, bill_repository.lines_of, [])
         self.bill_disputes = _loader(session, bill_repository.disputes_of, None)
         self.owed = _loader(session, lambda s, keys: arrears.owed(s, keys, now=now), None)
+        self._session = session
+        self._first_pages: dict[tuple[Any, int], DataLoader] = {}
+
+    def first_pages(self, pages_of: Callable[..., Awaitable[dict]], first: int) -> DataLoader:
+        """The loader of the first pages (of ``first`` items) of many accounts' connections."""
+        key = (pages_of, first)
+        if key not in self._first_pages:
+            self._first_pages[key] = _loader(self._session, lambda s, ids: pages_of(s, ids, first=first), None)
+        return self._first_pages[key]
 
 
 @dataclass
