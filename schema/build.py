@@ -6,6 +6,7 @@ from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, MaxToke
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from schema.abuse import abuse_limits
 from schema.accounts import nodes as account_nodes  # noqa: F401 - registers the node fetchers
 from schema.accounts.case_resolvers import CaseMutation
 from schema.accounts.profile_resolvers import ProfileMutation
@@ -33,6 +34,19 @@ from schema.permissions import authenticated
 from schema.relay import Node, resolve_node
 from schema.scalars import SCALAR_OVERRIDES
 from schema.usage.resolvers import UsageMutation
+
+# Fields whose value is a connection (a page of `first` items), for the cost estimate.
+CONNECTION_FIELDS = {
+    "accounts",
+    "apps",
+    "subAccounts",
+    "profileChanges",
+    "auditLog",
+    "bills",
+    "ledger",
+    "notices",
+    "holidayCalendars",
+}
 
 # Limits on what one request may ask for (too costly queries are top-level errors).
 MAX_DEPTH = 12
@@ -74,7 +88,8 @@ class AccordSchema(strawberry.Schema):
             super().process_errors(unexpected, execution_context)
 
 
-def build_schema(*, max_depth: int = MAX_DEPTH) -> strawberry.Schema:
+def build_schema(*, max_depth: int = MAX_DEPTH, production: bool = False) -> strawberry.Schema:
+    limits = abuse_limits(production=production, connections=CONNECTION_FIELDS)
     rules = [
         *QueryDepthLimiter(max_depth=max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
@@ -105,6 +120,7 @@ def build_schema(*, max_depth: int = MAX_DEPTH) -> strawberry.Schema:
             lambda: AddValidationRules(rules),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
             DocumentCache,
+            limits,
             RefuseBadStrings,
             AccordMaskErrors,
             RecordOperationName,
