@@ -3,8 +3,9 @@
 - a document with several operations names the one to run (``operationName``), else it is
   refused: it never silently runs the first;
 - a query cost estimate: every field costs 1 times the page sizes (``first``, default 20) of
-  the connections it sits in; an operation over ``MAX_COST`` is refused, and every answer
-  reports its cost in ``extensions.cost``;
+  the connections it sits in; an operation over ``MAX_COST`` is refused with its cost in the
+  error's ``extensions.cost`` (answered operations do not carry it yet: every existing answer
+  would change shape);
 - a field carries each directive at most ``MAX_DIRECTIVES`` times (directive repetition);
 - in production, validation errors suggest no field names ("Did you mean …?"), and
   introspection answers only authenticated principals.
@@ -121,8 +122,6 @@ class AbuseLimits(SchemaExtension):
 
     _cost: int | None = None
 
-    def get_results(self) -> dict[str, Any]:
-        return {} if self._cost is None else {"cost": self._cost}
 
     def _check(self, document: DocumentNode) -> ExecutionResult | None:
         context = self.execution_context

@@ -32,7 +32,7 @@ async def test_query_cost_over_the_maximum_is_refused_before_it_runs(client, app
     assert body["data"] is None and seen == []
     assert body["errors"][0]["extensions"]["cost"] > MAX_COST
     cheap, _ = await probe(client, app, {"query": "{ __typename }"})
-    assert cheap["extensions"]["cost"] == 1
+    assert cheap == {"data": {"__typename": "Query"}}
 
 
 async def test_directive_repetition_is_bounded(client, app) -> None:
