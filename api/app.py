@@ -20,7 +20,7 @@ from api.health import healthz, metrics_endpoint, readyz
 from api.limits import BodyLimit
 from api.middleware import RequestMiddleware
 from api.oauth import ROUTES as OAUTH_ROUTES
-from api.settings import ProductionRefused, Settings, production_problems
+from api.settings import Environment, ProductionRefused, Settings, production_problems
 from auth import keys
 from models import User
 from schema import build_schema
@@ -88,7 +88,7 @@ def create_app(
                 await sweeper
         await engine.dispose()
 
-    graphql = AccordGraphQL(build_schema())
+    graphql = AccordGraphQL(build_schema(production=settings.env == Environment.PRODUCTION))
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),

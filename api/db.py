@@ -38,6 +38,7 @@ __all__ = ["SerialSession", "create_engine", "deferred_options", "session_factor
 # How long a statement waits for a lock (SQLite: the write lock) before the request is answered
 # 503. Below the request deadline (30 s), so a busy database says so instead of timing out.
 LOCK_TIMEOUT_SECONDS = 15
+POOL_RECYCLE_SECONDS = 1800
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -66,7 +67,13 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     # PostgreSQL: a statement that waits this long for a row or table lock gives up, and the
     # request is answered 503 (services/database.py), like SQLite's busy timeout.
     connect_args = {"server_settings": {"lock_timeout": f"{LOCK_TIMEOUT_SECONDS}s"}}
-    return create_async_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
+    # No pre-ping: with asyncpg it is three round trips (BEGIN, a statement, ROLLBACK) on every
+    # checkout, more than a token check and a small query cost together (issue 15). A request
+    # that meets a connection the server closed (a restart) is answered 503 with Retry-After
+    # (services/database.py) and SQLAlchemy throws the whole pool away, so the retry connects
+    # afresh; connections are recycled after half an hour regardless.
+    kwargs.setdefault("pool_recycle", POOL_RECYCLE_SECONDS)
+    return create_async_engine(url, connect_args=connect_args, **kwargs)
 
 
 class SerialSession(AsyncSession):

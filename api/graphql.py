@@ -54,6 +54,7 @@ class AccordGraphQL(GraphQL):
         request.state.principal = None
         if isinstance(request, Request) and request.method == "POST":
             state = request.app.state
+            await request.state.transaction.clock()  # T-5: the simulated offset, read by this session
             try:
                 token = bearer(request.headers.get("authorization"))
                 if token is not None:

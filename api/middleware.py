@@ -14,8 +14,10 @@ import logging
 import re
 import time
 import uuid
+from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.responses import JSONResponse
@@ -36,13 +38,19 @@ BUSY_MESSAGE = "The database is busy; try again shortly."
 
 
 class RequestTransaction:
-    """The request's session, opened on first use (health checks never touch the DB)."""
+    """The request's session, opened on first use (health checks never touch the DB).
 
-    def __init__(self, factory: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+    With the simulated clock on, the request's clock is an ``OffsetClock`` whose offset is read
+    by the request's own session, as the first statement of its transaction: one session and
+    one connection per request, and a request that never touches the database reads nothing.
+    """
+
+    def __init__(self, factory: async_sessionmaker[AsyncSession], clock: Clock, *, simulated: bool = False) -> None:
         self._factory = factory
         self._clock = clock
         self._session: AsyncSession | None = None
         self._rollback_only = False
+        self._offset_pending = simulated
         self.busy = False
 
     @property
@@ -50,7 +58,23 @@ class RequestTransaction:
         if self._session is None:
             self._session = self._factory()
             bind_clock(self._session, self._clock)  # T-5: new rows are stamped in business time
+            if self._offset_pending:
+                event.listen(self._session.sync_session, "after_begin", self._read_offset)
         return self._session
+
+    async def clock(self) -> Clock:
+        """The request's clock with its simulated offset read (starts the transaction)."""
+        if self._offset_pending:
+            await self.session.connection()
+        return self._clock
+
+    def _read_offset(self, _session: Any, _transaction: Any, connection: Any) -> None:
+        if not self._offset_pending:
+            return
+        self._offset_pending = False
+        found = connection.execute(simulated_clock.OFFSET).scalar()
+        assert isinstance(self._clock, OffsetClock)
+        self._clock.offset = timedelta(microseconds=found or 0)
 
     def mark_rollback_only(self) -> None:
         self._rollback_only = True
@@ -104,8 +128,10 @@ class RequestMiddleware:
         request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
         state = scope.setdefault("state", {})
         app_state = scope["app"].state
-        clock = await request_clock(app_state)
-        transaction = RequestTransaction(app_state.session_factory, clock)
+        simulated = app_state.settings.simulated_clock
+        # T-5: the offset is filled in by the request's own session (RequestTransaction).
+        clock = OffsetClock(app_state.clock, timedelta(0)) if simulated else app_state.clock
+        transaction = RequestTransaction(app_state.session_factory, clock, simulated=simulated)
         state["request_id"] = request_id
         state["transaction"] = transaction
         state["clock"] = clock

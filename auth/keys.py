@@ -4,13 +4,14 @@ ES256 (P-256). The newest unretired key signs. Rotation retires the current key;
 listing a retired key for one token lifetime so tokens it signed verify until they expire.
 """
 
+import functools
 import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from joserfc.jwk import ECKey
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import SigningKey
@@ -76,6 +77,30 @@ def _still_verifying(now: datetime):
     return or_(SigningKey.retired_at.is_(None), SigningKey.retired_at > now - ACCESS_TOKEN_LIFETIME)
 
 
+# A scalar subquery: the public JWK of the bound ``kid`` while it still verifies (not retired
+# before the bound ``cutoff``), else NULL. Read with the bearer check's other rows in one
+# statement (auth/repository.py); built once, like that statement.
+VERIFYING_JWK = (
+    select(SigningKey.public_jwk)
+    .where(
+        SigningKey.kid == bindparam("kid"),
+        or_(SigningKey.retired_at.is_(None), SigningKey.retired_at > bindparam("cutoff")),
+    )
+    .scalar_subquery()
+)
+
+
+def verifying_cutoff(now: datetime) -> datetime:
+    return now - ACCESS_TOKEN_LIFETIME
+
+
+@functools.lru_cache(maxsize=64)
+def public_key(jwk: str) -> ECKey:
+    """The key of a JWK, imported once per process: a kid's key never changes (whether it
+    still verifies is read from the database on every request)."""
+    return ECKey.import_key(json.loads(jwk))
+
+
 async def public_keys(session: AsyncSession, *, now: datetime) -> list[dict]:
     rows = await session.execute(
         select(SigningKey.public_jwk).where(_still_verifying(now)).order_by(SigningKey.id.desc())
@@ -87,4 +112,4 @@ async def verifying_key(session: AsyncSession, kid: str, *, now: datetime) -> EC
     row = (
         await session.execute(select(SigningKey.public_jwk).where(SigningKey.kid == kid, _still_verifying(now)))
     ).scalar_one_or_none()
-    return None if row is None else ECKey.import_key(json.loads(row))
+    return None if row is None else public_key(row)

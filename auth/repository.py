@@ -3,12 +3,15 @@
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
+from auth.keys import VERIFYING_JWK, verifying_cutoff
 from auth.principal import user_grants
 from models import (
     Account,
@@ -54,10 +57,65 @@ async def creator_grants(session: AsyncSession, client: OAuthClient) -> frozense
     (the client then stops). Clients without a recorded creator keep their own scopes."""
     if client.created_by_user_id is None:
         return frozenset(client.scopes)
-    creator = await session.get(User, client.created_by_user_id)
+    return grants_of_creator(client, await session.get(User, client.created_by_user_id))
+
+
+def grants_of_creator(client: OAuthClient, creator: User | None) -> frozenset[str] | None:
+    if client.created_by_user_id is None:
+        return frozenset(client.scopes)
     if creator is None or creator.disabled:
         return None
     return frozenset(client.scopes) & user_grants(creator.kind, creator.permissions)
+
+
+@dataclass(frozen=True, slots=True)
+class BearerRows:
+    """What the bearer check reads, in one statement: the signing key's JWK (None when the
+    kid is unknown or retired), whether the jti is revoked, and the subject's rows."""
+
+    jwk: str | None
+    revoked: bool
+    user: User | None = None
+    client: OAuthClient | None = None
+    account: Account | None = None
+    creator: User | None = None
+
+
+_REVOKED = exists().where(RevokedAccessToken.jti == bindparam("jti"))
+_CREATOR = aliased(User, name="creator")
+# Built once: the bearer check runs on every request, and building these costs more than
+# running them.
+_BEARER_USER = (
+    select(User, Account, VERIFYING_JWK, _REVOKED)
+    .join(Account, Account.id == User.account_id, isouter=True)
+    .where(User.id == bindparam("subject"))
+)
+_BEARER_CLIENT = (
+    select(OAuthClient, Account, _CREATOR, VERIFYING_JWK, _REVOKED)
+    .join(Account, Account.id == OAuthClient.account_id, isouter=True)
+    .join(_CREATOR, _CREATOR.id == OAuthClient.created_by_user_id, isouter=True)
+    .where(OAuthClient.client_id == bindparam("subject"))
+)
+
+
+async def bearer_user(
+    session: AsyncSession, *, user_id: uuid.UUID, jti: str, kid: str, now: datetime
+) -> BearerRows | None:
+    """None when there is no such user."""
+    params = {"subject": user_id, "jti": jti, "kid": kid, "cutoff": verifying_cutoff(now)}
+    row = (await session.execute(_BEARER_USER, params)).first()
+    return None if row is None else BearerRows(jwk=row[2], revoked=bool(row[3]), user=row[0], account=row[1])
+
+
+async def bearer_client(
+    session: AsyncSession, *, client_id: str, jti: str, kid: str, now: datetime
+) -> BearerRows | None:
+    """None when there is no such client."""
+    params = {"subject": client_id, "jti": jti, "kid": kid, "cutoff": verifying_cutoff(now)}
+    row = (await session.execute(_BEARER_CLIENT, params)).first()
+    if row is None:
+        return None
+    return BearerRows(jwk=row[3], revoked=bool(row[4]), client=row[0], account=row[1], creator=row[2])
 
 
 async def client(session: AsyncSession, client_id: str) -> OAuthClient | None:

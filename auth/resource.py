@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth import repository
+from auth import keys, repository
 from auth.principal import (
     HOLDER_SCOPES,
     Holder,
@@ -20,7 +20,7 @@ from auth.principal import (
     SubAccountUser,
     user_grants,
 )
-from auth.tokens import InvalidToken, verify
+from auth.tokens import InvalidToken, check, unverified
 from models import ClientKind, PrincipalKind, Standing, UserKind
 
 
@@ -39,26 +39,40 @@ def _scopes(claim: object) -> frozenset[Scope]:
     return frozenset(Scope(v) for v in values if v in Scope._value2member_map_)
 
 
+_CLIENT_KINDS = (PrincipalKind.PARTNER_CLIENT, PrincipalKind.METERING_CLIENT, PrincipalKind.PAYMENTS_CLIENT)
+
+
 async def authenticate(session: AsyncSession, token: str, *, issuer: str, now: datetime) -> Principal:
-    claims = await verify(session, token, issuer=issuer, now=now)
-    if await repository.jti_revoked(session, str(claims.get("jti"))):
+    """One statement reads what the check needs: the signing key of the token's ``kid``
+    (while it still verifies), whether its ``jti`` was revoked, and its subject's rows with
+    their generations and disabled flags. Nothing is cached but the parsed key of a ``kid``
+    (immutable), so a revocation bites on the very next request, in every process (AUTH-4).
+    The unverified claims only choose the rows; the signature is checked before any is used."""
+    header, unchecked = unverified(token)
+    kid, jti = str(header.get("kid", "")), str(unchecked.get("jti"))
+    if unchecked.get("kind") in _CLIENT_KINDS:
+        rows = await repository.bearer_client(session, client_id=str(unchecked.get("sub")), jti=jti, kid=kid, now=now)
+    else:
+        try:
+            user_id = uuid.UUID(str(unchecked.get("sub")))
+        except ValueError:
+            raise InvalidToken("bad subject") from None
+        rows = await repository.bearer_user(session, user_id=user_id, jti=jti, kid=kid, now=now)
+    if rows is None:
+        raise InvalidToken("unknown subject")
+    claims = check(token, None if rows.jwk is None else keys.public_key(rows.jwk), issuer=issuer, now=now)
+    if claims != unchecked:
+        raise InvalidToken("claims changed under the signature")  # cannot happen: same bytes
+    if rows.revoked:
         raise InvalidToken("revoked")
-    match claims.get("kind"):
-        case PrincipalKind.PARTNER_CLIENT | PrincipalKind.METERING_CLIENT | PrincipalKind.PAYMENTS_CLIENT:
-            return await _client_principal(session, claims)
-        case _:
-            return await _user_principal(session, claims)
+    if rows.client is not None:
+        return _client_principal(claims, rows)
+    return _user_principal(claims, rows)
 
 
-async def _user_principal(session: AsyncSession, claims: dict) -> Principal:
-    try:
-        user_id = uuid.UUID(str(claims["sub"]))
-    except (KeyError, ValueError):
-        raise InvalidToken("bad subject") from None
-    found = await repository.user_with_account(session, user_id)
-    if found is None:
-        raise InvalidToken("unknown user")
-    user, account = found
+def _user_principal(claims: dict, rows: repository.BearerRows) -> Principal:
+    user, account = rows.user, rows.account
+    assert user is not None
     if user.disabled or claims.get("ugen") != user.token_generation:
         raise InvalidToken("user disabled or its tokens revoked")
     if account is not None and claims.get("agen") != account.token_generation:
@@ -77,11 +91,9 @@ async def _user_principal(session: AsyncSession, claims: dict) -> Principal:
     )
 
 
-async def _client_principal(session: AsyncSession, claims: dict) -> Principal:
-    found = await repository.client_with_account(session, str(claims.get("sub")))
-    if found is None:
-        raise InvalidToken("unknown client")
-    client, account = found
+def _client_principal(claims: dict, rows: repository.BearerRows) -> Principal:
+    client, account = rows.client, rows.account
+    assert client is not None
     if client.disabled or claims.get("cgen") != client.token_generation:
         raise InvalidToken("client disabled or its tokens revoked")
     if client.kind == ClientKind.METERING:
@@ -92,7 +104,7 @@ async def _client_principal(session: AsyncSession, claims: dict) -> Principal:
         raise InvalidToken("a partner client without its account")
     if claims.get("agen") != account.token_generation:
         raise InvalidToken("the account's tokens were revoked")
-    allowed = await repository.creator_grants(session, client)
+    allowed = repository.grants_of_creator(client, rows.creator)
     if allowed is None:
         raise InvalidToken("the user who made this client is disabled")
     scopes = _scopes(claims.get("scope")) & _scopes(" ".join(allowed)) & HOLDER_SCOPES  # never a vendor scope

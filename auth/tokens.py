@@ -5,12 +5,14 @@ and client at issue time; the resource side compares them with the database on e
 so revoking, disabling or freezing takes effect at once whatever the expiry.
 """
 
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
 from joserfc import jwt
 from joserfc.errors import JoseError
+from joserfc.jwk import ECKey
 from joserfc.jws import extract_compact
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -70,16 +72,33 @@ async def mint(session: AsyncSession, *, issuer: str, now: datetime, subject: To
     return jwt.encode(header, claims, key.key, algorithms=[keys.ALGORITHM]), lifetime
 
 
-async def verify(session: AsyncSession, token: str, *, issuer: str, now: datetime) -> dict:
-    """The claims of a valid token, else InvalidToken. Signature, typ, jti, iss, aud, time.
-    ``now`` is security time: the real clock, never the simulated one (T-5)."""
+def unverified(token: str) -> tuple[dict, dict]:
+    """(header, claims) of a compact JWT before its signature is checked: only to know which
+    key and rows to read. Nothing in them is believed until ``check`` verified the signature."""
     try:
-        header = extract_compact(token.encode()).headers()
+        compact = extract_compact(token.encode())
+        header = compact.headers()
+        claims = json.loads(compact.payload)
     except (JoseError, ValueError, UnicodeError) as error:
         raise InvalidToken(f"malformed token: {error}") from None
     if header.get("typ") != "at+jwt" or header.get("alg") != keys.ALGORITHM:
         raise InvalidToken("not an RFC 9068 access token")
+    if not isinstance(claims, dict):
+        raise InvalidToken("malformed token: claims are not an object")
+    return header, claims
+
+
+async def verify(session: AsyncSession, token: str, *, issuer: str, now: datetime) -> dict:
+    """The claims of a valid token, else InvalidToken. Signature, typ, jti, iss, aud, time.
+    ``now`` is security time: the real clock, never the simulated one (T-5)."""
+    header, _ = unverified(token)
     key = await keys.verifying_key(session, str(header.get("kid", "")), now=now)
+    return check(token, key, issuer=issuer, now=now)
+
+
+def check(token: str, key: ECKey | None, *, issuer: str, now: datetime) -> dict:
+    """The claims of ``token`` once its signature verifies with ``key`` (the verifying key of
+    its ``kid``, None when there is none) and its claims hold at ``now``; else InvalidToken."""
     if key is None:
         raise InvalidToken("unknown or retired signing key")
     try:

@@ -2,10 +2,11 @@
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from schema.abuse import abuse_limits
 from schema.accounts import nodes as account_nodes  # noqa: F401 - registers the node fetchers
 from schema.accounts.case_resolvers import CaseMutation
 from schema.accounts.profile_resolvers import ProfileMutation
@@ -24,7 +25,7 @@ from schema.enforcement.resolvers import EnforcementMutation
 from schema.enforcement.types import EnforcementCase
 from schema.errors import is_deliberate
 from schema.execution import FieldErrorsStayPut
-from schema.extensions import AccordMaskErrors, RecordOperationName
+from schema.extensions import AccordMaskErrors, DocumentCache, RecordOperationName
 from schema.incidents.resolvers import IncidentMutation
 from schema.input_strings import RefuseBadStrings
 from schema.invoices.resolvers import InvoiceMutation
@@ -36,6 +37,19 @@ from schema.permissions import authenticated
 from schema.relay import Node, resolve_node
 from schema.scalars import SCALAR_OVERRIDES
 from schema.usage.resolvers import UsageMutation
+
+# Fields whose value is a connection (a page of `first` items), for the cost estimate.
+CONNECTION_FIELDS = {
+    "accounts",
+    "apps",
+    "subAccounts",
+    "profileChanges",
+    "auditLog",
+    "bills",
+    "ledger",
+    "notices",
+    "holidayCalendars",
+}
 
 # Limits on what one request may ask for (too costly queries are top-level errors).
 MAX_DEPTH = 12
@@ -79,7 +93,12 @@ class AccordSchema(strawberry.Schema):
             super().process_errors(unexpected, execution_context)
 
 
-def build_schema(*, max_depth: int = MAX_DEPTH) -> strawberry.Schema:
+def build_schema(*, max_depth: int = MAX_DEPTH, production: bool = False) -> strawberry.Schema:
+    limits = abuse_limits(production=production, connections=CONNECTION_FIELDS)
+    rules = [
+        *QueryDepthLimiter(max_depth=max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+    ]
     return AccordSchema(
         query=RootQuery,
         mutation=RootMutation,
@@ -103,10 +122,12 @@ def build_schema(*, max_depth: int = MAX_DEPTH) -> strawberry.Schema:
         execution_context_class=FieldErrorsStayPut,
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[
-            # Factories, not instances: each request gets its own extension state.
-            lambda: QueryDepthLimiter(max_depth=max_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+            # Factories, not instances: each request gets its own extension state. The rules
+            # themselves are built once, so DocumentCache finds the same ones every time.
+            lambda: AddValidationRules(rules),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+            DocumentCache,
+            limits,
             RefuseBadStrings,
             AccordMaskErrors,
             RecordOperationName,

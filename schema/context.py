@@ -74,6 +74,15 @@ class Loaders:
         # Issue 12: the calendar and force-majeure events every explained deadline counts with.
         self.deadline_facts = _loader(session, lambda s, keys: deadlines.facts_by_key(s, keys, now=now), None)
         self.payment_notices = _loader(session, notices.payment_notices_delivered, None)
+        self._session = session
+        self._first_pages: dict[tuple[Any, int], DataLoader] = {}
+
+    def first_pages(self, pages_of: Callable[..., Awaitable[dict]], first: int) -> DataLoader:
+        """The loader of the first pages (of ``first`` items) of many accounts' connections."""
+        key = (pages_of, first)
+        if key not in self._first_pages:
+            self._first_pages[key] = _loader(self._session, lambda s, ids: pages_of(s, ids, first=first), None)
+        return self._first_pages[key]
 
 
 @dataclass

@@ -1,8 +1,12 @@
-"""Schema extensions: error masking with rollback, and the operation name for metrics."""
+"""Schema extensions: error masking with rollback, the operation name for metrics, and the
+parse and validation cache."""
 
+import functools
 from collections.abc import Iterator
 
+from graphql import DocumentNode, GraphQLError, GraphQLSchema, parse
 from strawberry.extensions import MaskErrors, SchemaExtension
+from strawberry.schema.schema import validate_document
 
 from schema.errors import is_deliberate
 from services.database import is_busy
@@ -37,3 +41,40 @@ class RecordOperationName(SchemaExtension):
         context = self.execution_context.context
         if context is not None:
             context.operation_name = self.execution_context.operation_name
+
+
+class DocumentCache(SchemaExtension):
+    """Parses and validates each query text once per process (bounded LRU): a console sends
+    the same few documents again and again. Keyed by the text, the parse options (the token
+    limit) and the validation rules, which are built once (``build_schema``), so the depth and
+    alias limits are part of what was validated. Documents are shared between requests and
+    never modified (graphql-core does not)."""
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.query is not None:
+            options = tuple(sorted(context.parse_options.items()))
+            context.graphql_document = _parsed(context.query, options)
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.query is not None and context.graphql_document is not None:
+            options = tuple(sorted(context.parse_options.items()))
+            context.pre_execution_errors = _validated(
+                context.schema._schema, context.query, options, context.validation_rules
+            )
+        yield
+
+
+DOCUMENTS_CACHED = 256
+
+
+@functools.lru_cache(maxsize=DOCUMENTS_CACHED)
+def _parsed(query: str, options: tuple) -> DocumentNode:
+    return parse(query, **dict(options))
+
+
+@functools.lru_cache(maxsize=DOCUMENTS_CACHED)
+def _validated(schema: GraphQLSchema, query: str, options: tuple, rules: tuple) -> list[GraphQLError]:
+    return validate_document(schema, _parsed(query, options), rules)

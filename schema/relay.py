@@ -92,6 +92,31 @@ async def paginate(
     return connection(await page_of(*args, first=size, after=after_key, **kwargs), to_node)
 
 
+# A service's first pages of many accounts at once: ``pages_of(session, account_ids, first=…)``.
+PagesOf = Callable[..., Awaitable[dict[Any, Page[Any]]]]
+
+
+async def paginate_account(
+    context: Context,
+    first: int | None,
+    after: str | None,
+    to_node: Callable[[Any], T],
+    *,
+    account_id: uuid.UUID,
+    page_of: PageOf,
+    pages_of: PagesOf,
+) -> Connection[T]:
+    """An account's connection. Its first page comes through a DataLoader (one per service
+    function and page size), so the same connection in every item of a list (``accounts {
+    apps }``) costs one query, not one per account; a later page (``after``) reads alone."""
+    size, after_key = page_args(first, after)
+    if after_key is not None:
+        page = await page_of(context.session, account_id=account_id, first=size, after=after_key)
+    else:
+        page = await context.loaders.first_pages(pages_of, size).load(account_id)
+    return connection(page, to_node)
+
+
 # Each Node type registers how `node(id:)` fetches it. A fetcher receives the request context
 # and the key, and must apply the principal's scope itself (SEC-1: another account's object is
 # simply not found).

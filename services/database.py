@@ -12,7 +12,8 @@ _SQLITE_BUSY = ("database is locked", "database table is locked", "database is b
 
 def is_busy(error: BaseException | None) -> bool:
     """True when ``error`` (or what caused it) says the database stayed busy past its timeout:
-    SQLite's "database is locked", no pooled connection free in time, or PostgreSQL contention.
+    SQLite's "database is locked", no pooled connection free in time, PostgreSQL contention, or
+    a pooled connection the server had closed (its pool is then thrown away, api/db.py).
     Such a request is answered 503 with Retry-After, not 500 (CONTRACT.md, HTTP limits)."""
     seen: set[int] = set()
     while error is not None and id(error) not in seen:
@@ -20,6 +21,8 @@ def is_busy(error: BaseException | None) -> bool:
         if isinstance(error, PoolTimeout):
             return True
         if isinstance(error, DBAPIError):
+            if error.connection_invalidated:
+                return True  # the server went away (restart): the pool starts afresh, try again
             if getattr(error.orig, "sqlstate", None) in _POSTGRES_BUSY:
                 return True
             if any(words in str(error.orig).lower() for words in _SQLITE_BUSY):

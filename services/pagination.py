@@ -5,8 +5,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 MAX_PAGE = 100
 
@@ -27,3 +28,23 @@ async def keyset_page(
         query = query.where(id_column > after)
     rows = (await session.execute(query.order_by(id_column).limit(first + 1))).scalars().all()
     return Page(items=rows[:first], has_next=len(rows) > first)
+
+
+async def keyset_pages(
+    session: AsyncSession, model: Any, parent_column: Any, parents: Sequence[Any], *, first: int, where: Any = None
+) -> dict[Any, Page[Any]]:
+    """The first page (no cursor) of each of many parents, in one query: the rows of every
+    parent numbered in key order by a window function, the first ``first + 1`` of each kept
+    (the extra row says whether there is a next page). Behind the DataLoaders of connections
+    nested in list items (``accounts { apps }``), so they cost one query, not one per parent."""
+    number = func.row_number().over(partition_by=parent_column, order_by=model.id).label("row_number")
+    inner = select(model, number).where(parent_column.in_(parents))
+    if where is not None:
+        inner = inner.where(where)
+    numbered = inner.subquery()
+    rows = aliased(model, numbered)
+    query = select(rows).where(numbered.c.row_number <= first + 1).order_by(numbered.c.id)
+    found: dict[Any, list[Any]] = {parent: [] for parent in parents}
+    for row in (await session.execute(query)).scalars():
+        found[getattr(row, parent_column.key)].append(row)
+    return {parent: Page(items=items[:first], has_next=len(items) > first) for parent, items in found.items()}

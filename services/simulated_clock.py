@@ -10,9 +10,12 @@ from models import ClockOffset
 from services.clock import Clock, OffsetClock
 from services.errors import InvalidInput
 
+# The offset in microseconds (no row: none), for a session's or a connection's execute.
+OFFSET = select(ClockOffset.offset_microseconds).where(ClockOffset.name == "simulated")
+
 
 async def offset(session: AsyncSession) -> timedelta:
-    found = await session.scalar(select(ClockOffset.offset_microseconds).where(ClockOffset.name == "simulated"))
+    found = await session.scalar(OFFSET)
     return timedelta(microseconds=found or 0)
 
 

@@ -33,7 +33,7 @@ from schema.invoices.types import Invoice, InvoiceProfile, InvoiceProfileChange
 from schema.ledger.types import LedgerEntry, PendingTopUp
 from schema.notices import Notice
 from schema.permissions import Allowed, allowed
-from schema.relay import Connection, Node, encode_id, paginate
+from schema.relay import Connection, Node, encode_id, paginate, paginate_account
 from schema.scoped import sees_personal_numbers, support_only
 from services import notices
 from services.accounts import personal_data, profile, repository
@@ -350,7 +350,15 @@ class Account(Node):
 
     @strawberry.field(extensions=allowed(APP_READERS))
     async def apps(self, info: AccordInfo, first: int | None = 20, after: str | None = None) -> Connection[App]:
-        return await paginate(first, after, apps.page_apps, App.from_model, info.context.session, account_id=self.key)
+        return await paginate_account(
+            info.context,
+            first,
+            after,
+            App.from_model,
+            account_id=self.key,
+            page_of=apps.page_apps,
+            pages_of=apps.pages_of_apps,
+        )
 
     @strawberry.field(extensions=allowed(HOLDER_OR_STAFF))
     async def audit_log(
@@ -390,8 +398,14 @@ class Account(Node):
 
     @strawberry.field(extensions=allowed(BILLING_READERS), description="Delivered bills, oldest first (BIL-4).")
     async def bills(self, info: AccordInfo, first: int | None = 20, after: str | None = None) -> Connection[Bill]:
-        return await paginate(
-            first, after, bill_repository.page_for_account, Bill.from_model, info.context.session, account_id=self.key
+        return await paginate_account(
+            info.context,
+            first,
+            after,
+            Bill.from_model,
+            account_id=self.key,
+            page_of=bill_repository.page_for_account,
+            pages_of=bill_repository.pages_for_accounts,
         )
 
     @strawberry.field(
@@ -400,13 +414,14 @@ class Account(Node):
     async def ledger(
         self, info: AccordInfo, first: int | None = 20, after: str | None = None
     ) -> Connection[LedgerEntry]:
-        return await paginate(
+        return await paginate_account(
+            info.context,
             first,
             after,
-            ledger_repository.page_entries,
             LedgerEntry.from_model,
-            info.context.session,
             account_id=self.key,
+            page_of=ledger_repository.page_entries,
+            pages_of=ledger_repository.pages_of_entries,
         )
 
     @strawberry.field(

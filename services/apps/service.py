@@ -16,7 +16,7 @@ from models import Account, App, BrandUseRequest, RealNameState, RequestState, S
 from services.accounts import validation
 from services.batch import rows_by
 from services.errors import InvalidInput, InvalidState, NotFound, RealNameRequired
-from services.pagination import Page, keyset_page
+from services.pagination import Page, keyset_page, keyset_pages
 from services.scoped import one_in_scope
 
 TERMINALS = ("IOS", "ANDROID", "WEB", "WINDOWS", "MACOS", "LINUX", "MINI_PROGRAM")
@@ -191,6 +191,13 @@ async def decide_brand_use(
 
 async def page_apps(session: AsyncSession, *, account_id: uuid.UUID, first: int, after: uuid.UUID | None) -> Page[App]:
     return await keyset_page(session, select(App).where(App.account_id == account_id), App.id, first=first, after=after)
+
+
+async def pages_of_apps(
+    session: AsyncSession, account_ids: Sequence[uuid.UUID], *, first: int
+) -> dict[uuid.UUID, Page[App]]:
+    """The first page of apps of each account, in one query."""
+    return await keyset_pages(session, App, App.account_id, account_ids, first=first)
 
 
 async def requests_of_apps(

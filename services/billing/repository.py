@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Bill, BillDispute, BillDisputeState, BillLine, BillState
 from services.batch import for_update, rows_by
-from services.pagination import Page, keyset_page
+from services.pagination import Page, keyset_page, keyset_pages
 from services.scoped import one_in_scope
 
 SETTLEABLE = (BillState.CONFIRMED, BillState.DEEMED_ACCEPTED)
@@ -56,6 +56,13 @@ async def page_for_account(
     """The account's delivered bills, oldest first."""
     query = select(Bill).where(Bill.account_id == account_id, _DELIVERED)
     return await keyset_page(session, query, Bill.id, first=first, after=after)
+
+
+async def pages_for_accounts(
+    session: AsyncSession, account_ids: Sequence[uuid.UUID], *, first: int
+) -> dict[uuid.UUID, Page[Bill]]:
+    """The first page of delivered bills of each account, in one query."""
+    return await keyset_pages(session, Bill, Bill.account_id, account_ids, first=first, where=_DELIVERED)
 
 
 async def open_dispute(session: AsyncSession, bill_id: uuid.UUID) -> BillDispute | None:

@@ -33,6 +33,23 @@ async def _by_key(session: AsyncSession, key: str) -> UsageRecord | None:
     return (await session.execute(select(UsageRecord).where(UsageRecord.idempotency_key == key))).scalar_one_or_none()
 
 
+def validate(
+    *, product_known: bool, product: str, quantity: Decimal, terminal: str, scenario: str, idempotency_key: str
+) -> tuple[int, str]:
+    """A report's checks, shared with reportUsageBatch: its quantity in micros and its key."""
+    if not product_known:
+        raise InvalidInput(f"unknown product {product}", field=["product"])
+    micros = quantity_to_micros(quantity)
+    if terminal not in apps.TERMINALS:
+        raise InvalidInput(f"{terminal} is not a terminal of the vocabulary", field=["terminal"])
+    if scenario not in apps.SCENARIOS:
+        raise InvalidInput(f"{scenario} is not a scenario of the vocabulary", field=["scenario"])
+    key = idempotency_key.strip()
+    if not 1 <= len(key) <= 200:
+        raise InvalidInput("an idempotency key is 1-200 characters", field=["idempotencyKey"])
+    return micros, key
+
+
 async def report_usage(
     session: AsyncSession,
     *,
@@ -46,16 +63,15 @@ async def report_usage(
     reported_by: str,
     now: datetime,
 ) -> Reported:
-    if (await session.execute(select(Product.id).where(Product.code == product))).first() is None:
-        raise InvalidInput(f"unknown product {product}", field=["product"])
-    micros = quantity_to_micros(quantity)
-    if terminal not in apps.TERMINALS:
-        raise InvalidInput(f"{terminal} is not a terminal of the vocabulary", field=["terminal"])
-    if scenario not in apps.SCENARIOS:
-        raise InvalidInput(f"{scenario} is not a scenario of the vocabulary", field=["scenario"])
-    key = idempotency_key.strip()
-    if not 1 <= len(key) <= 200:
-        raise InvalidInput("an idempotency key is 1-200 characters", field=["idempotencyKey"])
+    known = (await session.execute(select(Product.id).where(Product.code == product))).first() is not None
+    micros, key = validate(
+        product_known=known,
+        product=product,
+        quantity=quantity,
+        terminal=terminal,
+        scenario=scenario,
+        idempotency_key=idempotency_key,
+    )
     digest = _digest(app, product, micros, terminal, scenario, occurred_at)
     existing = await _by_key(session, key)
     if existing is None:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import LedgerEntry, Refund, TopUp, TopUpState
 from services.batch import rows_by
-from services.pagination import Page, keyset_page
+from services.pagination import Page, keyset_page, keyset_pages
 from services.scoped import one_in_scope
 
 
@@ -28,6 +28,13 @@ async def page_entries(
     """The account's ledger, oldest first."""
     query = select(LedgerEntry).where(LedgerEntry.account_id == account_id)
     return await keyset_page(session, query, LedgerEntry.id, first=first, after=after)
+
+
+async def pages_of_entries(
+    session: AsyncSession, account_ids: Sequence[uuid.UUID], *, first: int
+) -> dict[uuid.UUID, Page[LedgerEntry]]:
+    """The first page of ledger entries of each account, in one query."""
+    return await keyset_pages(session, LedgerEntry, LedgerEntry.account_id, account_ids, first=first)
 
 
 async def top_up_in_scope(session: AsyncSession, key: uuid.UUID, *, account_id: uuid.UUID | None) -> TopUp | None:

@@ -1,0 +1,160 @@
+"""Abuse limits (OWASP GraphQL cheat sheet), checked before anything executes:
+
+- a document with several operations names the one to run (``operationName``), else it is
+  refused: it never silently runs the first;
+- a query cost estimate: every field costs 1 times the page sizes (``first``, default 20) of
+  the connections it sits in; an operation over ``MAX_COST`` is refused with its cost in the
+  error's ``extensions.cost`` (answered operations do not carry it yet: every existing answer
+  would change shape);
+- a field carries each directive at most ``MAX_DIRECTIVES`` times (directive repetition);
+- in production, validation errors suggest no field names ("Did you mean …?"), and
+  introspection answers only authenticated principals.
+
+Batches of operations in one body are refused by the HTTP layer (api/graphql_body.py: the body
+is one JSON object), and aliases, depth and tokens have their own limits (schema/build.py).
+"""
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    IntValueNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    VariableNode,
+)
+from strawberry.extensions import SchemaExtension
+
+from schema.errors import PublicError
+from services.pagination import MAX_PAGE
+
+MAX_COST = 20_000
+MAX_DIRECTIVES = 3
+DEFAULT_PAGE = 20
+_SUGGESTION = re.compile(r"\s*Did you mean .*\?$", re.DOTALL)
+
+
+def operation_cost(document: DocumentNode, operation: OperationDefinitionNode, variables: dict[str, Any]) -> int:
+    """Fields times the page sizes they are read under (each fragment spread counted where it
+    is spread; a fragment spread inside itself is a validation error, never recursed into)."""
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+
+    def page(field: FieldNode) -> int:
+        for argument in field.arguments or ():
+            if argument.name.value != "first":
+                continue
+            value = argument.value
+            if isinstance(value, IntValueNode):
+                return min(max(int(value.value), 0), MAX_PAGE)
+            if isinstance(value, VariableNode):
+                given = variables.get(value.name.value)
+                return min(max(given, 0), MAX_PAGE) if isinstance(given, int) else DEFAULT_PAGE
+        return DEFAULT_PAGE if field.name.value in _CONNECTIONS else 1
+
+    def walk(selection_set: SelectionSetNode | None, factor: int, seen: frozenset[str]) -> int:
+        total = 0
+        for selection in selection_set.selections if selection_set else ():
+            if isinstance(selection, FieldNode):
+                total += factor
+                if selection.selection_set is not None:
+                    total += walk(selection.selection_set, factor * page(selection), seen)
+            elif isinstance(selection, InlineFragmentNode):
+                total += walk(selection.selection_set, factor, seen)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                if name in fragments and name not in seen:
+                    total += walk(fragments[name].selection_set, factor, seen | {name})
+        return total
+
+    return walk(operation.selection_set, 1, frozenset())
+
+
+# Connection fields (their size is ``first``, default 20); filled in by build_schema.
+_CONNECTIONS: set[str] = set()
+
+
+def repeated_directive(document: DocumentNode) -> str | None:
+    """The name of a directive some node carries more than MAX_DIRECTIVES times."""
+    stack: list[Any] = list(document.definitions)
+    while stack:
+        node = stack.pop()
+        directives = getattr(node, "directives", None) or ()
+        counts: dict[str, int] = {}
+        for directive in directives:
+            counts[directive.name.value] = counts.get(directive.name.value, 0) + 1
+            if counts[directive.name.value] > MAX_DIRECTIVES:
+                return directive.name.value
+        selection_set = getattr(node, "selection_set", None)
+        if selection_set is not None:
+            stack.extend(selection_set.selections)
+    return None
+
+
+def _refuse(message: str, code: str = "INVALID", **extensions: Any) -> ExecutionResult:
+    return ExecutionResult(data=None, errors=[PublicError(message, code, **extensions)])
+
+
+class AbuseLimits(SchemaExtension):
+    production: bool = False
+
+    def on_validate(self) -> Iterator[None]:
+        # After DocumentCache (listed before this) filled in the errors: strawberry answers them
+        # before the exit half of any validation hook runs.
+        context = self.execution_context
+        if self.production and context.pre_execution_errors:
+            context.pre_execution_errors = [_without_suggestion(error) for error in context.pre_execution_errors]
+        yield
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        if document is not None and context.result is None:
+            context.result = self._check(document)
+        yield
+
+    _cost: int | None = None
+
+    def _check(self, document: DocumentNode) -> ExecutionResult | None:
+        context = self.execution_context
+        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+        # strawberry's ``operation_name`` falls back to the first operation's: what was sent is this.
+        name = context._provided_operation_name
+        if len(operations) > 1 and not name:
+            return _refuse("The document has several operations: say which to run (operationName).")
+        operation = next((o for o in operations if name is None or (o.name and o.name.value == name)), None)
+        if operation is None:
+            return None  # graphql-core answers an unknown operationName
+        if (directive := repeated_directive(document)) is not None:
+            return _refuse(f"@{directive} is repeated more than {MAX_DIRECTIVES} times on one node.")
+        if self.production and _introspects(operation) and getattr(context.context, "principal", None) is None:
+            return _refuse("Introspection needs an access token.", "UNAUTHENTICATED")
+        self._cost = operation_cost(document, operation, context.variables or {})
+        if self._cost > MAX_COST:
+            return _refuse(f"The query would cost {self._cost}, over the maximum of {MAX_COST}.", cost=self._cost)
+        return None
+
+
+def _introspects(operation: OperationDefinitionNode) -> bool:
+    return any(
+        isinstance(s, FieldNode) and s.name.value in ("__schema", "__type") for s in operation.selection_set.selections
+    )
+
+
+def _without_suggestion(error: GraphQLError) -> GraphQLError:
+    message = _SUGGESTION.sub("", error.message)
+    if message == error.message:
+        return error
+    return GraphQLError(message, nodes=error.nodes, extensions=error.extensions)
+
+
+def abuse_limits(*, production: bool, connections: set[str]) -> type[AbuseLimits]:
+    _CONNECTIONS.update(connections)
+    return type("ProductionAbuseLimits" if production else "AbuseLimits", (AbuseLimits,), {"production": production})
