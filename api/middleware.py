@@ -105,6 +105,8 @@ class RequestMiddleware:
         state = scope.setdefault("state", {})
         app_state = scope["app"].state
         clock = await request_clock(app_state)
+        # BIL-5: a request is received when it arrives, not when it gets the locks it needs.
+        state["received_at"] = clock.now()
         transaction = RequestTransaction(app_state.session_factory, clock)
         state["request_id"] = request_id
         state["transaction"] = transaction

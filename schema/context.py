@@ -81,6 +81,8 @@ class Context:
     mailer: Mailer | None = None
     # The request's state (Starlette), where the middleware reads the operation name.
     request_state: Any = None
+    # The clock's reading when the request arrived (api/middleware.py); None outside a request.
+    arrived_at: datetime | None = None
     _loaders: Loaders | None = field(default=None, repr=False)
     _data_key_task: "asyncio.Future[bytes] | None" = field(default=None, repr=False)
 
@@ -93,6 +95,12 @@ class Context:
         if self._loaders is None:
             self._loaders = Loaders(self.session, self.clock.now())
         return self._loaders
+
+    @property
+    def received_at(self) -> datetime:
+        """BIL-5: when the request was received: its arrival, however long it then waited for a
+        lock (another request, a sweep) before the rule could be checked."""
+        return self.arrived_at if self.arrived_at is not None else self.clock.now()
 
     @property
     def actor(self) -> Actor:
