@@ -1,6 +1,6 @@
 """The mail transport hands notices to a real SMTP server (aiosmtpd), or to the outbox, and says
 when it could not. Transport only: when a notice sent this way is deemed delivered (NTC-1) is
-tested with the notices (tests/billing/test_bill_run.py, tests/billing/test_prices.py)."""
+tested with the notices (tests/billing/test_bill_email.py, tests/billing/test_prices.py)."""
 
 import email
 import email.policy
