@@ -86,6 +86,7 @@ class AccordGraphQL(GraphQL):
             request_id=request.state.request_id,
             simulated_clock=state.settings.simulated_clock,
             request_state=request.state,
+            arrived_at=getattr(request.state, "received_at", None),
             configured_data_key=state.data_key,
             client_address=client_address(request),
             mailer=state.mailer,

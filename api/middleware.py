@@ -132,6 +132,9 @@ class RequestMiddleware:
         # T-5: the offset is filled in by the request's own session (RequestTransaction).
         clock = OffsetClock(app_state.clock, timedelta(0)) if simulated else app_state.clock
         transaction = RequestTransaction(app_state.session_factory, clock, simulated=simulated)
+        # BIL-5: a request is received when it arrives, not when it gets the locks it needs. The
+        # base clock's reading: the simulated offset is added once the request's session read it.
+        state["received_at"] = app_state.clock.now()
         state["request_id"] = request_id
         state["transaction"] = transaction
         state["clock"] = clock

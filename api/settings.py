@@ -7,6 +7,10 @@ from functools import cached_property
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# A request may not outlive the sweep's grace after a dispute deadline (BIL-5), with room left
+# for a statement that finishes after its request was cancelled (api/db.py LOCK_TIMEOUT_SECONDS).
+MAX_REQUEST_TIMEOUT_SECONDS = 60
+
 
 class Environment(StrEnum):
     DEVELOPMENT = "development"
@@ -40,6 +44,17 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_off(cls, value: object) -> object:
         return False if value in ("", None) else value
+
+    @field_validator("request_timeout_seconds")
+    @classmethod
+    def _request_deadline(cls, value: float) -> float:
+        # BIL-5: the sweep waits this long after a bill's dispute deadline, so that every request
+        # received before it has finished (services/billing/bills.py RECEIPT_GRACE).
+        if not 0 < value <= MAX_REQUEST_TIMEOUT_SECONDS:
+            raise ValueError(
+                f"ACCORD_REQUEST_TIMEOUT_SECONDS must be more than 0 and at most {MAX_REQUEST_TIMEOUT_SECONDS}"
+            )
+        return value
 
     @field_validator("forwarded_allow_ips")
     @classmethod

@@ -12,7 +12,7 @@ from schema.accounts.case_resolvers import CaseMutation
 from schema.accounts.profile_resolvers import ProfileMutation
 from schema.accounts.resolvers import AccountMutation, AccountQuery
 from schema.accounts.types import Account, AuditRecord, ProfileChange, SubAccount
-from schema.apps.resolvers import AppMutation
+from schema.apps.resolvers import AppMutation, AppQuery
 from schema.apps.types import App
 from schema.bills.prices import PriceMutation, PriceQuery
 from schema.bills.resolvers import BillMutation, BillQuery
@@ -58,7 +58,7 @@ MAX_TOKENS = 5000
 
 
 @strawberry.type(name="Query")
-class RootQuery(AccountQuery, PriceQuery, BillQuery, CalendarQuery):
+class RootQuery(AccountQuery, PriceQuery, BillQuery, CalendarQuery, AppQuery):
     @strawberry.field(extensions=authenticated())
     async def node(self, info: AccordInfo, id: strawberry.ID) -> Node | None:
         return await resolve_node(info.context, id)

@@ -3,7 +3,7 @@
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,7 +19,7 @@ from services.apps import service as apps
 from services.audit import Actor
 from services.billing import repository as bill_repository
 from services.calendar import deadlines
-from services.clock import Clock
+from services.clock import Clock, OffsetClock
 from services.enforcement import cases as enforcement_cases
 from services.invoices import invoices
 from services.invoices import profile as invoice_profiles
@@ -99,6 +99,8 @@ class Context:
     mailer: Mailer | None = None
     # The request's state (Starlette), where the middleware reads the operation name.
     request_state: Any = None
+    # The clock's reading when the request arrived (api/middleware.py); None outside a request.
+    arrived_at: datetime | None = None
     _loaders: Loaders | None = field(default=None, repr=False)
     _data_key_task: "asyncio.Future[bytes] | None" = field(default=None, repr=False)
 
@@ -111,6 +113,15 @@ class Context:
         if self._loaders is None:
             self._loaders = Loaders(self.session, self.clock.now())
         return self._loaders
+
+    @property
+    def received_at(self) -> datetime:
+        """BIL-5: when the request was received: its arrival, however long it then waited for a
+        lock (another request, a sweep) before the rule could be checked."""
+        if self.arrived_at is None:
+            return self.clock.now()
+        # The arrival was read on the base clock; the simulated offset (T-5) applies to it too.
+        return self.arrived_at + (self.clock.offset if isinstance(self.clock, OffsetClock) else timedelta(0))
 
     @property
     def actor(self) -> Actor:

@@ -6,6 +6,7 @@ Emails go through an outbox: ``email_row`` rows are written the notice in the ca
 server accepted it. A deadline that runs from delivery (BIL-5, PRE-3, PRE-4) starts then.
 """
 
+import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from services.errors import CalendarUnknown
 from services.mail import Email, Mailer, MailError
 from services.pagination import Page, keyset_page
 
+log = logging.getLogger("accord.notices")
 EVERY_CUSTOMER = "all customers"
 SYSTEM = "system:notices"
 # BIL-5: 2 working days to confirm or dispute; PRE-3 / PRE-4: 5 working days to pay.
@@ -226,6 +228,8 @@ async def deliver_queued(
         except (MailError, CalendarUnknown) as error:
             notice.last_error = str(error)[:500]
             failed += 1
+            if isinstance(error, CalendarUnknown):  # T-3: it waits, and says why
+                log.warning("%s notice %s waits: %s", notice.purpose, notice.id, error.message)
         else:
             accepted = clock.now()
             notice.sent_at = notice.delivered_at = accepted

@@ -21,13 +21,29 @@ from schema.apps.types import (
     ScopeExtensionRequest,
 )
 from schema.context import AccordInfo
-from schema.grants import APP_WRITERS, COMPLIANCE_OR_ADMIN
+from schema.grants import APP_WRITERS, COMPLIANCE_OR_ADMIN, USAGE_WRITERS
 from schema.ids import key_of, key_or_none
 from schema.mutations import run_mutation
-from schema.permissions import Requires
+from schema.permissions import Requires, allowed
 from schema.scoped import scope_of
 from services.accounts.repository import owning_account
 from services.apps import service as apps
+
+
+@strawberry.type
+class AppQuery:
+    @strawberry.field(
+        description=(
+            "Whether an AppSecret presented with its AppID is valid now: the current secret, or the "
+            "previous one within its rotation grace (APP-2). For the vendor's metering clients."
+        ),
+        extensions=allowed(USAGE_WRITERS),
+    )
+    async def app_secret_valid(self, info: AccordInfo, app_id: str, app_secret: str) -> bool:
+        context = info.context
+        return await apps.check_secret(
+            context.session, app_id=app_id, presented_digest=digest(app_secret), now=context.clock.now()
+        )
 
 
 @strawberry.type

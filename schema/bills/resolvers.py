@@ -145,7 +145,7 @@ class BillMutation:
                 amount=input.amount,
                 reason=input.reason,
                 opened_by=context.actor.principal,
-                now=context.clock.now(),
+                now=context.received_at,  # BIL-5: the window is judged at receipt
             ),
             ok=_bill_payload,
         )

@@ -106,6 +106,14 @@ def secret_matches(app: App, presented_digest: str, now: datetime) -> bool:
     return current or previous
 
 
+async def check_secret(session: AsyncSession, *, app_id: str, presented_digest: str, now: datetime) -> bool:
+    """APP-2, for the RTC platform (the metering client) when a customer's server presents an
+    AppID and its AppSecret: the current secret, or the previous one within its grace, compared
+    in constant time (``secret_matches``). An unknown AppID is simply not valid."""
+    app = (await session.execute(select(App).where(App.app_id == app_id))).scalar_one_or_none()
+    return app is not None and secret_matches(app, presented_digest, now)
+
+
 def usage_within_scope(app: App, *, terminal: str, scenario: str) -> bool:
     """APP-3: usage on an undeclared terminal or scenario violates Art. 2.8 (the usage
     pipeline opens an enforcement case when this is False)."""

@@ -7,7 +7,7 @@ locks the bill row first, so concurrent requests and sweeps see one another's re
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +18,13 @@ from services.billing import repository
 from services.errors import DisputeWindowClosed, InvalidInput, InvalidState, NotFound
 from services.ledger import arrears
 from services.money import amount_to_fen
+
+# BIL-5: a dispute or confirmation received (arrived) before the deadline stands, even when
+# it is still waiting for the bill's lock at the deadline. The sweep therefore deems a bill
+# accepted only once every request that arrived before its deadline has finished: a request
+# lives at most ACCORD_REQUEST_TIMEOUT_SECONDS (api/settings.py keeps that well below this),
+# after which its work is cancelled and rolled back (api/middleware.py).
+RECEIPT_GRACE = timedelta(minutes=2)
 
 
 def state_at(bill: Bill, now: datetime) -> BillState:
@@ -133,11 +140,12 @@ class Swept:
 
 
 async def deem_and_settle(session: AsyncSession, *, now: datetime, limit: int = 500) -> Swept:
-    """The sweep's part of BIL-5 / BIL-6: bills whose window closed become DEEMED_ACCEPTED and
-    every accepted bill is settled once. SKIP LOCKED lets several processes share the work
-    without waiting on (or repeating) each other's bills."""
+    """The sweep's part of BIL-5 / BIL-6: bills whose window closed at least ``RECEIPT_GRACE``
+    ago become DEEMED_ACCEPTED and every accepted bill is settled once. SKIP LOCKED lets several
+    processes share the work without waiting on (or repeating) each other's bills."""
     deemed = settled = 0
-    for bill in await repository.due_for_settlement(session, now=now, limit=limit):
+    closed_before = now - RECEIPT_GRACE
+    for bill in await repository.due_for_settlement(session, closed_before=closed_before, limit=limit):
         if bill.state == BillState.ISSUED:
             bill.state = BillState.DEEMED_ACCEPTED
             deemed += 1

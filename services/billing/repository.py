@@ -83,12 +83,12 @@ async def disputes_of(session: AsyncSession, bill_ids: Sequence[uuid.UUID]) -> d
     return {bill_id: (rows[-1] if rows else None) for bill_id, rows in found.items()}
 
 
-async def due_for_settlement(session: AsyncSession, *, now: datetime, limit: int) -> list[Bill]:
+async def due_for_settlement(session: AsyncSession, *, closed_before: datetime, limit: int) -> list[Bill]:
     """The sweep's work, across every account (it acts for no customer): bills accepted, or
-    issued with their window closed, under lock. SKIP LOCKED lets several processes share the
-    work without waiting on (or repeating) each other's bills."""
+    issued with their window closed before ``closed_before``, under lock. SKIP LOCKED lets
+    several processes share the work without waiting on (or repeating) each other's bills."""
     window_closed = (
-        (Bill.state == BillState.ISSUED) & Bill.dispute_deadline.is_not(None) & (Bill.dispute_deadline < now)
+        (Bill.state == BillState.ISSUED) & Bill.dispute_deadline.is_not(None) & (Bill.dispute_deadline < closed_before)
     )
     query = select(Bill).where(Bill.state.in_(SETTLEABLE) | window_closed).order_by(Bill.id).limit(limit)
     query = for_update(query, skip_locked=True)  # NO KEY UPDATE (services/ledger lock order)

@@ -9,6 +9,7 @@ from models import App
 from services.apps import service as apps
 from tests.accounts.helpers import errors, verify
 from tests.accounts.queries import APPS, BRAND, CREATE_APP, DECIDE_BRAND, DECIDE_EXTENSION, EXTEND, ROTATE
+from tests.api.test_cli import accord
 from tests.conftest import gql
 from tests.snapshots import state
 
@@ -88,10 +89,15 @@ async def test_app1_scope_widens_only_with_staff_written_permission(client, prin
     assert apps_now[0]["node"]["terminals"] == ["ANDROID", "IOS", "WEB"]
 
 
-async def test_app2_secret_shown_once_stored_hashed_rotated_with_grace(client, principals, session, clock) -> None:
+SECRET_VALID = "query V($appId: String!, $secret: String!) { appSecretValid(appId: $appId, appSecret: $secret) }"
+
+
+async def test_app2_secret_shown_once_stored_hashed_rotated_with_grace(
+    client, principals, session, clock, database_url, monkeypatch
+) -> None:
     await verify(client, principals)
     made = await create(client, principals)
-    first_secret = made["appSecret"]
+    first_secret, app_id = made["appSecret"], made["app"]["appId"]
     row = (await session.execute(select(App))).scalar_one()
     assert row.secret_digest == digest(first_secret) and first_secret not in row.secret_digest
     # Listing never shows a secret again.
@@ -105,13 +111,39 @@ async def test_app2_secret_shown_once_stored_hashed_rotated_with_grace(client, p
         client, ROTATE, {"input": {"id": made["app"]["id"], "graceSeconds": 3600}}, headers=principals.holder_a.headers
     )
     second_secret = rotated["data"]["rotateAppSecret"]["appSecret"]
-    await session.rollback()
-    row = (await session.execute(select(App))).scalar_one()
-    now = clock.now()
-    assert apps.secret_matches(row, digest(second_secret), now)
-    assert apps.secret_matches(row, digest(first_secret), now + timedelta(minutes=59))
-    assert not apps.secret_matches(row, digest(first_secret), now + timedelta(minutes=60))
-    assert not apps.secret_matches(row, digest("guess"), now)
+
+    # The path that checks a presented secret: the RTC platform's metering client, logged in at
+    # the token endpoint, asks whether an AppID's secret is valid.
+    credentials = metering_client(database_url)
+    compared: list[tuple[str, str]] = []
+    constant_time = apps.hmac.compare_digest
+
+    def spy(a, b):
+        compared.append((a, b))
+        return constant_time(a, b)
+
+    monkeypatch.setattr(apps.hmac, "compare_digest", spy)
+
+    async def valid(secret: str) -> bool:
+        headers = await metering_token(client, credentials)  # security time follows the test clock
+        body = await gql(client, SECRET_VALID, {"appId": app_id, "secret": secret}, headers=headers)
+        assert "errors" not in body, body
+        return body["data"]["appSecretValid"]
+
+    rotated_at = clock.now()
+    assert await valid(second_secret) and await valid(first_secret)
+    # Both the current and the previous secret were compared in constant time.
+    assert {(digest(second_secret),) * 2, (digest(first_secret),) * 2} <= set(compared)
+    assert not await valid("guess") and not await valid(first_secret + "x")
+    clock.set(rotated_at + timedelta(minutes=59, seconds=59))
+    assert await valid(first_secret) and await valid(second_secret)
+    clock.set(rotated_at + timedelta(minutes=60))  # the grace is over
+    assert not await valid(first_secret) and await valid(second_secret)
+    await principals.relogin()
+    refused = await gql(
+        client, SECRET_VALID, {"appId": app_id, "secret": second_secret}, headers=principals.holder_a.headers
+    )
+    assert refused["errors"][0]["extensions"]["code"] == "INSUFFICIENT_PERMISSION"
 
 
 async def test_app3_usage_outside_the_declared_scope_is_detected(client, principals, session) -> None:
@@ -163,3 +195,16 @@ async def test_sec1_apps_of_another_account_are_not_found(client, principals, se
     )
     assert errors(extend)[0]["code"] == "NOT_FOUND"
     assert await state(session) == before
+
+
+def metering_client(database_url) -> tuple[str, str]:
+    created = accord(database_url, "clients", "create-metering", "--name", "RTC platform")
+    assert created.returncode == 0, created.stderr
+    fields = dict(line.split("=", 1) for line in created.stdout.splitlines() if "=" in line)
+    return fields["client_id"], fields["client_secret"]
+
+
+async def metering_token(client, credentials: tuple[str, str]) -> dict:
+    token = await client.post("/oauth/token", data={"grant_type": "client_credentials"}, auth=credentials)
+    assert token.status_code == 200, token.text
+    return {"Authorization": f"Bearer {token.json()['access_token']}"}

@@ -121,7 +121,29 @@ async def test_acc3_every_mutation_is_audited_refused_ones_too(client, principal
     assert log[0]["node"]["principal"] == f"user:{principals.holder_a.login}"
 
 
+STAFF_AUDIT_LOG = (
+    "query A($id: ID) { account(id: $id) { auditLog(first: 100) { edges { node { action principal } } } } }"
+)
+
+
 async def test_acc3_audit_log_is_for_the_holder_and_staff(client, principals) -> None:
+    holder = principals.holder_a
+    await gql(client, CREATE_SUB, {"login": "ok@a.test", "permissions": ["billing:read"]}, headers=holder.headers)
+    made = ("createSubAccount", f"user:{holder.login}")
+
+    # The holder reads their own account's log...
+    own = (await gql(client, AUDIT_LOG, headers=holder.headers))["data"]["account"]["auditLog"]["edges"]
+    assert [(e["node"]["action"], e["node"]["principal"]) for e in own] == [made]
+    # ...and every staff role reads it by the account's id.
+    for role, who in principals.staff.items():
+        body = await gql(
+            client, STAFF_AUDIT_LOG, {"id": encode_id("Account", principals.account_a.id)}, headers=who.headers
+        )
+        assert "errors" not in body, (role, body)
+        edges = body["data"]["account"]["auditLog"]["edges"]
+        assert (edges[0]["node"]["action"], edges[0]["node"]["principal"]) == made, role
+
+    # A sub-account of the same account is refused, at the field.
     body = await gql(client, AUDIT_LOG, headers=principals.sub_a.headers)
     assert body["data"]["account"] == {"auditLog": None}
     assert body["errors"][0]["extensions"]["code"] == "INSUFFICIENT_PERMISSION"

@@ -129,6 +129,13 @@ async def test_bil7_one_open_dispute_then_finance_accepts_with_a_credit_line(cli
     await credited_online_top_up(client, principals, amount="5000.00", key="t-1")
     bill = await delivered_bill(client, principals, session, support_months="0.5")
     dispute = {"id": bill["id"], "amount": "100.00", "reason": "8 月 10 日的技术支持未提供"}
+    # Over the total, on a bill with no open dispute yet: refused for the amount, nothing opened.
+    before = await state(session)
+    too_much = await gql(
+        client, DISPUTE, {"input": dispute | {"amount": "1000.01"}}, headers=principals.holder_a.headers
+    )
+    assert [(e["code"], e["field"]) for e in errors(too_much)] == [("INVALID", ["amount"])]
+    assert await state(session) == before
     opened = await gql(client, DISPUTE, {"input": dispute}, headers=principals.holder_a.headers)
     assert opened["data"]["disputeBill"]["bill"]["dispute"] == {
         "state": "OPEN", "amount": "100.00", "reason": dispute["reason"], "adjustment": None,
@@ -136,10 +143,6 @@ async def test_bil7_one_open_dispute_then_finance_accepts_with_a_credit_line(cli
     before = await state(session)
     second = await gql(client, DISPUTE, {"input": dispute}, headers=principals.holder_a.headers)
     assert errors(second)[0]["code"] == "INVALID_STATE"
-    too_much = await gql(
-        client, DISPUTE, {"input": dispute | {"amount": "1000.01"}}, headers=principals.holder_a.headers
-    )
-    assert errors(too_much)[0]["code"] in {"INVALID_STATE", "INVALID"}
     resolve = {"id": bill["id"], "accept": True, "adjustment": "80.00", "note": "核实后退还 80 元"}
     by_holder = await gql(client, RESOLVE, {"input": resolve}, headers=principals.holder_a.headers)
     assert errors(by_holder)[0]["code"] == "INSUFFICIENT_PERMISSION"

@@ -18,6 +18,7 @@ from services.ledger import arrears, entries
 from tests.billing.helpers import CONFIRM, DISPUTE, RESOLVE, STANDING, account_of, move_to, sweep
 from tests.conftest import gql, requires_postgres
 from tests.factories import add_usage, credit_online, credited_online_top_up, delivered_bill, make_account, make_app
+from tests.overlap import finished_or_waiting, held_sweep, release
 
 
 def shanghai(day: int, hour: int = 12, month: int = 10) -> datetime:
@@ -145,12 +146,21 @@ async def test_pre5_eligible_for_termination_after_more_than_fifteen_days_overdu
 
 
 @requires_postgres
-async def test_bil6_two_concurrent_sweeps_settle_each_bill_once(client, principals, session, clock):
+async def test_bil6_two_concurrent_sweeps_settle_each_bill_once(app, client, principals, session, clock):
+    """The overlap is forced: the first sweep is held inside its transaction, holding the lock
+    of the bill it settled, while the second runs. The second skips that bill (SKIP LOCKED):
+    it neither settles it again nor waits for the first (tests/overlap.py)."""
     await credited_online_top_up(client, principals, amount="5000.00", key="t-a")
     await delivered_bill(client, principals, session, support_months="0.5")
     await move_to(clock, principals, shanghai(12))
-    results = await asyncio.gather(sweep(client, principals), sweep(client, principals))
-    assert sum(r["settle_bills"] for r in results) == 1
+    first, swept = await held_sweep(app, at=clock.now())
+    second = asyncio.ensure_future(sweep(client, principals))
+    try:
+        assert swept["settle_bills"] == 1  # not committed: the first sweep still holds the bill
+        assert await finished_or_waiting(second, session), "the second sweep waited for the first one's bill"
+        assert second.result()["settle_bills"] == 0
+    finally:
+        await release(first, second)
     assert [kind for kind, _ in await _ledger(session)] == ["TOP_UP", "BILL_DEDUCTION"]
 
 

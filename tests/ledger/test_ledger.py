@@ -120,50 +120,67 @@ OPERATIONS = st.lists(
 )
 
 
+async def _independent_sum_fen(session, account_id) -> int:
+    """The entries' sum in plain SQL, not through services.ledger."""
+    total = await session.scalar(
+        text("SELECT COALESCE(SUM(amount_fen), 0) FROM ledger_entries WHERE account_id = :account"),
+        {"account": account_id.hex if session.bind.dialect.name == "sqlite" else account_id},
+    )
+    return int(total)
+
+
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(operations=OPERATIONS)
 async def test_pre1_balance_is_the_sum_of_entries_after_any_sequence(session, operations) -> None:
+    """After every step, CONFIRM and PAY included, committed: the stored balance equals the
+    entries' sum computed in plain SQL, the last entry's balance, and the test's own tally of
+    what was credited."""
     account = await make_account(session, name="h", email="h@x.cn", real_name_state=RealNameState.VERIFIED)
     await session.commit()
     now = datetime(2026, 9, 30, tzinfo=UTC)
     pending: dict[str, list] = {"CONFIRM": [], "PAY": []}  # bank transfers, online top-ups
+    asked: dict = {}  # top-up id -> fen asked for
+    credited = 0  # the tally: what the steps that succeeded credited
     for kind, fen, key in operations:
         try:
             async with session.begin_nested():
-                if kind == "CONFIRM" and pending[kind]:
-                    await topups.confirm_bank_transfer(
-                        session, top_up_id=pending[kind].pop(0), confirmed_by="f", now=now
-                    )
-                if kind == "PAY" and pending[kind]:
-                    row = await session.get(TopUp, pending[kind].pop(0))
-                    await online.confirm_online_payment(
+                if kind == "CONFIRM":
+                    if pending[kind]:
+                        top_up_id = pending[kind].pop(0)
+                        await topups.confirm_bank_transfer(session, top_up_id=top_up_id, confirmed_by="f", now=now)
+                        credited += asked[top_up_id]
+                elif kind == "PAY":
+                    if pending[kind]:
+                        top_up_id = pending[kind].pop(0)
+                        await online.confirm_online_payment(
+                            session,
+                            top_up_id=top_up_id,
+                            provider_transaction_id=f"txn-{top_up_id}",
+                            amount=Decimal(asked[top_up_id]) / 100,
+                            paid_at=now,
+                            confirmed_by="p",
+                            now=now,
+                        )
+                        credited += asked[top_up_id]
+                else:
+                    result = await topups.top_up(
                         session,
-                        top_up_id=row.id,
-                        provider_transaction_id=f"txn-{row.id}",
-                        amount=Decimal(row.amount_fen) / 100,
-                        paid_at=now,
-                        confirmed_by="p",
+                        account=account,
+                        amount=Decimal(fen) / 100,
+                        method=TopUpMethod(kind),
+                        reference="r",
+                        idempotency_key=f"{kind}-{key}",
                         now=now,
                     )
-                if kind in pending:
-                    continue
-                result = await topups.top_up(
-                    session,
-                    account=account,
-                    amount=Decimal(fen) / 100,
-                    method=TopUpMethod(kind),
-                    reference="r",
-                    idempotency_key=f"{kind}-{key}",
-                    now=now,
-                )
-                waiting = pending["PAY" if kind == "ONLINE" else "CONFIRM"]
-                if result.pending and result.top_up.id not in waiting:
-                    waiting.append(result.top_up.id)
+                    waiting = pending["PAY" if kind == "ONLINE" else "CONFIRM"]
+                    if result.pending and result.top_up.id not in waiting and result.top_up.id not in asked:
+                        waiting.append(result.top_up.id)
+                        asked[result.top_up.id] = fen
         except Exception as error:  # refusals (conflicts, repeats) are part of the sequence
             assert type(error).__name__ in ("IdempotencyConflict", "InvalidState"), error
         await session.commit()
         balance = await entries.balance_fen(session, account.id)
-        assert balance == await entries.sum_of_entries_fen(session, account.id)
+        assert balance == await _independent_sum_fen(session, account.id) == credited
         last = (
             await session.execute(
                 select(LedgerEntry.balance_after_fen)

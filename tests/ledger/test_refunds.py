@@ -1,9 +1,10 @@
 """PRE-6 / TRM-8: after the agreement ends, the remainder is refunded on request, paid by
 FINANCE from a non-negative, unforfeited balance as a ledger entry."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from tests.accounts.helpers import errors
+from tests.billing.helpers import move_to
 from tests.conftest import gql
 from tests.factories import credited_online_top_up
 from tests.ledger.test_ledger import BALANCE
@@ -29,6 +30,26 @@ async def test_pre6_no_refund_while_the_agreement_runs(client, principals, sessi
         == "INVALID_STATE"
     )
     assert await state(session) == before
+
+
+async def test_pre6_refund_from_the_effective_day_of_termination_not_the_day_before(
+    client, principals, session, clock
+) -> None:
+    """The agreement ends on the effective day (a date in Asia/Shanghai, T-1): the last
+    instant of the day before is still inside it, its first instant is not."""
+    await credited_online_top_up(client, principals, amount="300.00", key="t-1")
+    ended = await gql(client, TERMINATE, headers=principals.holder_a.headers)
+    assert ended["data"]["requestTermination"]["effectiveOn"] == "2026-10-30"
+
+    await move_to(clock, principals, datetime(2026, 10, 29, 15, 59, 59, 999999, tzinfo=UTC))  # 29 Oct 23:59:59.999999
+    before = await state(session)
+    day_before = await gql(client, REFUND, refund("100.00"), headers=principals.holder_a.headers)
+    assert [e["code"] for e in errors(day_before)] == ["INVALID_STATE"]
+    assert await state(session) == before
+
+    await move_to(clock, principals, datetime(2026, 10, 29, 16, 0, tzinfo=UTC))  # 30 Oct 00:00 in Shanghai
+    on_the_day = await gql(client, REFUND, refund("100.00"), headers=principals.holder_a.headers)
+    assert errors(on_the_day) == [] and on_the_day["data"]["requestRefund"]["pending"] is True
 
 
 async def test_pre6_refund_of_the_remainder_after_termination(client, principals, clock) -> None:

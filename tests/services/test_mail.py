@@ -1,5 +1,6 @@
-"""NTC-1: the mail transport hands notices to a real SMTP server (aiosmtpd), or to the outbox,
-and says when it could not."""
+"""The mail transport hands notices to a real SMTP server (aiosmtpd), or to the outbox, and says
+when it could not. Transport only: when a notice sent this way is deemed delivered (NTC-1) is
+tested with the notices (tests/billing/test_bill_email.py, tests/billing/test_prices.py)."""
 
 import email
 import email.policy
@@ -60,7 +61,7 @@ def smtp_server() -> Iterator[tuple[int, Collector]]:
     controller.stop()
 
 
-async def test_ntc1_a_chinese_notice_arrives_with_its_headers(smtp_server: tuple[int, Collector]) -> None:
+async def test_smtp_a_chinese_notice_arrives_with_its_headers(smtp_server: tuple[int, Collector]) -> None:
     port, server = smtp_server
     await SmtpMailer(f"smtp://127.0.0.1:{port}", timeout=5).send(BILL)
 
@@ -75,7 +76,7 @@ async def test_ntc1_a_chinese_notice_arrives_with_its_headers(smtp_server: tuple
     assert message["Date"].datetime is not None
 
 
-async def test_ntc1_from_parameter_and_login_are_used(smtp_server: tuple[int, Collector]) -> None:
+async def test_smtp_from_parameter_and_login_are_used(smtp_server: tuple[int, Collector]) -> None:
     port, server = smtp_server
     await SmtpMailer(f"smtp://accord:s3cret@127.0.0.1:{port}?from=bills%40accord.example.cn", timeout=5).send(BILL)
 
@@ -84,7 +85,7 @@ async def test_ntc1_from_parameter_and_login_are_used(smtp_server: tuple[int, Co
     assert parsed(envelope.content)["From"] == "bills@accord.example.cn"
 
 
-async def test_ntc1_a_refused_login_is_a_mail_error_without_the_password(smtp_server: tuple[int, Collector]) -> None:
+async def test_smtp_a_refused_login_is_a_mail_error_without_the_password(smtp_server: tuple[int, Collector]) -> None:
     port, server = smtp_server
     with pytest.raises(MailError) as failed:
         await SmtpMailer(f"smtp://accord:wrong-pw@127.0.0.1:{port}", timeout=5).send(BILL)
@@ -93,7 +94,7 @@ async def test_ntc1_a_refused_login_is_a_mail_error_without_the_password(smtp_se
     assert server.envelopes == []
 
 
-async def test_ntc1_a_server_that_is_not_listening_is_a_mail_error_quickly() -> None:
+async def test_smtp_a_server_that_is_not_listening_is_a_mail_error_quickly() -> None:
     mailer = SmtpMailer(f"smtp://accord:s3cret@127.0.0.1:{free_port()}", timeout=1)
     started = time.monotonic()
     with pytest.raises(MailError) as failed:
