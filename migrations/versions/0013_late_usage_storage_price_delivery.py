@@ -74,7 +74,9 @@ def upgrade() -> None:
             ["notice_id"], ["notices.id"], name=op.f("fk_price_change_deliveries_notice_id_notices")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_price_change_deliveries")),
-        sa.UniqueConstraint("list_price_id", "account_id", name=op.f("uq_price_change_deliveries_list_price_id")),
+        sa.UniqueConstraint(
+            "list_price_id", "account_id", name=op.f("uq_price_change_deliveries_list_price_id_account_id")
+        ),
         sa.UniqueConstraint("notice_id", name=op.f("uq_price_change_deliveries_notice_id")),
     )
     with op.batch_alter_table("price_change_deliveries", schema=None) as batch_op:
