@@ -1,30 +1,37 @@
 """PRE-6 / TRM-8: after the agreement ends, what remains of the prepayment can be refunded on
-request; FINANCE pays it from a non-negative, unforfeited balance, as a ledger entry."""
+request; FINANCE pays it from a non-negative, unforfeited balance, as a ledger entry.
+
+The remainder is what is left once everything still owed is offset (4.7.3): the balance less
+refunds already asked for, less every bill's unpaid amount (an issued bill not settled yet owes
+its whole total), less accrued unpaid penalties (to today, also the days no sweep stored yet).
+
+The last month's bill (decided here): a refund waits until it has been issued. While the bill
+run of the agreement's last month has not run, or any metered usage of the account is on no
+bill yet (late usage, BIL-1), asking is refused with ``INVALID_STATE`` and says why; once
+issued, its total is one of the unpaid bills above. Paying re-checks all of it under the
+account's lock (services/ledger/__init__.py lock order: the account, then the refund), so a
+penalty or a bill that arrived after the request is offset before any money leaves.
+"""
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Account, LedgerEntry, LedgerKind, Refund, RefundState, Standing, TerminationRequest
+from models import Account, Bill, BillRun, LedgerEntry, LedgerKind, Product, Refund, RefundState, UsageRecord
 from services.accounts import validation
 from services.batch import locked
 from services.clock import local_date
 from services.errors import IdempotencyConflict, InvalidInput, InvalidState, NotFound
-from services.ledger import arrears, entries, repository
+from services.ledger import arrears, entries, repository, term
 from services.money import amount_to_fen
 
 
 async def agreement_ended(session: AsyncSession, account: Account, now: datetime) -> bool:
-    if account.standing == Standing.TERMINATED:
-        return True
-    effective = await session.scalar(
-        select(TerminationRequest.effective_on).where(TerminationRequest.account_id == account.id)
-    )
-    return effective is not None and effective <= local_date(now)
+    return await term.ended(session, account.id, local_date(now))
 
 
 async def _forfeited(session: AsyncSession, account_id: uuid.UUID) -> bool:
@@ -34,14 +41,55 @@ async def _forfeited(session: AsyncSession, account_id: uuid.UUID) -> bool:
     return found.first() is not None
 
 
-async def _refundable_fen(session: AsyncSession, account_id: uuid.UUID) -> int:
-    """The balance less refunds already asked for and not yet paid."""
-    pending = await session.scalar(
-        select(func.coalesce(func.sum(Refund.amount_fen), 0)).where(
-            Refund.account_id == account_id, Refund.state == RefundState.PENDING
+async def _pending_refunds_fen(session: AsyncSession, account_id: uuid.UUID, *, besides: uuid.UUID | None) -> int:
+    query = select(func.coalesce(func.sum(Refund.amount_fen), 0)).where(
+        Refund.account_id == account_id, Refund.state == RefundState.PENDING
+    )
+    if besides is not None:
+        query = query.where(Refund.id != besides)
+    return int(await session.scalar(query) or 0)
+
+
+async def _unpaid_bills_fen(session: AsyncSession, account_id: uuid.UUID) -> int:
+    owing = await session.scalar(
+        select(func.coalesce(func.sum(Bill.total_fen - Bill.paid_fen), 0)).where(
+            Bill.account_id == account_id, Bill.paid_fen < Bill.total_fen
         )
     )
-    return await entries.balance_fen(session, account_id) - int(pending or 0)
+    return int(owing or 0)
+
+
+async def remainder_fen(
+    session: AsyncSession, account_id: uuid.UUID, *, now: datetime, besides: uuid.UUID | None = None
+) -> int:
+    """PRE-6: what may still be refunded (see the module docstring); ``besides``: a pending
+    refund not to count against it (the one being paid)."""
+    penalties = (await arrears.owed(session, [account_id], now=now))[account_id].penalties_fen
+    return (
+        await entries.balance_fen(session, account_id)
+        - await _pending_refunds_fen(session, account_id, besides=besides)
+        - await _unpaid_bills_fen(session, account_id)
+        - max(penalties, 0)
+    )
+
+
+async def last_bill_pending(session: AsyncSession, account_id: uuid.UUID, now: datetime) -> bool:
+    """True while the agreement's last month is not billed yet, or usage waits for a bill."""
+    end = (await term.end_dates(session, [account_id])).get(account_id)
+    last_day = end - timedelta(days=1) if end is not None and end > date.min else local_date(now)
+    ran = await session.execute(select(BillRun.id).where(BillRun.period == last_day.replace(day=1)).limit(1))
+    if ran.first() is None:
+        return True
+    unbilled = await session.execute(
+        select(UsageRecord.id)
+        .where(
+            UsageRecord.account_id == account_id,
+            UsageRecord.bill_run_id.is_(None),
+            UsageRecord.product_code.not_in(select(Product.code).where(Product.continuing)),
+        )
+        .limit(1)
+    )
+    return unbilled.first() is not None
 
 
 async def request_refund(
@@ -64,8 +112,12 @@ async def request_refund(
         raise InvalidState("the remainder is refunded after the agreement has ended (PRE-6)")
     if await _forfeited(session, account.id):
         raise InvalidState("the prepayment was forfeited as liquidated damages")
-    if fen > await _refundable_fen(session, account.id):
-        raise InvalidInput("the amount exceeds the refundable balance", field=["amount"])
+    if await last_bill_pending(session, account.id, now):
+        raise InvalidState("the refund waits until the agreement's last bill has been issued (PRE-6)")
+    if fen > await remainder_fen(session, account.id, now=now):
+        raise InvalidInput(
+            "the amount exceeds the remainder after unpaid bills and penalties (PRE-6)", field=["amount"]
+        )
     refund = Refund(account_id=account.id, amount_fen=fen, reason=reason, idempotency_key=key, requested_at=now)
     try:
         async with session.begin_nested():
@@ -89,9 +141,10 @@ async def pay_refund(session: AsyncSession, *, refund_id: uuid.UUID, paid_by: st
         raise InvalidState("the refund is paid already", field=["id"])
     if (
         await _forfeited(session, refund.account_id)
-        or await entries.balance_fen(session, refund.account_id) < refund.amount_fen
+        or await last_bill_pending(session, refund.account_id, now)
+        or await remainder_fen(session, refund.account_id, now=now, besides=refund.id) < refund.amount_fen
     ):
-        raise InvalidState("the balance no longer covers this refund", field=["id"])
+        raise InvalidState("the remainder after what is owed no longer covers this refund (PRE-6)", field=["id"])
     entry = await entries.post(
         session,
         account_id=refund.account_id,
