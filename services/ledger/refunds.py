@@ -5,16 +5,17 @@ The remainder is what is left once everything still owed is offset (4.7.3): the 
 refunds already asked for, less every bill's unpaid amount (an issued bill not settled yet owes
 its whole total), less accrued unpaid penalties (to today, also the days no sweep stored yet).
 
-The last month's bill (decided here): a refund waits until it has been issued. While the bill
-run of the agreement's last month has not run, or any metered usage of the account is on no
-bill yet (late usage, BIL-1), asking is refused with ``INVALID_STATE`` and says why; once
-issued, its total is one of the unpaid bills above. Paying re-checks all of it under the
+The last month's bill (decided here): a refund waits until it has been issued. While any of
+the account's consumption is on no bill yet (metered usage of the last month or reported late,
+BIL-1; storage held in a month no bill run has billed, BIL-8), asking, and paying, are refused
+with ``INVALID_STATE`` saying so; once issued, its total is one of the unpaid bills above. An
+account that consumed nothing since its last bill has no last bill to wait for. Paying re-checks all of it under the
 account's lock (services/ledger/__init__.py lock order: the account, then the refund), so a
 penalty or a bill that arrived after the request is offset before any money leaves.
 """
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -24,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import Account, Bill, BillRun, LedgerEntry, LedgerKind, Product, Refund, RefundState, UsageRecord
 from services.accounts import validation
 from services.batch import locked
+from services.billing.pricing import month_bounds
 from services.clock import local_date
 from services.errors import IdempotencyConflict, InvalidInput, InvalidState, NotFound
 from services.ledger import arrears, entries, repository, term
@@ -73,23 +75,36 @@ async def remainder_fen(
     )
 
 
-async def last_bill_pending(session: AsyncSession, account_id: uuid.UUID, now: datetime) -> bool:
-    """True while the agreement's last month is not billed yet, or usage waits for a bill."""
-    end = (await term.end_dates(session, [account_id])).get(account_id)
-    last_day = end - timedelta(days=1) if end is not None and end > date.min else local_date(now)
-    ran = await session.execute(select(BillRun.id).where(BillRun.period == last_day.replace(day=1)).limit(1))
-    if ran.first() is None:
-        return True
+async def last_bill_pending(session: AsyncSession, account_id: uuid.UUID) -> bool:
+    """True while consumption waits for a bill: metered usage on no bill yet (the last month's,
+    or late usage, BIL-1), or storage held in a month no bill run has billed yet (BIL-8)."""
+    continuing = select(Product.code).where(Product.continuing)
     unbilled = await session.execute(
         select(UsageRecord.id)
         .where(
             UsageRecord.account_id == account_id,
             UsageRecord.bill_run_id.is_(None),
-            UsageRecord.product_code.not_in(select(Product.code).where(Product.continuing)),
+            UsageRecord.product_code.not_in(continuing),
         )
         .limit(1)
     )
-    return unbilled.first() is not None
+    if unbilled.first() is not None:
+        return True
+    last_run = await session.scalar(select(func.max(BillRun.period)))
+    open_from = month_bounds((last_run.replace(day=28) + timedelta(days=4)).replace(day=1))[0] if last_run else None
+    levels = await session.execute(
+        select(UsageRecord.app_id, UsageRecord.occurred_at, UsageRecord.quantity_micros)
+        .where(UsageRecord.account_id == account_id, UsageRecord.product_code.in_(continuing))
+        .order_by(UsageRecord.occurred_at, UsageRecord.id)
+    )
+    held: dict[uuid.UUID, int] = {}  # each AppID's level at ``open_from``
+    for app_id, occurred_at, level in levels:
+        if open_from is None or occurred_at >= open_from:
+            if level > 0:
+                return True
+        else:
+            held[app_id] = level
+    return any(level > 0 for level in held.values())
 
 
 async def request_refund(
@@ -112,7 +127,7 @@ async def request_refund(
         raise InvalidState("the remainder is refunded after the agreement has ended (PRE-6)")
     if await _forfeited(session, account.id):
         raise InvalidState("the prepayment was forfeited as liquidated damages")
-    if await last_bill_pending(session, account.id, now):
+    if await last_bill_pending(session, account.id):
         raise InvalidState("the refund waits until the agreement's last bill has been issued (PRE-6)")
     if fen > await remainder_fen(session, account.id, now=now):
         raise InvalidInput(
@@ -141,7 +156,7 @@ async def pay_refund(session: AsyncSession, *, refund_id: uuid.UUID, paid_by: st
         raise InvalidState("the refund is paid already", field=["id"])
     if (
         await _forfeited(session, refund.account_id)
-        or await last_bill_pending(session, refund.account_id, now)
+        or await last_bill_pending(session, refund.account_id)
         or await remainder_fen(session, refund.account_id, now=now, besides=refund.id) < refund.amount_fen
     ):
         raise InvalidState("the remainder after what is owed no longer covers this refund (PRE-6)", field=["id"])

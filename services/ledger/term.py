@@ -20,7 +20,7 @@ async def end_dates(session: AsyncSession, account_ids: list[uuid.UUID]) -> dict
     requests = select(TerminationRequest.account_id, TerminationRequest.effective_on).where(
         TerminationRequest.account_id.in_(account_ids)
     )
-    found: dict[uuid.UUID, date] = dict((await session.execute(requests)).tuples().all())
+    found: dict[uuid.UUID, date] = {account_id: day for account_id, day in await session.execute(requests)}
     terminated = select(Account.id).where(Account.id.in_(account_ids), Account.standing == Standing.TERMINATED)
     for account_id in (await session.execute(terminated)).scalars():
         found[account_id] = date.min
