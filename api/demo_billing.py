@@ -6,6 +6,11 @@ the instants they would have happened, relative to today:
 - 王芳 (nothing prepaid): the month before last deemed accepted and settled with an empty
   balance, so she is in arrears with penalties accruing (PRE-4) and, after 15 days overdue,
   eligible for termination (PRE-5); last month's bill issued today, its window open.
+
+深圳's recording storage (120 GB from the 10th) is billed time-weighted: the month before last
+for the days held, last month in full (BIL-8). Some audio minutes of the month before last are
+reported after its bill was issued: last month's bill carries them as a late line naming that
+month (BIL-1).
 """
 
 from datetime import datetime, time, timedelta
@@ -71,6 +76,19 @@ async def seed_bills(
     closed = working.deadline_after(issued, notices.DISPUTE_WORKING_DAYS) + timedelta(hours=1)
     await bills.deem_and_settle(session, now=closed)
     await notices.deliver_queued(session, mailer=mailer, calendar=working, clock=FixedClock(closed))
+    # BIL-1: metering reports 8.75 (thousand) audio minutes of the month before last, late.
+    await usage.report_usage(
+        session,
+        app=live,
+        product="RTC_AUDIO_MINUTES",
+        quantity=Decimal("8.75"),
+        terminal="IOS",
+        scenario="LIVE_STREAMING",
+        occurred_at=datetime.combine(before_last + timedelta(days=20), time(18), tzinfo=SHANGHAI),
+        idempotency_key=f"demo-bill-{before_last:%Y-%m}-live-late",
+        reported_by="client:demo-metering",
+        now=closed,
+    )
     # Last month: issued and delivered today; 深圳 disputes part of it.
     await run.run_monthly_billing(session, period=last, ran_by="demo-seed", now=now)
     await notices.deliver_queued(session, mailer=mailer, calendar=working, clock=FixedClock(now))

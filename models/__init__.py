@@ -55,7 +55,7 @@ from models.oauth import (
     RevokedAccessToken,
     SigningKey,
 )
-from models.prices import AgreementPrice, Discount, DiscountCondition, ListPrice, Product
+from models.prices import AgreementPrice, Discount, DiscountCondition, ListPrice, PriceChangeDelivery, Product
 from models.profile import DataKey, ProfileChange, RealNameSubmission, SubmissionState
 from models.rate_events import RateEvent
 from models.usage import UsageRecord
@@ -112,6 +112,7 @@ __all__ = [
     "OwnershipDispute",
     "PenaltyAccrual",
     "PenaltyKind",
+    "PriceChangeDelivery",
     "PrincipalKind",
     "Product",
     "ProfileChange",

@@ -68,6 +68,9 @@ class BillLine(Base, table=True):
     discount_fen: int = money_field(nullable=False)
     amount_fen: int = money_field(nullable=False)
     description: str | None = Field(default=None, sa_type=sa.String(500), nullable=True)
+    # BIL-1: the month the usage belongs to (first day); a late line names an earlier month
+    # than its bill's period.
+    service_period: date = Field(sa_type=sa.Date(), nullable=False)
 
 
 class BillDisputeState(StrEnum):

@@ -28,6 +28,7 @@ class NoticePurpose(StrEnum):
 
     BILL = "BILL"  # BIL-5: the dispute window
     PAYMENT_DUE = "PAYMENT_DUE"  # PRE-3 / PRE-4: the 5 working days to pay or top up
+    PRICE_CHANGE = "PRICE_CHANGE"  # NTC-2: the 7 days before the new price applies to the account
 
 
 class Notice(Base, table=True):

@@ -34,6 +34,21 @@ class ListPrice(Base, table=True):
     announced_at: datetime | None = timestamp_field(default=None, nullable=True)
 
 
+class PriceChangeDelivery(Base, table=True):
+    """NTC-2: a list-price change as announced to one account. The new price applies to the
+    account from ``applies_from``: its effective date, or 7 days after the account's email was
+    delivered (NTC-1) when that is later; empty while the email is undelivered (the old price
+    stays). An account with no row (it joined after the announcement) follows the list."""
+
+    __tablename__ = "price_change_deliveries"
+    __table_args__ = (sa.UniqueConstraint("list_price_id", "account_id"),)
+
+    list_price_id: uuid.UUID = Field(foreign_key="list_prices.id", nullable=False)
+    account_id: uuid.UUID = Field(foreign_key="accounts.id", index=True, nullable=False)
+    notice_id: uuid.UUID = Field(foreign_key="notices.id", unique=True, nullable=False)
+    applies_from: datetime | None = timestamp_field(default=None, nullable=True)
+
+
 class AgreementPrice(Base, table=True):
     """BIL-2: a supplementary agreement's price for one account (used when the product has no
     list price, and over the list price when both exist)."""

@@ -31,3 +31,8 @@ class UsageRecord(Base, table=True):
     within_scope: bool = Field(nullable=False)
     reported_by: str = Field(sa_type=sa.String(200), nullable=False)
     reported_at: datetime = timestamp_field(nullable=False)
+    # BIL-1: the bill run that put this record on a bill (the account's bill of that run's
+    # month); empty until then, so usage reported after its month was billed is still unbilled
+    # and goes on the next bill as a late line. Continuing products (BIL-8) are billed from
+    # their levels each month and are never marked.
+    bill_run_id: uuid.UUID | None = Field(default=None, foreign_key="bill_runs.id", index=True, nullable=True)

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Account, Bill, Notice, NoticeChannel, NoticePurpose
+from models import Account, Bill, ListPrice, Notice, NoticeChannel, NoticePurpose, PriceChangeDelivery
 from services.batch import new_row
 from services.calendar import WorkingCalendar, deadlines
 from services.calendar.deadline_spec import DayCount, DeadlineSpec
@@ -59,6 +59,10 @@ def payment_window(delivered_at: datetime, *, arrears: bool = True, what: str | 
         counted=DayCount.WORKING_DAYS,
         days=PAY_WORKING_DAYS,
     )
+
+
+# NTC-2: a price change applies to an account 7 days after its email was delivered, at the earliest.
+PRICE_CHANGE_NOTICE = timedelta(days=7)
 
 
 async def send_electronic(
@@ -118,17 +122,26 @@ def email_row(
 
 
 async def queue_email_to_every_account(
-    session: AsyncSession, *, subject: str, body: str, sent_by: str, now: datetime
-) -> int:
-    """One outbox email per account, to its contact address (an announcement by email)."""
+    session: AsyncSession,
+    *,
+    subject: str,
+    body: str,
+    sent_by: str,
+    now: datetime,
+    purpose: NoticePurpose | None = None,
+) -> list[dict]:
+    """One outbox email per account, to its contact address (an announcement by email); the
+    rows inserted."""
     accounts = (await session.execute(select(Account.id, Account.email))).all()
     rows = [
-        email_row(account_id=account_id, email=email, subject=subject, body=body, now=now, sent_by=sent_by)
+        email_row(
+            account_id=account_id, email=email, subject=subject, body=body, now=now, sent_by=sent_by, purpose=purpose
+        )
         for account_id, email in accounts
     ]
     if rows:
         await session.execute(insert(Notice), rows)
-    return len(rows)
+    return rows
 
 
 def mail_delivery(posted_at: datetime, calendar: WorkingCalendar) -> datetime:
@@ -237,6 +250,8 @@ async def deliver_queued(
             deadline = _deadline(notice, calendar, accepted, paused)
             if deadline is not None and notice.bill_id is not None:
                 await _start_deadline(session, notice, deadline, accepted)
+            if notice.purpose == NoticePurpose.PRICE_CHANGE:
+                await _price_change_delivered(session, notice, accepted)
             delivered += 1
         await session.flush()
         if checkpoint is not None:
@@ -263,6 +278,21 @@ async def _start_deadline(session: AsyncSession, notice: Notice, deadline: datet
     await session.execute(
         update(Bill).where(Bill.id == notice.bill_id).values(**values).execution_options(synchronize_session="fetch")
     )
+
+
+async def _price_change_delivered(session: AsyncSession, notice: Notice, delivered_at: datetime) -> None:
+    """NTC-2: the new price applies to this account from 7 days after this delivery, and never
+    before the change's own date."""
+    found = (
+        await session.execute(
+            select(PriceChangeDelivery, ListPrice.effective_from)
+            .join(ListPrice, ListPrice.id == PriceChangeDelivery.list_price_id)
+            .where(PriceChangeDelivery.notice_id == notice.id)
+        )
+    ).first()
+    if found is not None:
+        delivery, effective_from = found
+        delivery.applies_from = max(effective_from, delivered_at + PRICE_CHANGE_NOTICE)
 
 
 async def page_for_account(

@@ -165,6 +165,7 @@ async def add_children(session, principals, n: int, kind: str, start: int = 0) -
                         unit_price_fen=100,
                         discount_fen=0,
                         amount_fen=100,
+                        service_period=bill.period,
                     ),
                     BillDispute(bill_id=bill.id, amount_fen=1, reason="r", opened_by="h", opened_at=AT),
                 ]

@@ -32,6 +32,9 @@ class BillLine:
     amount: Decimal
     discount: Decimal = strawberry.field(description="Taken off before `amount`; zero when none applies (BIL-3).")
     description: str | None
+    service_period: date = strawberry.field(
+        description="The month the usage belongs to (its first day); a late line names an earlier month (BIL-1)."
+    )
 
     @staticmethod
     def from_model(row: LineRow) -> "BillLine":
@@ -42,6 +45,7 @@ class BillLine:
             amount=fen_to_yuan(row.amount_fen),
             discount=fen_to_yuan(row.discount_fen),
             description=row.description,
+            service_period=row.service_period,
         )
 
 

@@ -120,6 +120,7 @@ async def resolve(
                 discount_fen=0,
                 amount_fen=-fen,
                 description=f"dispute accepted: {note}",
+                service_period=bill.period,
             )
         )
         bill.total_fen -= fen

@@ -1,9 +1,13 @@
-"""BIL-2, BIL-3, BIL-4, BIL-8: the monthly bill run.
+"""BIL-1, BIL-2, BIL-3, BIL-4, BIL-8: the monthly bill run.
 
-Set-based: one aggregate query prices a whole month of every account's usage (each record at
-the supplementary-agreement price, else the list price, in force when it occurred) and groups
-it into lines; Python only applies discounts to those lines and bulk-inserts bills, lines and
-their email notices. Nothing loops over usage records.
+Set-based: one UPDATE claims the usage records the run bills (BIL-1: every metered record up
+to the month's end that no bill carries yet, so usage reported after its month was billed goes
+on the next bill as a late line naming its month); one aggregate query prices them (each record
+at the supplementary-agreement price, else the list price, in force for the account when it
+occurred, services/billing/pricing.py) and groups them into lines per product, price and month.
+Continuing charges are time-weighted per month (BIL-8, services/billing/storage.py). Python
+only applies discounts to those lines and bulk-inserts bills, lines and their email notices.
+Nothing loops over usage records.
 
 Idempotent: ``bills`` is unique on (account, period) and bills are inserted with ON CONFLICT DO
 NOTHING, so a second run — also one running at the same moment in another process — issues
@@ -16,14 +20,13 @@ priced at zero); it is held and reported, and a later run bills it once a price 
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, func, literal, select, union_all
+from sqlalchemy import Date, func, literal, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import (
     Account,
-    AgreementPrice,
     Bill,
     BillHold,
     BillLine,
@@ -32,7 +35,6 @@ from models import (
     Discount,
     DiscountCondition,
     LineKind,
-    ListPrice,
     Notice,
     NoticePurpose,
     Product,
@@ -40,7 +42,9 @@ from models import (
 )
 from models.base import new_id
 from services.batch import insert_for, new_row
-from services.clock import SHANGHAI, local_date
+from services.billing import storage
+from services.billing.pricing import month_bounds, priced
+from services.clock import local_date
 from services.errors import InvalidInput
 from services.money import discount_fen, fen_to_yuan, line_amount_fen, micros_to_quantity
 from services.notices import email_row
@@ -58,15 +62,8 @@ class _Group:
     account_id: uuid.UUID
     product: str
     unit_price_fen: int | None
+    service_period: date
     quantity_micros: int
-
-
-def month_bounds(period: date) -> tuple[datetime, datetime]:
-    """T-1: the month's first and next month's first instant, Asia/Shanghai, as UTC."""
-    following = (period.replace(day=28) + timedelta(days=4)).replace(day=1)
-    start = datetime.combine(period, time(), tzinfo=SHANGHAI).astimezone(UTC)
-    end = datetime.combine(following, time(), tzinfo=SHANGHAI).astimezone(UTC)
-    return start, end
 
 
 def previous_period(now: datetime) -> date:
@@ -74,85 +71,82 @@ def previous_period(now: datetime) -> date:
     return (first - timedelta(days=1)).replace(day=1)
 
 
-def _price_ranges(model, *, per_account: bool):
-    """Each price with the instant the next one of its product (and account) replaced it:
-    joining on a range prices every usage row in one pass, instead of a lookup per row."""
-    partition = (model.account_id, model.product_code) if per_account else (model.product_code,)
-    columns = [model.product_code, model.unit_price_fen, model.effective_from.label("valid_from")]
-    if per_account:
-        columns.append(model.account_id)
-    until = func.lead(model.effective_from).over(partition_by=partition, order_by=model.effective_from)
-    return select(*columns, until.label("valid_until")).subquery()
+def _next_month(period: date) -> date:
+    return (period.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-def _priced(query: Select, account_id, product, at) -> Select:
-    """BIL-2: the account's agreement price wins over the list price; NULL when neither exists."""
-    agreement = _price_ranges(AgreementPrice, per_account=True)
-    standard = _price_ranges(ListPrice, per_account=False)
-
-    def in_force(ranges):
-        return (
-            (ranges.c.product_code == product)
-            & (ranges.c.valid_from <= at)
-            & (ranges.c.valid_until.is_(None) | (at < ranges.c.valid_until))
+async def _claim(session: AsyncSession, run: BillRun) -> None:
+    """BIL-1: mark every metered record up to the month's end that no bill carries yet as this
+    run's: the month's own usage and late usage of earlier months alike. Claiming first makes
+    the run read exactly what it marks (a record reported meanwhile waits for the next bill),
+    and a concurrent run of the same month skips what this one claimed."""
+    _, end = month_bounds(run.period)
+    usage = UsageRecord.__table__.c
+    billed = select(Bill.id).where(Bill.account_id == usage.account_id, Bill.period == run.period).exists()
+    await session.execute(
+        update(UsageRecord.__table__)
+        .where(
+            usage.bill_run_id.is_(None),
+            usage.occurred_at < end,
+            usage.product_code.not_in(select(Product.code).where(Product.continuing)),
+            ~billed,
         )
-
-    return (
-        query.add_columns(func.coalesce(agreement.c.unit_price_fen, standard.c.unit_price_fen).label("unit_price_fen"))
-        .outerjoin(agreement, in_force(agreement) & (agreement.c.account_id == account_id))
-        .outerjoin(standard, in_force(standard))
+        .values(bill_run_id=run.id)
     )
 
 
-def _grouped_usage(period: date) -> Select:
-    start, end = month_bounds(period)
+async def _months(session: AsyncSession, run: BillRun):
+    """The months the claimed records fall in (Asia/Shanghai), as a small table to join on."""
+    first = await session.scalar(select(func.min(UsageRecord.occurred_at)).where(UsageRecord.bill_run_id == run.id))
+    period = local_date(first).replace(day=1) if first is not None else run.period
+    stamp = UsageRecord.__table__.c.occurred_at.type
+    rows = []
+    while period <= run.period:
+        start, end = month_bounds(period)
+        rows.append(
+            select(
+                literal(period, type_=Date()).label("period"),
+                literal(start, type_=stamp).label("starts"),
+                literal(end, type_=stamp).label("ends"),
+            )
+        )
+        period = _next_month(period)
+    return (union_all(*rows) if len(rows) > 1 else rows[0]).subquery()
+
+
+async def _metered(session: AsyncSession, run: BillRun) -> list[_Group]:
+    """Usage fees: each claimed record at the price in force when it occurred, grouped by the
+    month it belongs to (a late line for an earlier month, BIL-1)."""
     usage = UsageRecord.__table__.c
-    not_billed = ~select(Bill.id).where(Bill.account_id == usage.account_id, Bill.period == period).exists()
-    continuing = select(Product.code).where(Product.continuing)
-    # Usage fees: every record of the month, at the price in force when it occurred.
-    metered = _priced(
-        select(usage.account_id, usage.product_code, usage.quantity_micros).select_from(UsageRecord.__table__),
+    months = await _months(session, run)
+    rows = priced(
+        select(usage.account_id, usage.product_code, usage.quantity_micros, months.c.period.label("service_period"))
+        .select_from(UsageRecord.__table__)
+        .join(months, (usage.occurred_at >= months.c.starts) & (usage.occurred_at < months.c.ends)),
         usage.account_id,
         usage.product_code,
         usage.occurred_at,
-    ).where(
-        usage.occurred_at >= start,
-        usage.occurred_at < end,
-        usage.product_code.not_in(continuing),
-        not_billed,
+    ).where(usage.bill_run_id == run.id)
+    priced_rows = rows.subquery()
+    columns = (
+        priced_rows.c.account_id,
+        priced_rows.c.product_code,
+        priced_rows.c.unit_price_fen,
+        priced_rows.c.service_period,
     )
-    # BIL-8: a held resource is billed every month at its last reported level, new use or not.
-    latest = (
-        select(
-            usage.account_id,
-            usage.product_code,
-            usage.quantity_micros,
-            func.row_number()
-            .over(partition_by=(usage.app_id, usage.product_code), order_by=(usage.occurred_at.desc(), usage.id.desc()))
-            .label("newest"),
-        )
-        .where(usage.occurred_at < end, usage.product_code.in_(continuing), not_billed)
-        .subquery()
+    query = (
+        select(*columns, func.sum(priced_rows.c.quantity_micros))
+        .group_by(*columns)
+        .having(func.sum(priced_rows.c.quantity_micros) > 0)
     )
-    month_end = literal(end - timedelta(microseconds=1), type_=UsageRecord.__table__.c.occurred_at.type)
-    held = _priced(
-        select(latest.c.account_id, latest.c.product_code, latest.c.quantity_micros).select_from(latest),
-        latest.c.account_id,
-        latest.c.product_code,
-        month_end,
-    ).where(latest.c.newest == 1, latest.c.quantity_micros > 0)
-    priced = union_all(metered, held).subquery()
-    return (
-        select(
-            priced.c.account_id,
-            priced.c.product_code,
-            priced.c.unit_price_fen,
-            func.sum(priced.c.quantity_micros).label("quantity_micros"),
-        )
-        .group_by(priced.c.account_id, priced.c.product_code, priced.c.unit_price_fen)
-        .having(func.sum(priced.c.quantity_micros) > 0)
-        .order_by(priced.c.account_id, priced.c.product_code, priced.c.unit_price_fen)
-    )
+    return [_Group(*row) for row in await session.execute(query)]
+
+
+async def _groups(session: AsyncSession, run: BillRun) -> list[_Group]:
+    groups = await _metered(session, run)
+    held = await storage.held_quantities(session, run.period)
+    groups += [_Group(account, product, fen, run.period, micros) for (account, product, fen), micros in held.items()]
+    return sorted(groups, key=lambda g: (str(g.account_id), g.service_period, g.product, g.unit_price_fen or 0))
 
 
 async def _discounts(
@@ -204,10 +198,21 @@ def _discounted(quantity_micros: int, offers: list[tuple[Discount, datetime]], p
     return 0, None
 
 
+def _late(service_period: date, period: date) -> str | None:
+    if service_period == period:
+        return None
+    return f"late usage of {service_period:%Y-%m} / {service_period:%Y-%m} 的补报用量"
+
+
+def _month_note(service_period: date, period: date) -> str:
+    return "" if service_period == period else f" ({service_period:%Y-%m})"
+
+
 def _bill_email(account, period: date, total_fen: int, lines: list[dict]) -> tuple[str, str]:
     month = period.strftime("%Y-%m")
     rows = [
-        f"  {line['product_code']}: {micros_to_quantity(line['quantity_micros']).normalize():f} x "
+        f"  {line['product_code']}{_month_note(line['service_period'], period)}: "
+        f"{micros_to_quantity(line['quantity_micros']).normalize():f} x "
         f"{fen_to_yuan(line['unit_price_fen'])} - {fen_to_yuan(line['discount_fen'])} = "
         f"{fen_to_yuan(line['amount_fen'])} CNY"
         for line in lines
@@ -231,7 +236,11 @@ async def run_monthly_billing(session: AsyncSession, *, period: date, ran_by: st
     if month_bounds(period)[1] > now:
         raise InvalidInput("a month is billed after it has ended", field=["period"])
 
-    groups = [_Group(*row) for row in await session.execute(_grouped_usage(period))]
+    run = BillRun(period=period, ran_at=now, ran_by=ran_by, issued=0, held=0)
+    session.add(run)
+    await session.flush()
+    await _claim(session, run)
+    groups = await _groups(session, run)
     by_account: dict[uuid.UUID, list[_Group]] = defaultdict(list)
     for group in groups:
         by_account[group.account_id].append(group)
@@ -248,7 +257,8 @@ async def run_monthly_billing(session: AsyncSession, *, period: date, ran_by: st
         bill_id, total = new_id(), 0
         monthly = defaultdict(int)
         for group in account_groups:
-            monthly[group.product] += group.quantity_micros
+            if group.service_period == period:
+                monthly[group.product] += group.quantity_micros
         for group in account_groups:
             assert group.unit_price_fen is not None
             gross = line_amount_fen(group.quantity_micros, group.unit_price_fen)
@@ -257,6 +267,7 @@ async def run_monthly_billing(session: AsyncSession, *, period: date, ran_by: st
             )
             discount = discount_fen(gross, points)
             total += gross - discount
+            notes = [note for note in (_late(group.service_period, period), description) if note]
             lines.append(
                 new_row(
                     now,
@@ -267,7 +278,8 @@ async def run_monthly_billing(session: AsyncSession, *, period: date, ran_by: st
                     unit_price_fen=group.unit_price_fen,
                     discount_fen=discount,
                     amount_fen=gross - discount,
-                    description=description,
+                    description="; ".join(notes) or None,
+                    service_period=group.service_period,
                 )
             )
         bills.append(
@@ -293,9 +305,22 @@ async def run_monthly_billing(session: AsyncSession, *, period: date, ran_by: st
         await session.execute(insert_for(session, BillLine), new_lines)
     await _queue_bill_emails(session, period, [b for b in bills if b["id"] in inserted], new_lines, now)
     await _record_holds(session, period, unpriced, now=now)
-    session.add(BillRun(period=period, ran_at=now, ran_by=ran_by, issued=len(inserted), held=len(unpriced)))
+    # Held accounts' records (and those of a bill a concurrent run issued first) wait, unbilled.
+    await _release(session, run, set(by_account) - {b["account_id"] for b in bills if b["id"] in inserted})
+    run.issued, run.held = len(inserted), len(unpriced)
     await session.flush()
     return RunResult(issued=len(inserted), held=len(unpriced), unpriced=unpriced)
+
+
+async def _release(session: AsyncSession, run: BillRun, account_ids: set[uuid.UUID]) -> None:
+    ids = sorted(account_ids)
+    usage = UsageRecord.__table__.c
+    for chunk in range(0, len(ids), 500):  # held accounts are few; chunks keep under parameter limits
+        await session.execute(
+            update(UsageRecord.__table__)
+            .where(usage.bill_run_id == run.id, usage.account_id.in_(ids[chunk : chunk + 500]))
+            .values(bill_run_id=None)
+        )
 
 
 async def _queue_bill_emails(

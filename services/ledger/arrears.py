@@ -10,6 +10,9 @@ Decisions written down here (RULES.md leaves them to us):
   (T-1): a payment on day d stops accrual from day d + 1.
 - PRE-3's base is the shortfall less the bill's unpaid principal, so no fen bears both
   penalties (arrears take precedence). A later month's settlement supersedes an open shortfall.
+- PRE-3 is a duty of the agreement's term: no shortfall penalty accrues for a day on or after
+  the agreement's end (services/ledger/term.py), and a bill settled after the end opens no
+  shortfall. PRE-4 penalties on unpaid principal continue (TRM-8: debts survive termination).
 - Every change of balance or principal first materialises the accruals up to today with the
   state before the change, so stored accruals always used the right base; on read, the days
   not yet materialised are added with the current base, so answers are right between sweeps.
@@ -26,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import Account, Bill, BillState, LedgerEntry, LedgerKind, Notice, NoticePurpose, PenaltyAccrual, PenaltyKind
 from services.batch import insert_for, locked, new_row
 from services.clock import local_date
-from services.ledger import entries
+from services.ledger import entries, term
 from services.money import daily_rate_fen, fen_to_yuan
 from services.notices import email_row
 
@@ -88,8 +91,9 @@ async def _open_bills(session: AsyncSession, account_ids: list[uuid.UUID]) -> di
     return found
 
 
-def _pending_accruals(bills: list[Bill], balance_fen: int, through: date) -> list[dict]:
-    """The accrual rows not stored yet, each day at today's base (see the module docstring)."""
+def _pending_accruals(bills: list[Bill], balance_fen: int, through: date, ends: date | None) -> list[dict]:
+    """The accrual rows not stored yet, each day at today's base (see the module docstring);
+    ``ends``: the first day without the agreement, from which PRE-3 accrues nothing."""
     rows = []
     for bill in bills:
         for kind, base in (
@@ -99,7 +103,10 @@ def _pending_accruals(bills: list[Bill], balance_fen: int, through: date) -> lis
             amount = daily_rate_fen(base)
             if amount == 0:
                 continue
-            for day in penalty_days(bill, bill.accrued_through, through):
+            last = through
+            if kind == PenaltyKind.SHORTFALL and ends is not None:
+                last = min(through, ends - timedelta(days=1)) if ends > date.min else date.min
+            for day in penalty_days(bill, bill.accrued_through, last):
                 rows.append(
                     {"bill_id": bill.id, "account_id": bill.account_id, "kind": kind, "day": day, "base_fen": base}
                     | {"amount_fen": amount}
@@ -133,11 +140,12 @@ async def owed(session: AsyncSession, account_ids: list[uuid.UUID], *, now: date
         (await session.execute(select(Account.id, Account.balance_fen).where(Account.id.in_(account_ids)))).all()
     )
     accrued, paid = await _accrued(session, account_ids), await _penalties_paid(session, account_ids)
+    ends = await term.end_dates(session, account_ids)
     today = local_date(now)
     found = {}
     for account_id in account_ids:
         open_bills = bills.get(account_id, [])
-        pending = _pending_accruals(open_bills, balances.get(account_id, 0), today)
+        pending = _pending_accruals(open_bills, balances.get(account_id, 0), today, ends.get(account_id))
         penalties = accrued.get(account_id, 0) + sum(row["amount_fen"] for row in pending) - paid.get(account_id, 0)
         dues = [b.pay_by for b in open_bills if unpaid_fen(b) > 0 and b.pay_by is not None]
         found[account_id] = Owed(
@@ -153,7 +161,8 @@ async def accrue(session: AsyncSession, account: Account, *, now: datetime) -> i
     state the bases come from cannot change under it; the unique key makes repeats no-ops."""
     bills = (await _open_bills(session, [account.id])).get(account.id, [])
     today = local_date(now)
-    rows = _pending_accruals(bills, account.balance_fen, today)
+    ends = (await term.end_dates(session, [account.id])).get(account.id)
+    rows = _pending_accruals(bills, account.balance_fen, today, ends)
     for bill in bills:
         if bill.pay_by is not None and (bill.accrued_through is None or bill.accrued_through < today):
             bill.accrued_through = today
@@ -199,7 +208,12 @@ async def settle(session: AsyncSession, bill: Bill, *, now: datetime) -> None:
     balance_after = account.balance_fen - pay
     # Open while the balance is below the month's consumption, even when all of the gap is
     # arrears for now (its base is then 0 until principal is paid and the balance still falls short).
-    open_shortfall = newer.first() is None and balance_after < bill.total_fen
+    # PRE-3 ends with the agreement: a bill settled after the end opens no shortfall.
+    open_shortfall = (
+        newer.first() is None
+        and balance_after < bill.total_fen
+        and not await term.ended(session, account.id, local_date(now))
+    )
     bill.shortfall_closed_at = None if open_shortfall else now
     if bill.total_fen - pay > 0 or open_shortfall:
         _queue_payment_notice(session, account, bill, open_shortfall, now)

@@ -195,7 +195,8 @@ async def test_bil8_held_storage_is_billed_every_month_without_new_use(client, p
     await run_month(client, principals, "2026-09-01")
     await sweep(client, principals)
     bills = await bills_of(client, principals.holder_a)
-    assert [(b["period"], b["total"]) for b in bills] == [("2026-08-01", "15.00")]  # 100 GB × 0.15, no new use
+    # 100 GB × 0.15, no new use; September time-weighted (BIL-8): 464 of 720 hours held → 9.67
+    assert [(b["period"], b["total"]) for b in bills] == [("2026-08-01", "15.00"), ("2026-09-01", "9.67")]
     assert bills[0]["lines"][0]["product"] == "RECORDING_STORAGE_GB_MONTH"
 
 
