@@ -25,9 +25,10 @@ query Dashboard {
 """
 
 # What it costs: the bearer check (1), the account (1), the balance (1), what is owed for the
-# standing (services/ledger/arrears.owed: unpaid bills, balance, penalties, deductions: 4), and
-# one each for the pages of apps, bills and ledger entries and for the bills' lines (4).
-DASHBOARD_SELECTS = 11
+# standing (services/ledger/arrears.owed: unpaid bills, balance, penalties, deductions: 4, and
+# the agreement's end for PRE-3, services/ledger/term: termination dates, terminated standing: 2),
+# and one each for the pages of apps, bills and ledger entries and for the bills' lines (4).
+DASHBOARD_SELECTS = 13
 
 
 def selects(seen: list[str]) -> list[str]:
