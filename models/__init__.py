@@ -32,6 +32,7 @@ from models.clock import ClockOffset
 from models.enforcement import CaseSource, EnforcementCase
 from models.events import AccountEvent
 from models.incidents import ForceMajeureEvent, Outage
+from models.measures import Measure, MeasureKind
 from models.ledger import LedgerEntry, LedgerKind, Refund, RefundState, TopUp, TopUpMethod, TopUpState
 from models.notice import Notice, NoticeChannel, NoticePurpose
 from models.oauth import (
@@ -85,6 +86,8 @@ __all__ = [
     "LineKind",
     "ListPrice",
     "LoginFailure",
+    "Measure",
+    "MeasureKind",
     "Notice",
     "NoticeChannel",
     "NoticePurpose",
