@@ -32,8 +32,8 @@ from models.clock import ClockOffset
 from models.enforcement import CaseSource, EnforcementCase
 from models.events import AccountEvent
 from models.incidents import ForceMajeureEvent, Outage
-from models.measures import Measure, MeasureKind
 from models.ledger import LedgerEntry, LedgerKind, Refund, RefundState, TopUp, TopUpMethod, TopUpState
+from models.measures import Measure, MeasureKind
 from models.notice import Notice, NoticeChannel, NoticePurpose
 from models.oauth import (
     AuthorizationCode,
