@@ -33,6 +33,8 @@ class Measure(Base, table=True):
     # RESTRICT: the capabilities (permission vocabulary) the account's principals lose.
     capabilities: list[str] = Field(default_factory=list, sa_type=sa.JSON(), nullable=False)
     reason: str = Field(sa_type=sa.Text(), nullable=False)
+    # What it rests on, as the case cited it when applied: clauses, and a regulator's order.
+    basis: list[str] = Field(default_factory=list, sa_type=sa.JSON(), nullable=False)
     # REQUIRE_CONTENT_CHANGE: by when the content must change.
     deadline: datetime | None = timestamp_field(default=None, nullable=True)
     # ACC-5: the ownership dispute whose freeze this is (lifted when the dispute is resolved).

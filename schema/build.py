@@ -20,6 +20,8 @@ from schema.calendar.resolvers import CalendarMutation, CalendarQuery
 from schema.calendar.types import HolidayCalendar
 from schema.clock import ClockMutation
 from schema.context import AccordInfo
+from schema.enforcement.measure_resolvers import MeasureMutation
+from schema.enforcement.measure_types import Measure
 from schema.enforcement.resolvers import EnforcementMutation
 from schema.enforcement.types import EnforcementCase
 from schema.errors import is_deliberate
@@ -54,6 +56,7 @@ class RootMutation(
     CaseMutation,
     AppMutation,
     EnforcementMutation,
+    MeasureMutation,
     PriceMutation,
     LedgerMutation,
     BillMutation,
@@ -86,6 +89,7 @@ def build_schema(*, max_depth: int = MAX_DEPTH) -> strawberry.Schema:
             ProfileChange,
             App,
             EnforcementCase,
+            Measure,
             LedgerEntry,
             Notice,
             PendingTopUp,

@@ -29,6 +29,7 @@ def upgrade() -> None:
         sa.Column("app_ids", sa.JSON(), nullable=False),
         sa.Column("capabilities", sa.JSON(), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("basis", sa.JSON(), nullable=False),
         sa.Column("deadline", sa.DateTime(timezone=True), nullable=True),
         sa.Column("dispute_id", sa.Uuid(), nullable=True),
         sa.Column("effective_at", sa.DateTime(timezone=True), nullable=False),
@@ -38,7 +39,9 @@ def upgrade() -> None:
         sa.Column("lifted_by", sa.String(length=200), nullable=True),
         sa.Column("lift_reason", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(["account_id"], ["accounts.id"], name=op.f("fk_measures_account_id_accounts")),
-        sa.ForeignKeyConstraint(["case_id"], ["enforcement_cases.id"], name=op.f("fk_measures_case_id_enforcement_cases")),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["enforcement_cases.id"], name=op.f("fk_measures_case_id_enforcement_cases")
+        ),
         sa.ForeignKeyConstraint(["notice_id"], ["notices.id"], name=op.f("fk_measures_notice_id_notices")),
         sa.ForeignKeyConstraint(
             ["dispute_id"], ["ownership_disputes.id"], name=op.f("fk_measures_dispute_id_ownership_disputes")

@@ -11,20 +11,26 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import (
     Account,
+    CaseSource,
     CompromiseReport,
     DisputeState,
+    EnforcementCase,
     Ground,
     HolderType,
+    Measure,
+    MeasureKind,
     OwnershipDispute,
     ReportState,
     Standing,
     SubmissionState,
     TerminationRequest,
 )
-from services import calendar
+from services import calendar, notices
 from services.accounts import real_name, validation
 from services.batch import rows_by
 from services.clock import local_date
+from services.enforcement import cases as enforcement_cases
+from services.enforcement import measures
 from services.errors import GroundNotMet, InvalidInput, InvalidState, NotFound
 from services.scoped import one_in_scope
 
@@ -32,6 +38,7 @@ from services.scoped import one_in_scope
 DISSOLUTION_NOTICE_WORKING_DAYS = 5
 CONVENIENCE_NOTICE_DAYS = 30  # TRM-1
 REPUTATION_NOTICE_WORKING_DAYS = 10  # TRM-3
+OWNERSHIP_CLAUSE = "2.5"  # ACC-5: the article an ownership dispute's freeze rests on
 
 
 class Credential(StrEnum):  # names of credentials, not secrets
@@ -48,10 +55,11 @@ class Credential(StrEnum):  # names of credentials, not secrets
 async def open_dispute(
     session: AsyncSession, *, account: Account, complaint: str, freeze: bool, actor: str, now: datetime
 ) -> OwnershipDispute:
+    """A freeze goes through ENF like any measure (ENF-2): the dispute opens an enforcement case,
+    a notice of it goes to the account's console (an electronic notice, delivered when written,
+    NTC-1), and the FREEZE_ACCOUNT measure cites that delivered notice."""
     if freeze and account.standing == Standing.TERMINATED:
         raise InvalidState("a terminated account is not frozen (it must stay able to pay what it owes)")
-    # The standing to return to when the last freezing dispute closes: a dispute that freezes an
-    # account another dispute froze inherits that dispute's earlier standing.
     earlier = await _open_freezing(session, account.id)
     dispute = OwnershipDispute(
         account_id=account.id,
@@ -61,17 +69,54 @@ async def open_dispute(
         opened_by=actor,
         opened_at=now,
     )
-    if freeze:
-        account.standing = Standing.FROZEN
     session.add(dispute)
     await session.flush()
+    if freeze:
+        case = await enforcement_cases.open_case(
+            session,
+            account=account,
+            source=CaseSource.SELF_DISCOVERED,
+            clauses=[OWNERSHIP_CLAUSE],
+            description=f"ownership dispute: {dispute.complaint}",
+            opened_by=actor,
+            now=now,
+        )
+        notice = await notices.send_electronic(
+            session,
+            account_id=account.id,
+            addressee=account.email,
+            subject="账户冻结通知 / Account freeze notice",
+            body=(
+                "An ownership dispute was opened on this account (Art. 2.5). The account is frozen while it is "
+                "open: it can be read but not changed."
+            ),
+            sent_by=actor,
+            now=now,
+        )
+        notice.case_id = case.id
+        await session.flush()
+        await measures.apply_measure(
+            session,
+            measures.NewMeasure(
+                case_id=case.id,
+                kind=MeasureKind.FREEZE_ACCOUNT,
+                notice_id=notice.id,
+                reason="ownership dispute (ACC-5)",
+                dispute_id=dispute.id,
+            ),
+            actor=actor,
+            now=now,
+        )
+        await session.refresh(account, ["standing"])
     return dispute
 
 
 async def resolve_dispute(
     session: AsyncSession, *, dispute_id: uuid.UUID, winner: str | None, note: str, actor: str, now: datetime
 ) -> OwnershipDispute:
-    """The holder recorded in the verified real-name subject wins unless staff name another."""
+    """The holder recorded in the verified real-name subject wins unless staff name another.
+    The freeze the dispute caused is lifted with the resolution as its reason, and its case
+    closes; the account stays frozen while another measure freezes it."""
     dispute = await session.get(OwnershipDispute, dispute_id)
     if dispute is None:
         raise NotFound("no such ownership dispute", field=["id"])
@@ -89,9 +134,22 @@ async def resolve_dispute(
     dispute.resolution_note = validation.text(note, "note", max_length=5000)
     dispute.resolved_by, dispute.resolved_at = actor, now
     await session.flush()
-    if dispute.froze_account and account.standing == Standing.FROZEN and not await _open_freezing(session, account.id):
-        account.standing = Standing(dispute.standing_before)
+    freezes = await session.execute(
+        select(Measure).where(Measure.dispute_id == dispute.id, Measure.lifted_at.is_(None))
+    )
+    for freeze in freezes.scalars().all():
+        await measures.lift_measure(
+            session,
+            measure_id=freeze.id,
+            reason=f"ownership dispute resolved for {dispute.winner}: {dispute.resolution_note}",
+            actor=actor,
+            now=now,
+        )
+        case = await session.get(EnforcementCase, freeze.case_id)
+        if case is not None and case.closed_at is None:
+            case.closed_at = now
     await session.flush()
+    await session.refresh(account, ["standing"])
     return dispute
 
 

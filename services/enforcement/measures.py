@@ -66,6 +66,14 @@ def regulator_order_missing(case: EnforcementCase) -> bool:
     return case.source == CaseSource.REGULATOR and not (case.admin_order_authority and case.admin_order_number)
 
 
+def basis_of(case: EnforcementCase) -> list[str]:
+    """ENF-6: what a measure rests on: the clauses its case cites, and a regulator's order."""
+    basis = [f"Art. {clause}" for clause in case.clauses]
+    if case.admin_order_authority and case.admin_order_number:
+        basis.append(f"{case.admin_order_authority} {case.admin_order_number}")
+    return basis
+
+
 async def cure_period_end(session: AsyncSession, case: EnforcementCase) -> datetime | None:
     """ENF-7: 14 calendar days from the delivery of the case's first delivered notice."""
     first = await session.scalar(
@@ -166,6 +174,7 @@ async def apply_measure(session: AsyncSession, new: NewMeasure, *, actor: str, n
         app_ids=sorted(str(a.id) for a in apps),
         capabilities=capabilities,
         reason=reason,
+        basis=basis_of(case),
         deadline=new.deadline,
         dispute_id=new.dispute_id,
         effective_at=now,
@@ -249,4 +258,3 @@ async def measures_of(session: AsyncSession, account_ids: Sequence[uuid.UUID]) -
     ).scalars():
         found[measure.account_id].append(measure)
     return found
-
