@@ -25,12 +25,12 @@ from models import (
     SubmissionState,
     TerminationRequest,
 )
-from services import calendar, notices
+from services import calendar, events, notices
 from services.accounts import real_name, validation
 from services.batch import rows_by
 from services.clock import local_date
 from services.enforcement import cases as enforcement_cases
-from services.enforcement import measures
+from services.enforcement import measures, termination
 from services.errors import GroundNotMet, InvalidInput, InvalidState, NotFound
 from services.scoped import one_in_scope
 
@@ -38,6 +38,7 @@ from services.scoped import one_in_scope
 DISSOLUTION_NOTICE_WORKING_DAYS = 5
 CONVENIENCE_NOTICE_DAYS = 30  # TRM-1
 REPUTATION_NOTICE_WORKING_DAYS = 10  # TRM-3
+SERVICE_FAILURE_NOTICE_WORKING_DAYS = 5  # TRM-2
 OWNERSHIP_CLAUSE = "2.5"  # ACC-5: the article an ownership dispute's freeze rests on
 
 
@@ -285,11 +286,16 @@ async def request_termination(
         case Ground.REPUTATION:
             effective_on = working.nth_working_day_after(today, REPUTATION_NOTICE_WORKING_DAYS)  # TRM-3
         case Ground.SERVICE_FAILURE:
-            # TRM-2 needs a recorded outage longer than 5 × 24 h; Accord has recorded none yet.
-            raise GroundNotMet("no recorded outage of the service lasted more than 5 days", field=["ground"])
+            # TRM-2: a recorded outage longer than 5 × 24 h, then 5 working days' notice.
+            if await termination.long_outage(session, now=now) is None:
+                raise GroundNotMet("no recorded outage of the service lasted more than 5 days", field=["ground"])
+            effective_on = working.nth_working_day_after(today, SERVICE_FAILURE_NOTICE_WORKING_DAYS)
         case Ground.FORCE_MAJEURE:
-            # TRM-7 needs a force-majeure event lasting more than a month; none is recorded.
-            raise GroundNotMet("no recorded force-majeure event has lasted more than one month", field=["ground"])
+            # TRM-7: a force-majeure event lasting more than a month; the rule sets no notice
+            # period, so the termination takes effect on the day it is filed.
+            if await termination.long_force_majeure(session, now=now) is None:
+                raise GroundNotMet("no recorded force-majeure event has lasted more than one month", field=["ground"])
+            effective_on = today
         case _:
             raise InvalidInput(f"unknown ground {ground}", field=["ground"])
     request = TerminationRequest(
@@ -304,4 +310,12 @@ async def request_termination(
     )
     session.add(request)
     await session.flush()
+    await events.record(
+        session,
+        account_id=account.id,
+        type="termination.scheduled",
+        at=now,
+        data={"effectiveOn": effective_on.isoformat(), "ground": str(ground), "late": late},
+    )
+    await termination.apply_due(session, now=now, account_id=account.id)  # a ground effective today
     return request

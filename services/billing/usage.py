@@ -11,8 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Account, App, CaseSource, EnforcementCase, Product, UsageRecord
+from models import Account, App, CaseSource, EnforcementCase, Measure, MeasureKind, Product, Standing, UsageRecord
 from services.apps import service as apps
+from services.batch import locked
 from services.enforcement import cases
 from services.errors import IdempotencyConflict, InvalidInput
 from services.money import quantity_to_micros
@@ -70,6 +71,7 @@ async def report_usage(
             idempotency_key=key,
             content_digest=digest,
             within_scope=apps.usage_within_scope(app, terminal=terminal, scenario=scenario),
+            flagged_for_review=await _while_stopped(session, app, occurred_at),
             reported_by=reported_by,
             reported_at=now,
         )
@@ -89,8 +91,29 @@ async def report_usage(
     return Reported(existing, duplicate=True)
 
 
+async def _while_stopped(session: AsyncSession, app: App, occurred_at: datetime) -> bool:
+    """ENF-5: usage for a time when the AppID was suspended or the agreement terminated is kept
+    and flagged for review, never dropped (also when it arrives after the measure was lifted)."""
+    if app.standing == Standing.TERMINATED:
+        return True
+    stops = await session.execute(
+        select(Measure.app_ids, Measure.effective_at, Measure.lifted_at).where(
+            Measure.account_id == app.account_id,
+            Measure.kind.in_([MeasureKind.SUSPEND, MeasureKind.TERMINATE]),
+            Measure.effective_at <= occurred_at,
+        )
+    )
+    return any(
+        (not app_ids or str(app.id) in app_ids) and (lifted_at is None or occurred_at < lifted_at)
+        for app_ids, _, lifted_at in stops
+    )
+
+
 async def _open_scope_case(session: AsyncSession, *, app: App, record: UsageRecord, now: datetime) -> None:
-    """One open AUTOMATIC case per AppID: later out-of-scope usage adds to the same case."""
+    """One open AUTOMATIC case per AppID: later out-of-scope usage adds to the same case. The
+    AppID's row lock serialises concurrent reports (the second waits, then sees the first's
+    case), so concurrent out-of-scope reports open exactly one case."""
+    await locked(session, App, app.id)
     open_cases = await session.execute(
         select(EnforcementCase).where(
             EnforcementCase.account_id == app.account_id,
