@@ -23,6 +23,7 @@ from schema.context import AccordInfo
 from schema.enforcement.measure_resolvers import MeasureMutation
 from schema.enforcement.measure_types import Measure
 from schema.enforcement.resolvers import EnforcementMutation
+from schema.enforcement.status import EnforcementQuery
 from schema.enforcement.types import EnforcementCase
 from schema.errors import is_deliberate
 from schema.execution import FieldErrorsStayPut
@@ -43,7 +44,7 @@ MAX_TOKENS = 5000
 
 
 @strawberry.type(name="Query")
-class RootQuery(AccountQuery, PriceQuery, BillQuery, CalendarQuery):
+class RootQuery(AccountQuery, PriceQuery, BillQuery, CalendarQuery, EnforcementQuery):
     @strawberry.field(extensions=authenticated())
     async def node(self, info: AccordInfo, id: strawberry.ID) -> Node | None:
         return await resolve_node(info.context, id)
