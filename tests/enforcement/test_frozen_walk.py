@@ -117,4 +117,4 @@ async def test_enf5_a_terminated_account_only_pays_and_asks_for_a_refund(client,
                 assert ended_refusal == [], (who, name)
             else:
                 assert [e["code"] for e in ended_refusal] == ["INVALID_STATE"], (who, name, user_errors)
-    assert AFTER_TERMINATION == {"topUp", "requestRefund"}
+    assert {"topUp", "requestRefund"} == AFTER_TERMINATION
