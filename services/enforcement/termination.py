@@ -11,14 +11,14 @@
 """
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Account, ForceMajeureEvent, Measure, MeasureKind, Outage, Standing, TerminationRequest
 from services.batch import for_update
-from services.clock import local_date
+from services.clock import SHANGHAI, local_date
 from services.enforcement import standing
 
 SERVICE_FAILURE_LONGER_THAN = timedelta(days=5)  # TRM-2: 5 × 24 h
@@ -35,6 +35,12 @@ def add_month(day: date) -> date:
     raise AssertionError("unreachable")
 
 
+def a_month_after(at: datetime) -> datetime:
+    """The same Asia/Shanghai wall-clock time a calendar month later, as aware UTC."""
+    local = at.astimezone(SHANGHAI)
+    return datetime.combine(add_month(local.date()), local.timetz()).astimezone(UTC)
+
+
 async def long_outage(session: AsyncSession, *, now: datetime) -> Outage | None:
     """TRM-2: a recorded outage of more than 5 × 24 h (until now when it has not ended)."""
     for outage in (await session.execute(select(Outage).order_by(Outage.started_at))).scalars():
@@ -47,9 +53,7 @@ async def long_force_majeure(session: AsyncSession, *, now: datetime) -> ForceMa
     """TRM-7 / FM-1: a force-majeure event lasting more than one calendar month."""
     events = await session.execute(select(ForceMajeureEvent).order_by(ForceMajeureEvent.started_at))
     for event in events.scalars():
-        end = min(event.ended_at or now, now)
-        month_later = add_month(local_date(event.started_at))
-        if local_date(end) > month_later or (local_date(end) == month_later and end.time() > event.started_at.time()):
+        if min(event.ended_at or now, now) > a_month_after(event.started_at):
             return event
     return None
 
