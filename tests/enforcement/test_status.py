@@ -38,7 +38,9 @@ async def test_enf6_holder_sees_their_own_and_staff_see_any_audited(client, prin
     assert await status_of(client, principals.holder_a.headers, principals.account_a) == own
 
     other = await gql(client, STATUS, {"id": account_id(principals.account_a)}, headers=principals.holder_b.headers)
-    assert not (other["data"] or {}).get("enforcementStatus") and other["errors"][0]["extensions"]["code"] == "NOT_FOUND"  # SEC-1
+    assert (
+        not (other["data"] or {}).get("enforcementStatus") and other["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    )  # SEC-1
     sub = await gql(client, STATUS, {"id": None}, headers=principals.sub_a.headers)
     assert sub["errors"][0]["extensions"]["code"] == "INSUFFICIENT_PERMISSION"
     unnamed = await gql(client, STATUS, {"id": None}, headers=principals.staff["SUPPORT"].headers)
