@@ -112,6 +112,8 @@ async def _check_kind(
     session: AsyncSession, new: NewMeasure, case: EnforcementCase, account: Account, apps: list[App], now: datetime
 ) -> list[str]:
     """Refusals particular to the kind; returns the capabilities a RESTRICT names."""
+    if account.standing == Standing.TERMINATED and new.kind != MeasureKind.FORFEIT_PREPAYMENT:
+        raise InvalidState("the agreement has ended: no further measure but forfeiture", field=["kind"])
     capabilities = sorted(set(new.capabilities))
     if capabilities and new.kind != MeasureKind.RESTRICT:
         raise InvalidInput("capabilities are named by a RESTRICT measure only", field=["capabilities"])
@@ -143,10 +145,6 @@ async def _check_kind(
             )
             if forfeited.first() is not None:
                 raise InvalidState("the prepayment is forfeited already", field=["kind"])
-    if account.standing == Standing.TERMINATED and new.kind != MeasureKind.FORFEIT_PREPAYMENT:
-        raise InvalidState("the agreement has ended: no further measure but forfeiture", field=["kind"])
-    if new.kind == MeasureKind.FREEZE_ACCOUNT and account.standing == Standing.TERMINATED:
-        raise InvalidState("a terminated account is not frozen (it must stay able to pay what it owes)")
     return capabilities
 
 

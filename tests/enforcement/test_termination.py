@@ -126,3 +126,17 @@ async def test_acc7_dissolution_takes_effect_on_the_dissolution_date(client, pri
 async def test_trm3_reputation_counts_10_working_days(client, principals) -> None:
     body = await gql(client, TERMINATE, ground("REPUTATION"), headers=principals.holder_a.headers)
     assert body["data"]["requestTermination"]["effectiveOn"] == "2026-10-20"
+
+
+async def test_trm8_pre3_the_agreement_end_is_the_first_termination_on_file(client, principals, session, clock) -> None:
+    from services.enforcement import termination
+    from tests.enforcement.helpers import measure_on_a
+
+    assert await termination.agreement_end(session, principals.account_a.id) is None
+    await session.rollback()  # a fresh snapshot for what the app writes next
+    await gql(client, TERMINATE, ground("CONVENIENCE"), headers=principals.holder_a.headers)
+    assert str(await termination.agreement_end(session, principals.account_a.id)) == "2026-10-30"
+    await session.rollback()
+    ended = await measure_on_a(client, principals, session, clock, "TERMINATE", case={"clauses": ["7.5"]})
+    assert ended["userErrors"] == []
+    assert str(await termination.agreement_end(session, principals.account_a.id)) == "2026-09-30"
