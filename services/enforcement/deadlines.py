@@ -64,16 +64,21 @@ async def upcoming(session: AsyncSession, account_id: uuid.UUID, now: datetime) 
 
 async def _cure_periods(session: AsyncSession, account_id: uuid.UUID, now: datetime) -> list[DeadlineSpec]:
     terminated = select(Measure.case_id).where(Measure.kind == MeasureKind.TERMINATE)
+    first_delivery = (
+        select(Notice.case_id, func.min(Notice.delivered_at).label("delivered"))
+        .where(Notice.account_id == account_id, Notice.case_id.is_not(None), Notice.delivered_at.is_not(None))
+        .group_by(Notice.case_id)
+        .subquery()
+    )
     query = (
-        select(EnforcementCase.id, EnforcementCase.clauses, func.min(Notice.delivered_at))
-        .join(Notice, Notice.case_id == EnforcementCase.id)
+        select(EnforcementCase.id, EnforcementCase.clauses, first_delivery.c.delivered)
+        .join(first_delivery, first_delivery.c.case_id == EnforcementCase.id)
         .where(
             EnforcementCase.account_id == account_id,
             EnforcementCase.closed_at.is_(None),
             EnforcementCase.id.not_in(terminated),
-            Notice.delivered_at.is_not(None),
         )
-        .group_by(EnforcementCase.id, EnforcementCase.clauses)
+        .order_by(EnforcementCase.id)
     )
     specs = []
     for case_id, clauses, delivered in await session.execute(query):
