@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import demo_billing, demo_invoices, demo_notices
+from api import demo_billing, demo_enforcement, demo_invoices, demo_notices
 from api.settings import Settings
 from auth.passwords import hash_password
 from auth.secrets import digest, new_secret
@@ -143,6 +143,7 @@ async def seed(
                 now=clock.now(),
             )
         created += 1
+    await demo_enforcement.seed_standings(session, made, clock=clock)
     shenzhen, wang = made.get("holder@shenzhen-rtc.demo"), made.get("wang.fang@individual.demo")
     if shenzhen is not None and wang is not None and live is not None:
         # Billing needs the working days of the last two months; without them (T-3) the demo

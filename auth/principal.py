@@ -47,6 +47,9 @@ class Holder:
     login: str
     scopes: frozenset[Scope] = HOLDER_SCOPES
     frozen: bool = False
+    terminated: bool = False  # ENF-5: the agreement ended; read-only but for paying and a refund
+    # ENF-4 RESTRICT: capabilities (permissions) a measure took from the account's principals.
+    restricted: frozenset[Scope] = frozenset()
     kind: PrincipalKind = PrincipalKind.HOLDER
 
     @property
@@ -61,6 +64,8 @@ class SubAccountUser:
     login: str
     scopes: frozenset[Scope] = frozenset()
     frozen: bool = False
+    terminated: bool = False
+    restricted: frozenset[Scope] = frozenset()
     kind: PrincipalKind = PrincipalKind.SUB_ACCOUNT
 
     @property
@@ -74,6 +79,8 @@ class PartnerClient:
     account_id: uuid.UUID
     scopes: frozenset[Scope] = frozenset()
     frozen: bool = False
+    terminated: bool = False
+    restricted: frozenset[Scope] = frozenset()
     kind: PrincipalKind = PrincipalKind.PARTNER_CLIENT
 
     @property
@@ -89,6 +96,8 @@ class MeteringClient:
     scopes: frozenset[Scope] = frozenset({Scope.USAGE_WRITE})
     account_id: None = None
     frozen: bool = False
+    terminated: bool = False
+    restricted: frozenset[Scope] = frozenset()
     kind: PrincipalKind = PrincipalKind.METERING_CLIENT
 
     @property
@@ -105,6 +114,8 @@ class PaymentsClient:
     scopes: frozenset[Scope] = frozenset({Scope.PAYMENTS_CONFIRM})
     account_id: None = None
     frozen: bool = False
+    terminated: bool = False
+    restricted: frozenset[Scope] = frozenset()
     kind: PrincipalKind = PrincipalKind.PAYMENTS_CLIENT
 
     @property
@@ -123,6 +134,8 @@ class Staff:
     roles: frozenset[StaffRole] = field(default_factory=frozenset)
     account_id: None = None
     frozen: bool = False
+    terminated: bool = False
+    restricted: frozenset[Scope] = frozenset()
     kind: PrincipalKind = PrincipalKind.STAFF
 
     @property

@@ -12,11 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from auth.keys import VERIFYING_JWK, verifying_cutoff
-from auth.principal import user_grants
+from auth.principal import Scope, user_grants
 from models import (
     Account,
     AuthorizationCode,
     LoginFailure,
+    Measure,
+    MeasureKind,
     OAuthClient,
     RefreshToken,
     RevokedAccessToken,
@@ -230,3 +232,13 @@ async def revoke_jti(session: AsyncSession, jti: str, expires_at: datetime) -> N
 async def jti_revoked(session: AsyncSession, jti: str) -> bool:
     found = await session.execute(select(RevokedAccessToken.id).where(RevokedAccessToken.jti == jti))
     return found.first() is not None
+
+
+async def restricted_capabilities(session: AsyncSession, account_id: uuid.UUID) -> frozenset[Scope]:
+    """ENF-4: the permissions RESTRICT measures in force take from the account's principals."""
+    found = await session.execute(
+        select(Measure.capabilities).where(
+            Measure.account_id == account_id, Measure.kind == MeasureKind.RESTRICT, Measure.lifted_at.is_(None)
+        )
+    )
+    return frozenset(Scope(c) for (capabilities,) in found for c in capabilities if c in Scope._value2member_map_)

@@ -66,11 +66,11 @@ async def authenticate(session: AsyncSession, token: str, *, issuer: str, now: d
     if rows.revoked:
         raise InvalidToken("revoked")
     if rows.client is not None:
-        return _client_principal(claims, rows)
-    return _user_principal(claims, rows)
+        return await _client_principal(session, claims, rows)
+    return await _user_principal(session, claims, rows)
 
 
-def _user_principal(claims: dict, rows: repository.BearerRows) -> Principal:
+async def _user_principal(session: AsyncSession, claims: dict, rows: repository.BearerRows) -> Principal:
     user, account = rows.user, rows.account
     assert user is not None
     if user.disabled or claims.get("ugen") != user.token_generation:
@@ -79,19 +79,35 @@ def _user_principal(claims: dict, rows: repository.BearerRows) -> Principal:
         raise InvalidToken("the account's tokens were revoked")
     granted = _scopes(claims.get("scope"))
     frozen = account is not None and account.standing == Standing.FROZEN
+    terminated = account is not None and account.standing == Standing.TERMINATED
+    restricted = await _restricted(session, account)
     if user.kind == UserKind.STAFF:
         return Staff(user_id=user.id, login=user.login, roles=frozenset(StaffRole(r) for r in user.staff_roles))
     assert account is not None
     if user.kind == UserKind.HOLDER:
-        return Holder(user_id=user.id, account_id=account.id, login=user.login, scopes=granted, frozen=frozen)
+        return Holder(
+            user_id=user.id,
+            account_id=account.id,
+            login=user.login,
+            scopes=granted,
+            frozen=frozen,
+            terminated=terminated,
+            restricted=restricted,
+        )
     # A sub-account never exceeds its grants as they are now (ACC-8), whatever the token says.
     current = user_grants(user.kind, user.permissions)
     return SubAccountUser(
-        user_id=user.id, account_id=account.id, login=user.login, scopes=granted & current, frozen=frozen
+        user_id=user.id,
+        account_id=account.id,
+        login=user.login,
+        scopes=granted & current,
+        frozen=frozen,
+        terminated=terminated,
+        restricted=restricted,
     )
 
 
-def _client_principal(claims: dict, rows: repository.BearerRows) -> Principal:
+async def _client_principal(session: AsyncSession, claims: dict, rows: repository.BearerRows) -> Principal:
     client, account = rows.client, rows.account
     assert client is not None
     if client.disabled or claims.get("cgen") != client.token_generation:
@@ -113,4 +129,14 @@ def _client_principal(claims: dict, rows: repository.BearerRows) -> Principal:
         account_id=account.id,
         scopes=scopes,
         frozen=account.standing == Standing.FROZEN,
+        terminated=account.standing == Standing.TERMINATED,
+        restricted=await _restricted(session, account),
     )
+
+
+async def _restricted(session: AsyncSession, account) -> frozenset[Scope]:
+    """ENF-4 RESTRICT: read only for an account whose standing says a measure restricts it, so
+    the bearer check stays one statement for every other account."""
+    if account is None or account.standing != Standing.RESTRICTED:
+        return frozenset()
+    return await repository.restricted_capabilities(session, account.id)

@@ -45,6 +45,7 @@ from models.invoices import (
     StoredDocument,
 )
 from models.ledger import LedgerEntry, LedgerKind, Refund, RefundState, TopUp, TopUpMethod, TopUpState
+from models.measures import Measure, MeasureKind
 from models.notice import Notice, NoticeChannel, NoticePurpose
 from models.oauth import (
     AuthorizationCode,
@@ -104,6 +105,8 @@ __all__ = [
     "LineKind",
     "ListPrice",
     "LoginFailure",
+    "Measure",
+    "MeasureKind",
     "Notice",
     "NoticeChannel",
     "NoticePurpose",

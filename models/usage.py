@@ -29,6 +29,8 @@ class UsageRecord(Base, table=True):
     idempotency_key: str = Field(sa_type=sa.String(200), unique=True, nullable=False)
     content_digest: str = Field(sa_type=sa.String(64), nullable=False)
     within_scope: bool = Field(nullable=False)
+    # ENF-5: reported for a time after its AppID was suspended or terminated: kept, flagged.
+    flagged_for_review: bool = Field(default=False, nullable=False, sa_column_kwargs={"server_default": sa.false()})
     reported_by: str = Field(sa_type=sa.String(200), nullable=False)
     reported_at: datetime = timestamp_field(nullable=False)
     # BIL-1: the bill run that put this record on a bill (the account's bill of that run's

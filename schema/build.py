@@ -21,7 +21,10 @@ from schema.calendar.resolvers import CalendarMutation, CalendarQuery
 from schema.calendar.types import HolidayCalendar
 from schema.clock import ClockMutation
 from schema.context import AccordInfo
+from schema.enforcement.measure_resolvers import MeasureMutation
+from schema.enforcement.measure_types import Measure
 from schema.enforcement.resolvers import EnforcementMutation
+from schema.enforcement.status import EnforcementQuery
 from schema.enforcement.types import EnforcementCase
 from schema.errors import is_deliberate
 from schema.execution import FieldErrorsStayPut
@@ -58,7 +61,7 @@ MAX_TOKENS = 5000
 
 
 @strawberry.type(name="Query")
-class RootQuery(AccountQuery, PriceQuery, BillQuery, CalendarQuery, AppQuery):
+class RootQuery(AccountQuery, PriceQuery, BillQuery, CalendarQuery, AppQuery, EnforcementQuery):
     @strawberry.field(extensions=authenticated())
     async def node(self, info: AccordInfo, id: strawberry.ID) -> Node | None:
         return await resolve_node(info.context, id)
@@ -71,6 +74,7 @@ class RootMutation(
     CaseMutation,
     AppMutation,
     EnforcementMutation,
+    MeasureMutation,
     PriceMutation,
     LedgerMutation,
     BillMutation,
@@ -110,6 +114,7 @@ def build_schema(*, max_depth: int = MAX_DEPTH, production: bool = False) -> str
             ProfileChange,
             App,
             EnforcementCase,
+            Measure,
             LedgerEntry,
             Notice,
             PendingTopUp,

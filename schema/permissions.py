@@ -18,7 +18,7 @@ from auth.principal import HOLDER_SCOPES, Holder, InternalClient, PartnerClient,
 from schema.context import AccordInfo
 from schema.errors import UNAUTHENTICATED, PublicError, user_errors
 from services import audit
-from services.errors import AccountFrozen, DomainError, ErrorCode, InsufficientPermission
+from services.errors import AccountFrozen, DomainError, ErrorCode, InsufficientPermission, InvalidState
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,9 +123,49 @@ def authenticated() -> list[FieldExtension]:
     return [PermissionExtension(permissions=[IsAuthenticated()], use_directives=False)]
 
 
+# ENF-5: what a terminated account's principals may still do: pay what they owe (a top-up
+# settles arrears and penalties) and ask for the remainder back (PRE-6, TRM-8).
+AFTER_TERMINATION = frozenset({"topUp", "requestRefund"})
+
+
+def standing_refusal(principal: Principal, field_name: str, grant: Grant | None) -> DomainError | None:
+    """The one check of the account's standing every mutation passes (ENF-4, ENF-5).
+
+    - FROZEN: every mutation of the account's principals (holder, sub-accounts, partner
+      clients) is refused with ACCOUNT_FROZEN, paying and refunds included: ENF-5 says every
+      mutation, and a freeze holds the account as it is while staff decide (ACC-5). Logging in
+      and reading are not mutations and still work. Staff and the vendor's own clients are no
+      member of the account: a payment the gateway confirms, usage metering reports and staff's
+      own measures go on.
+    - TERMINATED: read-only except ``AFTER_TERMINATION`` (INVALID_STATE).
+    - RESTRICTED: a mutation whose grant is a capability a RESTRICT measure took is refused.
+    """
+    if principal.frozen:
+        return AccountFrozen("the account is frozen: it can be read but not changed")
+    if principal.terminated and field_name not in AFTER_TERMINATION:
+        return InvalidState("the agreement has ended: the account can only pay what it owes and ask for a refund")
+    if grant is not None and grant.scope is not None and grant.scope in principal.restricted:
+        return InsufficientPermission(f"{grant.scope.value} is restricted on this account by an enforcement measure")
+    return None
+
+
+async def _refuse(info: AccordInfo, payload: Any, refusal: DomainError) -> Any:
+    context = info.context
+    await audit.record(
+        context.session,
+        clock=context.clock,
+        actor=context.actor,
+        action=info.field_name,
+        outcome=refusal.code.value,
+        detail=refusal.message,
+    )
+    return payload(user_errors=user_errors(refusal))
+
+
 class Requires(FieldExtension):
-    """A mutation for the principals a Grant names. A frozen account's principals may read
-    but every mutation is refused with ACCOUNT_FROZEN (ENF-5, AUTH-4)."""
+    """A mutation for the principals a Grant names, after the account's standing allows it
+    (``standing_refusal``: a frozen account's principals may read but every mutation is refused
+    with ACCOUNT_FROZEN, ENF-5, AUTH-4)."""
 
     def __init__(self, grant: Grant) -> None:
         self.grant = grant
@@ -137,22 +177,29 @@ class Requires(FieldExtension):
     async def resolve_async(
         self, next_: Callable[..., Awaitable[Any]], source: Any, info: AccordInfo, **kwargs: Any
     ) -> Any:
-        context = info.context
-        if context.principal is None:
+        principal = info.context.principal
+        if principal is None:
             raise not_authenticated()
-        refusal: DomainError
-        if context.principal.frozen:
-            refusal = AccountFrozen("the account is frozen: it can be read but not changed")
-        elif self.grant.allows(context.principal):
+        refusal = standing_refusal(principal, info.field_name, self.grant)
+        if refusal is None and not self.grant.allows(principal):
+            refusal = InsufficientPermission(f"{principal.kind.value} may not {info.field_name}")
+        if refusal is None:
             return await next_(source, info, **kwargs)
-        else:
-            refusal = InsufficientPermission(f"{context.principal.kind.value} may not {info.field_name}")
-        await audit.record(
-            context.session,
-            clock=context.clock,
-            actor=context.actor,
-            action=info.field_name,
-            outcome=refusal.code.value,
-            detail=refusal.message,
-        )
-        return self.payload(user_errors=user_errors(refusal))
+        return await _refuse(info, self.payload, refusal)
+
+
+class NoTokenNeeded(FieldExtension):
+    """The one mutation open without a token (registerAccount). A request that does carry a
+    principal still passes ``standing_refusal``, so no mutation escapes the standing check."""
+
+    def apply(self, field: StrawberryField) -> None:
+        self.payload = field.type
+
+    async def resolve_async(
+        self, next_: Callable[..., Awaitable[Any]], source: Any, info: AccordInfo, **kwargs: Any
+    ) -> Any:
+        principal = info.context.principal
+        refusal = None if principal is None else standing_refusal(principal, info.field_name, None)
+        if refusal is None:
+            return await next_(source, info, **kwargs)
+        return await _refuse(info, self.payload, refusal)

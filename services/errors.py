@@ -105,3 +105,21 @@ class DisputeWindowClosed(DomainError):
     """BIL-5: the bill's dispute window has closed; it is deemed accepted."""
 
     code = ErrorCode.DISPUTE_WINDOW_CLOSED
+
+
+class AdminOrderRequired(DomainError):
+    """ENF-3: a REGULATOR case cites the administrative order (authority and document number)."""
+
+    code = ErrorCode.ADMIN_ORDER_REQUIRED
+
+
+class NoticeRequired(DomainError):
+    """ENF-2: no measure before a delivered notice of the case announced it."""
+
+    code = ErrorCode.NOTICE_REQUIRED
+
+
+class CurePeriodRunning(DomainError):
+    """ENF-7: termination for a breach waits until the 14-day cure period has ended."""
+
+    code = ErrorCode.CURE_PERIOD_RUNNING

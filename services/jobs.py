@@ -20,6 +20,7 @@ from services import audit, incidents, notices
 from services.billing import bills, run
 from services.calendar import calendar as load_calendar
 from services.clock import Clock, local_date
+from services.enforcement import termination
 from services.errors import CalendarUnknown
 from services.ledger import arrears
 from services.mail import Mailer
@@ -65,6 +66,7 @@ async def run_due_jobs(
     await done("deliver_payment_notices", (await deliver(session)).delivered)
     await done("accrue_penalties", await _accrue_penalties(session, now))
     await done("flag_overdue", await _flag_overdue(session, clock, now))
+    await done("apply_terminations", await termination.apply_due(session, now=now))  # TRM-*, ACC-7
     return results
 
 

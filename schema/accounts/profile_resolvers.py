@@ -14,7 +14,7 @@ from schema.enums import HolderType
 from schema.errors import query_error
 from schema.grants import FINANCE_OR_COMPLIANCE, HOLDER
 from schema.mutations import run_mutation
-from schema.permissions import Requires
+from schema.permissions import NoTokenNeeded, Requires
 from services import ratelimit
 from services.accounts import profile, real_name
 from services.audit import Actor
@@ -69,7 +69,8 @@ class ProfileMutation:
             "Register an account: the one mutation allowed without a token (rate-limited per address). A "
             "login that is taken gets the same answer as a new one and nothing is created; its owner is told "
             "by email (ACC-1)."
-        )
+        ),
+        extensions=[NoTokenNeeded()],
     )
     async def register_account(self, info: AccordInfo, input: RegisterAccountInput) -> RegisterAccountPayload:
         context = info.context

@@ -6,6 +6,7 @@ from decimal import Decimal
 import strawberry
 
 from schema.context import AccordInfo
+from schema.enums import Standing
 from schema.errors import UserError
 from schema.grants import USAGE_WRITERS
 from schema.inputs import flat_input
@@ -33,6 +34,12 @@ class ReportUsageInput:
 class ReportUsagePayload(Payload):
     accepted: bool = False
     duplicate: bool = False
+    standing: Standing | None = strawberry.field(
+        default=None, description="The AppID's standing now: SUSPENDED or TERMINATED means stop serving it (ENF-5)."
+    )
+    flagged_for_review: bool = strawberry.field(
+        default=False, description="Usage for a time the AppID was suspended or terminated: kept and flagged (ENF-5)."
+    )
 
 
 @strawberry.input
@@ -151,5 +158,10 @@ class UsageMutation:
             call=call,
             target=f"usage:{input.idempotency_key}",
             account_id=None if app is None else app.account_id,
-            ok=lambda reported: ReportUsagePayload(accepted=True, duplicate=reported.duplicate),
+            ok=lambda reported: ReportUsagePayload(
+                accepted=True,
+                duplicate=reported.duplicate,
+                standing=app.standing,
+                flagged_for_review=reported.record.flagged_for_review,
+            ),
         )

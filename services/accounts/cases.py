@@ -11,20 +11,26 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import (
     Account,
+    CaseSource,
     CompromiseReport,
     DisputeState,
+    EnforcementCase,
     Ground,
     HolderType,
+    Measure,
+    MeasureKind,
     OwnershipDispute,
     ReportState,
     Standing,
     SubmissionState,
     TerminationRequest,
 )
-from services import calendar
+from services import calendar, events, notices
 from services.accounts import real_name, validation
 from services.batch import rows_by
 from services.clock import local_date
+from services.enforcement import cases as enforcement_cases
+from services.enforcement import measures, termination
 from services.errors import GroundNotMet, InvalidInput, InvalidState, NotFound
 from services.scoped import one_in_scope
 
@@ -32,6 +38,8 @@ from services.scoped import one_in_scope
 DISSOLUTION_NOTICE_WORKING_DAYS = 5
 CONVENIENCE_NOTICE_DAYS = 30  # TRM-1
 REPUTATION_NOTICE_WORKING_DAYS = 10  # TRM-3
+SERVICE_FAILURE_NOTICE_WORKING_DAYS = 5  # TRM-2
+OWNERSHIP_CLAUSE = "2.5"  # ACC-5: the article an ownership dispute's freeze rests on
 
 
 class Credential(StrEnum):  # names of credentials, not secrets
@@ -48,10 +56,11 @@ class Credential(StrEnum):  # names of credentials, not secrets
 async def open_dispute(
     session: AsyncSession, *, account: Account, complaint: str, freeze: bool, actor: str, now: datetime
 ) -> OwnershipDispute:
+    """A freeze goes through ENF like any measure (ENF-2): the dispute opens an enforcement case,
+    a notice of it goes to the account's console (an electronic notice, delivered when written,
+    NTC-1), and the FREEZE_ACCOUNT measure cites that delivered notice."""
     if freeze and account.standing == Standing.TERMINATED:
         raise InvalidState("a terminated account is not frozen (it must stay able to pay what it owes)")
-    # The standing to return to when the last freezing dispute closes: a dispute that freezes an
-    # account another dispute froze inherits that dispute's earlier standing.
     earlier = await _open_freezing(session, account.id)
     dispute = OwnershipDispute(
         account_id=account.id,
@@ -61,17 +70,54 @@ async def open_dispute(
         opened_by=actor,
         opened_at=now,
     )
-    if freeze:
-        account.standing = Standing.FROZEN
     session.add(dispute)
     await session.flush()
+    if freeze:
+        case = await enforcement_cases.open_case(
+            session,
+            account=account,
+            source=CaseSource.SELF_DISCOVERED,
+            clauses=[OWNERSHIP_CLAUSE],
+            description=f"ownership dispute: {dispute.complaint}",
+            opened_by=actor,
+            now=now,
+        )
+        notice = await notices.send_electronic(
+            session,
+            account_id=account.id,
+            addressee=account.email,
+            subject="账户冻结通知 / Account freeze notice",
+            body=(
+                "An ownership dispute was opened on this account (Art. 2.5). The account is frozen while it is "
+                "open: it can be read but not changed."
+            ),
+            sent_by=actor,
+            now=now,
+        )
+        notice.case_id = case.id
+        await session.flush()
+        await measures.apply_measure(
+            session,
+            measures.NewMeasure(
+                case_id=case.id,
+                kind=MeasureKind.FREEZE_ACCOUNT,
+                notice_id=notice.id,
+                reason="ownership dispute (ACC-5)",
+                dispute_id=dispute.id,
+            ),
+            actor=actor,
+            now=now,
+        )
+        await session.refresh(account, ["standing"])
     return dispute
 
 
 async def resolve_dispute(
     session: AsyncSession, *, dispute_id: uuid.UUID, winner: str | None, note: str, actor: str, now: datetime
 ) -> OwnershipDispute:
-    """The holder recorded in the verified real-name subject wins unless staff name another."""
+    """The holder recorded in the verified real-name subject wins unless staff name another.
+    The freeze the dispute caused is lifted with the resolution as its reason, and its case
+    closes; the account stays frozen while another measure freezes it."""
     dispute = await session.get(OwnershipDispute, dispute_id)
     if dispute is None:
         raise NotFound("no such ownership dispute", field=["id"])
@@ -89,9 +135,22 @@ async def resolve_dispute(
     dispute.resolution_note = validation.text(note, "note", max_length=5000)
     dispute.resolved_by, dispute.resolved_at = actor, now
     await session.flush()
-    if dispute.froze_account and account.standing == Standing.FROZEN and not await _open_freezing(session, account.id):
-        account.standing = Standing(dispute.standing_before)
+    freezes = await session.execute(
+        select(Measure).where(Measure.dispute_id == dispute.id, Measure.lifted_at.is_(None))
+    )
+    for freeze in freezes.scalars().all():
+        await measures.lift_measure(
+            session,
+            measure_id=freeze.id,
+            reason=f"ownership dispute resolved for {dispute.winner}: {dispute.resolution_note}",
+            actor=actor,
+            now=now,
+        )
+        case = await session.get(EnforcementCase, freeze.case_id)
+        if case is not None and case.closed_at is None:
+            case.closed_at = now
     await session.flush()
+    await session.refresh(account, ["standing"])
     return dispute
 
 
@@ -227,11 +286,16 @@ async def request_termination(
         case Ground.REPUTATION:
             effective_on = working.nth_working_day_after(today, REPUTATION_NOTICE_WORKING_DAYS)  # TRM-3
         case Ground.SERVICE_FAILURE:
-            # TRM-2 needs a recorded outage longer than 5 × 24 h; Accord has recorded none yet.
-            raise GroundNotMet("no recorded outage of the service lasted more than 5 days", field=["ground"])
+            # TRM-2: a recorded outage longer than 5 × 24 h, then 5 working days' notice.
+            if await termination.long_outage(session, now=now) is None:
+                raise GroundNotMet("no recorded outage of the service lasted more than 5 days", field=["ground"])
+            effective_on = working.nth_working_day_after(today, SERVICE_FAILURE_NOTICE_WORKING_DAYS)
         case Ground.FORCE_MAJEURE:
-            # TRM-7 needs a force-majeure event lasting more than a month; none is recorded.
-            raise GroundNotMet("no recorded force-majeure event has lasted more than one month", field=["ground"])
+            # TRM-7: a force-majeure event lasting more than a month; the rule sets no notice
+            # period, so the termination takes effect on the day it is filed.
+            if await termination.long_force_majeure(session, now=now) is None:
+                raise GroundNotMet("no recorded force-majeure event has lasted more than one month", field=["ground"])
+            effective_on = today
         case _:
             raise InvalidInput(f"unknown ground {ground}", field=["ground"])
     request = TerminationRequest(
@@ -246,4 +310,12 @@ async def request_termination(
     )
     session.add(request)
     await session.flush()
+    await events.record(
+        session,
+        account_id=account.id,
+        type="termination.scheduled",
+        at=now,
+        data={"effectiveOn": effective_on.isoformat(), "ground": str(ground), "late": late},
+    )
+    await termination.apply_due(session, now=now, account_id=account.id)  # a ground effective today
     return request

@@ -11,8 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Account, App, CaseSource, EnforcementCase, Product, UsageRecord
+from models import Account, App, CaseSource, EnforcementCase, Measure, MeasureKind, Product, Standing, UsageRecord
 from services.apps import service as apps
+from services.batch import locked
 from services.enforcement import cases
 from services.errors import IdempotencyConflict, InvalidInput
 from services.money import quantity_to_micros
@@ -86,6 +87,7 @@ async def report_usage(
             idempotency_key=key,
             content_digest=digest,
             within_scope=apps.usage_within_scope(app, terminal=terminal, scenario=scenario),
+            flagged_for_review=await _while_stopped(session, app, occurred_at),
             reported_by=reported_by,
             reported_at=now,
         )
@@ -105,8 +107,46 @@ async def report_usage(
     return Reported(existing, duplicate=True)
 
 
+async def _while_stopped(session: AsyncSession, app: App, occurred_at: datetime) -> bool:
+    """ENF-5: usage for a time when the AppID was suspended or the agreement terminated is kept
+    and flagged for review, never dropped (also when it arrives after the measure was lifted)."""
+    stops = await stops_of(session, {app.account_id})
+    return stopped_at(app, occurred_at, stops.get(app.account_id, []))
+
+
+Stop = tuple[list[str], datetime, datetime | None]  # (AppIDs, or [] for all; effective; lifted)
+
+
+async def stops_of(session: AsyncSession, account_ids: set) -> dict:
+    """The SUSPEND and TERMINATE measures of these accounts, lifted or not, in one query."""
+    found = await session.execute(
+        select(Measure.account_id, Measure.app_ids, Measure.effective_at, Measure.lifted_at).where(
+            Measure.account_id.in_(account_ids), Measure.kind.in_([MeasureKind.SUSPEND, MeasureKind.TERMINATE])
+        )
+    )
+    stops: dict = {}
+    for account_id, app_ids, effective_at, lifted_at in found:
+        stops.setdefault(account_id, []).append((app_ids, effective_at, lifted_at))
+    return stops
+
+
+def stopped_at(app: App, occurred_at: datetime, stops: list[Stop]) -> bool:
+    """Whether ``occurred_at`` falls while the AppID was suspended or its agreement terminated."""
+    if app.standing == Standing.TERMINATED:
+        return True
+    return any(
+        (not app_ids or str(app.id) in app_ids)
+        and effective_at <= occurred_at
+        and (lifted_at is None or occurred_at < lifted_at)
+        for app_ids, effective_at, lifted_at in stops
+    )
+
+
 async def _open_scope_case(session: AsyncSession, *, app: App, record: UsageRecord, now: datetime) -> None:
-    """One open AUTOMATIC case per AppID: later out-of-scope usage adds to the same case."""
+    """One open AUTOMATIC case per AppID: later out-of-scope usage adds to the same case. The
+    AppID's row lock serialises concurrent reports (the second waits, then sees the first's
+    case), so concurrent out-of-scope reports open exactly one case."""
+    await locked(session, App, app.id)
     open_cases = await session.execute(
         select(EnforcementCase).where(
             EnforcementCase.account_id == app.account_id,

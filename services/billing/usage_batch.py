@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import App, Product, UsageRecord
 from services.apps import service as apps
 from services.batch import insert_for, new_row
+from services.billing import usage
 from services.billing.usage import _digest, _open_scope_case, validate
 from services.errors import DomainError, IdempotencyConflict, InvalidInput, NotFound
 
@@ -125,6 +126,8 @@ async def report_usage_batch(
         raise InvalidInput(f"at most {MAX_BATCH} records per call", field=["records"])
     products = set((await session.execute(select(Product.code))).scalars())
     by_key, by_ref = await _apps(session, items)
+    # ENF-5: usage for a time its AppID was suspended is kept and flagged, as reportUsage does.
+    stops = await usage.stops_of(session, {app.account_id for app in (*by_key.values(), *by_ref.values())})
     results: list[ItemResult | None] = [None] * len(items)
     rows: dict[str, dict] = {}  # first record of each key in the batch → its row
     pending: list[tuple[int, str, str]] = []  # (position, key, digest) of every valid record
@@ -163,6 +166,7 @@ async def report_usage_batch(
             idempotency_key=key,
             content_digest=digest,
             within_scope=within,
+            flagged_for_review=usage.stopped_at(app, item.occurred_at, stops.get(app.account_id, [])),
             reported_by=reported_by,
             reported_at=now,
         )

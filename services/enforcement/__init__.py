@@ -1,1 +1,2 @@
-"""Enforcement (ENF-*): cases so far; measures, notices and standing come with their issue."""
+"""Enforcement (ENF-*, TRM-*): cases, the measures taken on them, the standing they derive,
+terminations taking effect, the enforcement status and the deadlines it shows."""

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import Account, App, CaseSource, EnforcementCase
 from services.accounts import validation
 from services.batch import rows_by
-from services.errors import InvalidInput, NotFound
+from services.errors import AdminOrderRequired, InvalidInput, NotFound
 from services.scoped import one_in_scope
 
 # Articles of the agreement a case commonly cites.
@@ -49,6 +49,12 @@ async def open_case(
         raise NotFound("no such app on this account", field=["apps"])
     authority = validation.optional_single_line(admin_order_authority, "adminOrderAuthority", max_length=200)
     order_number = validation.optional_single_line(admin_order_number, "adminOrderNumber", max_length=100)
+    if source == CaseSource.REGULATOR and not (authority and order_number):  # ENF-3
+        missing = "adminOrderAuthority" if not authority else "adminOrderNumber"
+        raise AdminOrderRequired(
+            "a case brought by a regulator cites the administrative order: issuing authority and document number",
+            field=[missing],
+        )
     case = EnforcementCase(
         account_id=account.id,
         source=source,

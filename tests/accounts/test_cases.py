@@ -2,7 +2,7 @@
 
 from sqlalchemy import select
 
-from models import AuditRecord, HolderType, UserKind
+from models import AccountEvent, AuditRecord, EnforcementCase, HolderType, Measure, MeasureKind, Notice, UserKind
 from tests.accounts.helpers import account_id, errors, verify
 from tests.accounts.queries import (
     CREATE_APP,
@@ -35,6 +35,16 @@ async def test_acc5_dispute_with_freeze_then_resolution_for_the_verified_holder(
     assert errors(await open_dispute(client, principals, role="FINANCE"))[0]["code"] == "INSUFFICIENT_PERMISSION"
     opened = await open_dispute(client, principals)
     assert opened["data"]["openOwnershipDispute"]["account"]["standing"] == "FROZEN"
+
+    # ENF-2: the freeze is a FREEZE_ACCOUNT measure on a case, citing that case's notice,
+    # delivered no later than the measure took effect.
+    (freeze,) = (await session.execute(select(Measure).where(Measure.account_id == principals.account_a.id))).scalars()
+    notice = await session.get(Notice, freeze.notice_id)
+    assert freeze.kind == MeasureKind.FREEZE_ACCOUNT and freeze.dispute_id is not None and freeze.lifted_at is None
+    assert notice.case_id == freeze.case_id and notice.delivered_at <= freeze.effective_at
+    assert notice.account_id == principals.account_a.id
+    freeze_id, case_id = freeze.id, freeze.case_id
+    await session.rollback()
 
     # Frozen: the holder reads, but every change is refused.
     refused = await gql(
@@ -71,6 +81,14 @@ async def test_acc5_dispute_with_freeze_then_resolution_for_the_verified_holder(
         ("resolveOwnershipDispute", "OK"),
         ("resolveOwnershipDispute", "INVALID_STATE"),
     ]
+    # The resolution lifted the freeze, with the resolution as its reason, and closed its case.
+    lifted = await session.get(Measure, freeze_id, populate_existing=True)
+    assert lifted.lifted_at is not None and "营业执照为证" in lifted.lift_reason
+    assert (await session.get(EnforcementCase, case_id, populate_existing=True)).closed_at is not None
+    events = await session.execute(
+        select(AccountEvent.type).where(AccountEvent.account_id == principals.account_a.id).order_by(AccountEvent.id)
+    )
+    assert list(events.scalars()) == ["measure.applied", "measure.lifted"]
 
 
 async def test_acc5_without_a_verified_subject_staff_must_name_the_winner(client, principals) -> None:

@@ -22,6 +22,8 @@ from models import (
     Invoice,
     InvoiceProfileChange,
     LedgerKind,
+    Measure,
+    MeasureKind,
     OAuthClient,
     OwnershipDispute,
     ProfileChange,
@@ -53,6 +55,7 @@ GRANTS = {
     "CompromiseReport": HOLDER,
     "BrandUseRequest": HOLDER,
     "EnforcementCase": HOLDER,
+    "Measure": HOLDER,  # EnforcementStatus.measures: the holder and staff
     "ProfileChange": "account:read",
     "Notice": "account:read",
     "Bill": "billing:read",
@@ -153,6 +156,16 @@ async def objects_of(session, account_id: uuid.UUID, sub_account_id: uuid.UUID) 
     notice = await notices.send_electronic(
         session, account_id=account_id, addressee="a", subject="s", body="b", sent_by="s", now=at
     )
+    measure = Measure(
+        account_id=account_id,
+        case_id=rows["EnforcementCase"].id,
+        notice_id=notice.id,
+        kind=MeasureKind.OTHER_LIABILITY,
+        reason="r",
+        effective_at=at,
+        applied_by="s",
+    )
+    session.add(measure)
     await session.commit()
     id_types = {"PendingTopUp": "TopUp"}  # the type's global IDs name the stored top-up
     found = {name: encode_id(id_types.get(name, name), row.id) for name, row in rows.items()}
@@ -163,6 +176,7 @@ async def objects_of(session, account_id: uuid.UUID, sub_account_id: uuid.UUID) 
         "Bill": encode_id("Bill", bill.id),
         "LedgerEntry": encode_id("LedgerEntry", entry.id),
         "Notice": encode_id("Notice", notice.id),
+        "Measure": encode_id("Measure", measure.id),
     }
 
 
