@@ -1,12 +1,15 @@
 """ENF-6 enforcementStatus (the holder's own account, any account for staff) and ENF-5
 appStandings (what the metering client reads to stop serving a suspended AppID)."""
 
+import uuid
+
 import strawberry
 from sqlalchemy import select
 
 from models import App as AppRow
 from schema.apps.types import App
 from schema.context import AccordInfo
+from schema.deadlines import Deadline, explained
 from schema.enforcement.measure_types import Measure
 from schema.enforcement.types import EnforcementCase
 from schema.enums import Standing
@@ -15,7 +18,7 @@ from schema.grants import HOLDER_OR_STAFF, USAGE_WRITERS
 from schema.ids import key_of
 from schema.permissions import allowed
 from schema.scoped import record_staff_read, scope_of
-from services.enforcement import status
+from services.enforcement import deadlines, status
 from services.errors import DomainError, InvalidInput, NotFound
 
 
@@ -43,6 +46,19 @@ class EnforcementStatus:
     data_deletion_eligible: bool = strawberry.field(
         description="More than 15 days overdue: stored data may be deleted (PRE-5)."
     )
+    account_key: strawberry.Private[uuid.UUID]
+
+    @strawberry.field(
+        description=(
+            "The deadlines still running for the account (cure periods, termination dates, dispute "
+            "windows, payment due dates), soonest first, each explained (ENF-6, T-4)."
+        )
+    )
+    async def next_deadlines(self, info: AccordInfo) -> list[Deadline]:
+        context = info.context
+        specs = await deadlines.upcoming(context.session, self.account_key, context.clock.now())
+        found = [await explained(info, spec) for spec in specs]
+        return sorted(found, key=lambda deadline: deadline.due)
 
 
 @strawberry.type
@@ -74,6 +90,7 @@ class EnforcementQuery:
             open_cases=[EnforcementCase.from_model(c) for c in found.open_cases],
             termination_eligible=found.termination_eligible,
             data_deletion_eligible=found.data_deletion_eligible,
+            account_key=key,
         )
 
     @strawberry.field(

@@ -185,3 +185,37 @@ async def test_enf6_enf7_upcoming_deadlines(client, principals, session, clock) 
     # Once its 14 days have passed, the cure period is no longer upcoming.
     later = await deadlines.upcoming(session, account_key, now + timedelta(days=11, seconds=1))
     assert "ENF-7" not in {d.rule for d in later}
+
+
+NEXT_DEADLINES = """
+{ enforcementStatus { nextDeadlines { what rule clause from due counted days skipped adjustedWorkdays pausedBy } } }
+"""
+
+
+async def test_enf6_t4_next_deadlines_are_explained_for_the_holder(client, principals, session) -> None:
+    """The holder's status lists the bill's dispute window explained: delivered on Tue 29 Sep
+    2026 (09:00 Shanghai), 2 working days are Wed 30 Sep and Thu 8 Oct, past the National Day
+    break (1-7 Oct, counted by hand)."""
+    await principals.login(principals.holder_a)
+    delivered = datetime(2026, 9, 29, 1, 0, tzinfo=UTC)
+    session.add(
+        Bill(
+            account_id=principals.account_a.id,
+            period=datetime(2026, 8, 1).date(),
+            state=BillState.ISSUED,
+            total_fen=100,
+            issued_at=delivered,
+            delivered_at=delivered,
+            dispute_deadline=datetime(2026, 10, 8, 15, 59, 59, tzinfo=UTC),
+        )
+    )
+    await session.commit()
+    body = await gql(client, NEXT_DEADLINES, headers=principals.holder_a.headers)
+    assert "errors" not in body, body
+    (window,) = [d for d in body["data"]["enforcementStatus"]["nextDeadlines"] if d["rule"] == "BIL-5"]
+    assert window["clause"] == "4.4.3"
+    assert window["from"] == "2026-09-29T01:00:00+00:00"
+    assert (window["counted"], window["days"]) == ("WORKING_DAYS", 2)
+    assert window["skipped"] == [f"2026-10-0{day}" for day in range(1, 8)]
+    assert window["due"].startswith("2026-10-08T15:59:59")  # the end of 8 Oct, Asia/Shanghai
+    assert window["pausedBy"] == []
