@@ -246,6 +246,7 @@ def cmd_jobs_run(args: argparse.Namespace) -> int:
             clock=SystemClock(),
             session_factory=session_factory(engine),
             mailer=mailer_for(settings.smtp_url, Path(settings.outbox_dir)),
+            data_key=key_from_setting(settings.data_key) if settings.data_key else None,
         )
         try:
             if args.once:

@@ -11,6 +11,7 @@ from strawberry.http.base import HTTPException
 from api import assets, graphql_body
 from api.addresses import client_address
 from api.middleware import busy_response, error_body
+from api.settings import Environment
 from auth.resource import authenticate, bearer
 from auth.tokens import InvalidToken
 from schema.context import Context
@@ -88,6 +89,7 @@ class AccordGraphQL(GraphQL):
             configured_data_key=state.data_key,
             client_address=client_address(request),
             mailer=state.mailer,
+            production=state.settings.env is Environment.PRODUCTION,
         )
 
     async def render_graphql_ide(self, request: Request) -> Response:

@@ -33,6 +33,8 @@ from schema.permissions import authenticated
 from schema.relay import Node, resolve_node
 from schema.scalars import SCALAR_OVERRIDES
 from schema.usage.resolvers import UsageMutation
+from schema.webhooks.resolvers import WebhookMutation
+from schema.webhooks.types import WebhookDelivery, WebhookEndpoint
 
 # Limits on what one request may ask for (too costly queries are top-level errors).
 MAX_DEPTH = 12
@@ -60,6 +62,7 @@ class RootMutation(
     UsageMutation,
     CalendarMutation,
     ClockMutation,
+    WebhookMutation,
 ):
     pass
 
@@ -91,6 +94,8 @@ def build_schema(*, max_depth: int = MAX_DEPTH) -> strawberry.Schema:
             PendingTopUp,
             Bill,
             BillDispute,
+            WebhookEndpoint,
+            WebhookDelivery,
         ],
         scalar_overrides=SCALAR_OVERRIDES,
         execution_context_class=FieldErrorsStayPut,

@@ -23,6 +23,7 @@ from services.enforcement import cases as enforcement_cases
 from services.ledger import arrears
 from services.ledger import repository as ledger_repository
 from services.mail import Mailer
+from services.webhooks import endpoints as webhook_endpoints
 
 
 class TransactionHandle(Protocol):
@@ -64,6 +65,7 @@ class Loaders:
         self.partner_clients = _loader(session, account_service.partner_clients_of, [])
         self.bill_lines = _loader(session, bill_repository.lines_of, [])
         self.bill_disputes = _loader(session, bill_repository.disputes_of, None)
+        self.webhook_endpoints = _loader(session, webhook_endpoints.endpoints_of_accounts, [])
         self.owed = _loader(session, lambda s, keys: arrears.owed(s, keys, now=now), None)
 
 
@@ -79,6 +81,8 @@ class Context:
     client_address: str | None = None
     # Where emailed notices go (the deadline sweep delivers them).
     mailer: Mailer | None = None
+    # ACCORD_ENV=production: webhook URLs get the SSRF rules (issue 14).
+    production: bool = False
     # The request's state (Starlette), where the middleware reads the operation name.
     request_state: Any = None
     _loaders: Loaders | None = field(default=None, repr=False)

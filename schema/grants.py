@@ -40,3 +40,6 @@ SUPPORT_COMPLIANCE_OR_ADMIN = Grant(roles=frozenset({StaffRole.SUPPORT, StaffRol
 HOLDER_COMPLIANCE_OR_ADMIN = Grant(roles=frozenset({StaffRole.ADMIN, StaffRole.COMPLIANCE}), holder=True)
 # The payment gateway's client (payments:confirm), or FINANCE by hand.
 PAYMENT_CONFIRMERS = Grant(roles=frozenset({StaffRole.FINANCE}), scope=Scope.PAYMENTS_CONFIRM)
+# Issue 14: webhook endpoints, managed by the holder or webhooks:write, visible to staff.
+WEBHOOK_READERS = Grant(roles=ALL_STAFF, scope=Scope.WEBHOOKS_WRITE)
+WEBHOOK_WRITERS = Grant(scope=Scope.WEBHOOKS_WRITE)

@@ -6,6 +6,8 @@ request is never held up by a partner's endpoint.
 Event types are the contract's (CONTRACT.md, "Webhooks"); ``data`` is JSON-safe (amounts as
 strings of yuan, ids as global IDs or UUID strings, instants as ISO 8601)."""
 
+import base64
+import json
 import uuid
 from datetime import datetime
 from typing import Any
@@ -46,3 +48,26 @@ async def record(
     session.add(event)
     await session.flush()
     return event
+
+
+def global_id(type_name: str, key: uuid.UUID) -> str:
+    """The GraphQL global ID of an object (the same encoding as schema.relay.encode_id, which
+    services may not import)."""
+    return base64.urlsafe_b64encode(f"{type_name}:{key}".encode()).decode()
+
+
+def wire_id(event: AccountEvent) -> str:
+    """The event id partners de-duplicate on (``Accord-Event-Id``)."""
+    return f"evt_{event.id.hex}"
+
+
+def body(event: AccountEvent) -> bytes:
+    """The JSON body a webhook receives and the subscription's ``payload`` (CONTRACT.md)."""
+    document = {
+        "id": wire_id(event),
+        "type": event.type,
+        "occurredAt": event.occurred_at.isoformat().replace("+00:00", "Z"),
+        "accountId": global_id("Account", event.account_id),
+        "data": event.data,
+    }
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()

@@ -17,12 +17,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Account, Bill, PrincipalKind
 from services import audit, notices
+from services.accounts.personal_data import development_key
 from services.billing import bills, run
 from services.calendar import calendar as load_calendar
 from services.clock import Clock, local_date
 from services.errors import CalendarUnknown
 from services.ledger import arrears
 from services.mail import Mailer
+from services.webhooks import delivery as webhooks
+from services.webhooks.network import Sender
 
 log = logging.getLogger("accord.jobs")
 SWEEPER = audit.Actor(kind=PrincipalKind.SYSTEM, principal="system:sweep")
@@ -41,9 +44,13 @@ async def run_due_jobs(
     mailer: Mailer,
     clock: Clock,
     checkpoint: Callable[[], Awaitable[None]] | None = None,
+    sender: Sender | None = None,
+    data_key: bytes | None = None,
 ) -> list[JobResult]:
-    """``checkpoint`` runs after each job and each delivered email: `accord jobs run` and the
-    in-process loop commit there; `runDueJobs` is one request, one transaction."""
+    """``checkpoint`` runs after each job and each delivered email or webhook: `accord jobs run`
+    and the in-process loop commit there; `runDueJobs` is one request, one transaction.
+    ``sender`` is how webhooks go out (production's SSRF rules unless told otherwise);
+    ``data_key`` decrypts endpoint secrets (None: the development key of this database)."""
 
     async def done(job: str, changed: int) -> None:
         results.append(JobResult(job, changed))
@@ -63,6 +70,14 @@ async def run_due_jobs(
     await done("deliver_payment_notices", (await deliver(session)).delivered)
     await done("accrue_penalties", await _accrue_penalties(session, now))
     await done("flag_overdue", await _flag_overdue(session, clock, now))
+    # Issue 14: last, so that the events the jobs above recorded go out in this sweep.
+    await done("fan_out_events", await webhooks.fan_out(session, now=clock.now()))
+    if data_key is None:
+        data_key = await development_key(session)
+    sent = await webhooks.deliver_due(
+        session, sender=sender or Sender(), data_key=data_key, clock=clock, checkpoint=checkpoint
+    )
+    await done("deliver_webhooks", sent.delivered)
     return results
 
 
