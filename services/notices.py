@@ -15,6 +15,7 @@ from sqlalchemy import insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Account, Bill, Notice, NoticeChannel, NoticePurpose
+from services import events
 from services.batch import new_row
 from services.calendar import WorkingCalendar
 from services.clock import Clock
@@ -53,7 +54,28 @@ async def send_electronic(
     )
     session.add(notice)
     await session.flush()
+    await announce_delivered(session, notice)
     return notice
+
+
+async def announce_delivered(session: AsyncSession, notice: Notice) -> None:
+    """Issue 14: ``notice.sent`` when a notice to an account is delivered (the one place every
+    delivery goes through: written delivered, or accepted by the mail server). An announcement
+    to every customer belongs to no account and is no account's event."""
+    if notice.account_id is None or notice.delivered_at is None:
+        return
+    await events.record(
+        session,
+        account_id=notice.account_id,
+        type="notice.sent",
+        at=notice.delivered_at,
+        data={
+            "notice": events.global_id("Notice", notice.id),
+            "channel": str(notice.channel),
+            "subject": notice.subject,
+            "deliveredAt": events.iso(notice.delivered_at),
+        },
+    )
 
 
 def email_row(
@@ -151,6 +173,7 @@ async def deliver_queued(
             deadline = _deadline(notice, calendar, accepted)
             if deadline is not None and notice.bill_id is not None:
                 await _start_deadline(session, notice, deadline, accepted)
+            await announce_delivered(session, notice)
             delivered += 1
         await session.flush()
         if checkpoint is not None:

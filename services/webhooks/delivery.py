@@ -34,7 +34,7 @@ from sqlalchemy.orm import aliased
 from models import Account, AccountEvent, DeliveryState, WebhookDelivery, WebhookEndpoint
 from services import events as outbox
 from services import notices
-from services.batch import new_row
+from services.batch import for_update, new_row
 from services.clock import Clock, security_clock
 from services.webhooks.endpoints import fail_pending, secret_of
 from services.webhooks.network import Sender
@@ -68,9 +68,8 @@ async def fan_out(session: AsyncSession, *, now: datetime, limit: int = FAN_OUT_
         .where(AccountEvent.fanned_out_at.is_(None))
         .order_by(AccountEvent.id)
         .limit(limit)
-        .with_for_update(skip_locked=True)
     )
-    events = (await session.execute(query)).scalars().all()
+    events = (await session.execute(for_update(query, skip_locked=True))).scalars().all()
     if not events:
         return 0
     account_ids = {event.account_id for event in events}
@@ -141,7 +140,7 @@ def _claimable(now: datetime, real_now: datetime):
         )
         .order_by(WebhookDelivery.event_id, WebhookDelivery.id)
         .limit(1)
-        .with_for_update(skip_locked=True, of=WebhookDelivery)
+        .with_for_update(skip_locked=True, key_share=True, of=WebhookDelivery)
     )
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Account, DeliveryState, WebhookDelivery, WebhookEndpoint
 from services.accounts import personal_data
+from services.batch import for_update
 from services.errors import InvalidInput, InvalidState, NotFound
 from services.events import EVENT_TYPES
 from services.pagination import Page, keyset_page
@@ -97,7 +98,7 @@ async def endpoint_in_scope(
     if account_id is not None:
         query = query.where(WebhookEndpoint.account_id == account_id)
     if lock:
-        query = query.with_for_update()
+        query = for_update(query)
     return (await session.execute(query)).scalar_one_or_none()
 
 
