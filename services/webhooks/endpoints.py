@@ -42,7 +42,7 @@ def _event_types(events: Sequence[str] | None) -> list[str]:
     chosen = list(dict.fromkeys(events or ()))
     unknown = [e for e in chosen if e not in EVENT_TYPES]
     if unknown:
-        raise InvalidInput(f"unknown event type {unknown[0]!r}", field="events")
+        raise InvalidInput(f"unknown event type {unknown[0]!r}", field=["events"])
     return sorted(chosen)
 
 
@@ -57,7 +57,7 @@ async def check_destination(url: str, *, production: bool, sender: Sender | None
         except Refused as error:
             if "forbidden" in str(error):
                 raise InvalidInput(
-                    "the URL resolves to a loopback, private or link-local address", field="url"
+                    "the URL resolves to a loopback, private or link-local address", field=["url"]
                 ) from None
 
 
@@ -105,7 +105,7 @@ async def endpoint_in_scope(
 async def _own(session: AsyncSession, key: uuid.UUID, account_id: uuid.UUID) -> WebhookEndpoint:
     endpoint = await endpoint_in_scope(session, key, account_id=account_id, lock=True)
     if endpoint is None:
-        raise NotFound("no such webhook endpoint", field="id")
+        raise NotFound("no such webhook endpoint", field=["id"])
     return endpoint
 
 

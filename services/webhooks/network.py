@@ -74,26 +74,26 @@ class Target:
 def parse_url(url: str, *, production: bool) -> Target:
     """The registered URL's rules, as far as they can be checked without the network."""
     if len(url) > MAX_URL_LENGTH:
-        raise InvalidInput(f"the URL is longer than {MAX_URL_LENGTH} characters", field="url")
+        raise InvalidInput(f"the URL is longer than {MAX_URL_LENGTH} characters", field=["url"])
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
-        raise InvalidInput("not a valid URL", field="url") from None
+        raise InvalidInput("not a valid URL", field=["url"]) from None
     host = (parts.hostname or "").lower()
     if parts.scheme not in ("http", "https") or not host:
-        raise InvalidInput("the URL must be http(s) with a host", field="url")
+        raise InvalidInput("the URL must be http(s) with a host", field=["url"])
     if parts.username or parts.password:
-        raise InvalidInput("the URL may not carry credentials", field="url")
+        raise InvalidInput("the URL may not carry credentials", field=["url"])
     if parts.fragment:
-        raise InvalidInput("the URL may not carry a fragment", field="url")
+        raise InvalidInput("the URL may not carry a fragment", field=["url"])
     local = host in LOCAL_NAMES or host.endswith(".localhost")
     if parts.scheme == "http" and (production or not local):
-        raise InvalidInput("the URL must be https (development and test also accept http://127.0.0.1)", field="url")
+        raise InvalidInput("the URL must be https (development and test also accept http://127.0.0.1)", field=["url"])
     if production:
         literal = _literal(host)
         if local or (literal is not None and forbidden_address(literal)):
-            raise InvalidInput("loopback, private and link-local addresses are refused", field="url")
+            raise InvalidInput("loopback, private and link-local addresses are refused", field=["url"])
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return Target(parts.scheme, host, port or (443 if parts.scheme == "https" else 80), path)
 
