@@ -33,6 +33,7 @@ from schema.permissions import authenticated
 from schema.relay import Node, resolve_node
 from schema.scalars import SCALAR_OVERRIDES
 from schema.usage.resolvers import UsageMutation
+from schema.webhooks.live import EventSubscription
 from schema.webhooks.resolvers import WebhookMutation
 from schema.webhooks.types import WebhookDelivery, WebhookEndpoint
 
@@ -67,6 +68,11 @@ class RootMutation(
     pass
 
 
+@strawberry.type(name="Subscription")
+class RootSubscription(EventSubscription):
+    pass
+
+
 class AccordSchema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         """Only unexpected errors go to the error log, with their traceback. A refusal, a bad
@@ -81,6 +87,7 @@ def build_schema(*, max_depth: int = MAX_DEPTH) -> strawberry.Schema:
     return AccordSchema(
         query=RootQuery,
         mutation=RootMutation,
+        subscription=RootSubscription,
         types=[
             HolidayCalendar,
             Account,

@@ -83,6 +83,11 @@ class Context:
     mailer: Mailer | None = None
     # ACCORD_ENV=production: webhook URLs get the SSRF rules (issue 14).
     production: bool = False
+    # Subscriptions (issue 14): the process's live feed (api/live.py), the connection_init
+    # payload strawberry fills in, and a re-check that the token still holds.
+    live: Any = None
+    connection_params: dict | None = None
+    recheck: Callable[[], Awaitable[bool]] | None = None
     # The request's state (Starlette), where the middleware reads the operation name.
     request_state: Any = None
     _loaders: Loaders | None = field(default=None, repr=False)

@@ -12,7 +12,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import AccountEvent
@@ -111,3 +111,23 @@ def body(event: AccountEvent) -> bytes:
         "data": event.data,
     }
     return json.dumps(document, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+
+
+def id_bound(at: datetime) -> uuid.UUID:
+    """The smallest UUIDv7 minted at ``at`` (real time): event ids are UUIDv7, so "every event
+    recorded since ``at``" is ``id >= id_bound(at)``."""
+    return uuid.UUID(int=int(at.timestamp() * 1000) << 80)
+
+
+async def recent(
+    session: AsyncSession, *, account_id: uuid.UUID, since: uuid.UUID, types: frozenset[str]
+) -> list[AccountEvent]:
+    """The account's events with ids from ``since`` on, of ``types``, oldest first (the live
+    subscription's read: scoped to the one account by construction)."""
+    query = (
+        select(AccountEvent)
+        .where(AccountEvent.account_id == account_id, AccountEvent.id >= since, AccountEvent.type.in_(types))
+        .order_by(AccountEvent.id)
+        .limit(1000)
+    )
+    return list((await session.execute(query)).scalars().all())

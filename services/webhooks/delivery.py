@@ -63,12 +63,7 @@ def backoff(attempts: int) -> timedelta:
 
 async def fan_out(session: AsyncSession, *, now: datetime, limit: int = FAN_OUT_BATCH) -> int:
     """Write the deliveries of events not yet fanned out; the number of deliveries written."""
-    query = (
-        select(AccountEvent)
-        .where(AccountEvent.fanned_out_at.is_(None))
-        .order_by(AccountEvent.id)
-        .limit(limit)
-    )
+    query = select(AccountEvent).where(AccountEvent.fanned_out_at.is_(None)).order_by(AccountEvent.id).limit(limit)
     events = (await session.execute(for_update(query, skip_locked=True))).scalars().all()
     if not events:
         return 0
