@@ -50,8 +50,8 @@ async def refusal(ws) -> str:
     return errors[0]["extensions"]["code"]
 
 
-async def next_message(ws, timeout: float = 30) -> dict:
-    return json.loads(await asyncio.wait_for(ws.recv(), timeout))
+async def next_message(ws, seconds: float = 30) -> dict:
+    return json.loads(await asyncio.wait_for(ws.recv(), seconds))
 
 
 @pytest.fixture(params=["database", "redis"])
@@ -90,7 +90,7 @@ async def test_sec1_events_reach_the_subscriber_through_a_second_process(
             body = json.loads(event["payload"])
             assert body["id"] == event["id"] and body["data"]["topUp"] == top_up and body["data"]["amount"] == "10.00"
             with pytest.raises(TimeoutError):
-                await next_message(ws, timeout=3)  # and nothing else (B's event never comes)
+                await next_message(ws, seconds=3)  # and nothing else (B's event never comes)
         finally:
             await ws.close()
 
