@@ -110,7 +110,10 @@ def create_app(
     app.state.clock = clock or SystemClock()
     app.state.mailer = mailer or mailer_for(settings.smtp_url, Path(settings.outbox_dir))
     app.state.live = LiveFeed(
-        database_url=settings.database_url, session_factory=app.state.session_factory, redis_url=settings.redis_url
+        database_url=settings.database_url,
+        session_factory=app.state.session_factory,
+        redis_url=settings.redis_url,
+        idle_seconds=settings.live_idle_seconds,
     )
     if settings.redis_url:
         publish_after_commit(settings.redis_url)

@@ -45,8 +45,16 @@ OVERLAP = timedelta(seconds=60)
 
 
 class LiveFeed:
-    def __init__(self, *, database_url: str, session_factory: Any, redis_url: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        database_url: str,
+        session_factory: Any,
+        redis_url: str | None = None,
+        idle_seconds: float = IDLE_SECONDS,
+    ) -> None:
         self.database_url, self.session_factory, self.redis_url = database_url, session_factory, redis_url
+        self.idle_seconds = idle_seconds
         self._waiters: dict[uuid.UUID, set[asyncio.Event]] = defaultdict(set)
         self._task: asyncio.Task | None = None
 
@@ -133,7 +141,7 @@ class LiveFeed:
         self, *, account_id: uuid.UUID, types: frozenset[str], still_allowed: Any = None
     ) -> AsyncIterator[AccountEvent]:
         """The account's events recorded from now on, of ``types``, until the consumer stops
-        or ``still_allowed()`` (checked every IDLE_SECONDS) says the token no longer holds."""
+        or ``still_allowed()`` (checked at every wake-up) says the token no longer holds."""
         self._ensure_started()
         waiter = asyncio.Event()
         self._waiters[account_id].add(waiter)
@@ -143,7 +151,7 @@ class LiveFeed:
             since = events.id_bound(started - OVERLAP)
             while True:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(waiter.wait(), IDLE_SECONDS)
+                    await asyncio.wait_for(waiter.wait(), self.idle_seconds)
                 waiter.clear()
                 if still_allowed is not None and not await still_allowed():
                     return

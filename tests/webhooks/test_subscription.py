@@ -75,6 +75,8 @@ async def test_sec1_events_reach_the_subscriber_through_a_second_process(
         "ACCORD_SWEEP_SECONDS": "0",
         "ACCORD_OUTBOX_DIR": str(tmp_path / "mail"),
         "ACCORD_ISSUER": "http://127.0.0.1:8000",  # the tokens this test's app issued
+        # Only a wake-up (NOTIFY, Redis, SQLite's poll) can bring the event within the test.
+        "ACCORD_LIVE_IDLE_SECONDS": "600",
         **fan_out,
     }
     with Server(database_url, **env) as server:
