@@ -114,9 +114,11 @@ async def test_sec1_another_accounts_events_never_reach_this_endpoint(
 ) -> None:
     await create_endpoint(client, principals.holder_a, receiver.url("/a"))
     await create_endpoint(client, principals.holder_b, receiver.url("/b"))
-    await requested_online_top_up(client, principals.holder_b, amount="10.00", key="k1")
-    await sweep(session, clock)
-    assert [r.path for r in receiver.received] == ["/b"]
+    await requested_online_top_up(client, principals.holder_b, amount="20.00", key="k1")
+    await requested_online_top_up(client, principals.holder_a, amount="10.00", key="k2")
+    await sweep(session, clock)  # one batch fans out both accounts' events
+    got = sorted((r.path, json.loads(r.body)["data"]["amount"]) for r in receiver.received)
+    assert got == [("/a", "10.00"), ("/b", "20.00")]
 
 
 async def test_redirects_are_not_followed(client, principals, session, clock, receiver) -> None:
