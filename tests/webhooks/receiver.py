@@ -24,6 +24,10 @@ class Receiver:
     default: int = 200
     received: list[Received] = field(default_factory=list)
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    # Seconds each answer takes, and the most requests seen in flight at once.
+    delay: float = 0
+    in_flight: int = 0
+    most_in_flight: int = 0
 
     async def start(self) -> "Receiver":
         self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
@@ -52,6 +56,12 @@ class Receiver:
             body = await reader.readexactly(int(headers.get("content-length", "0")))
             self.received.append(Received(path, headers, body))
             self.arrived.set()
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+            try:
+                await asyncio.sleep(self.delay)
+            finally:
+                self.in_flight -= 1
             status = self.script.popleft() if self.script else self.default
             if status == HANG:
                 await asyncio.sleep(3600)
