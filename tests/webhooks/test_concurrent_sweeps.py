@@ -6,10 +6,12 @@ import asyncio
 import json
 
 from api.db import create_engine, session_factory
+from services.accounts.personal_data import development_key
 from services.clock import FixedClock
+from services.webhooks import delivery
 from tests.conftest import requires_postgres
 from tests.factories import requested_online_top_up
-from tests.webhooks.helpers import create_endpoint, sweep
+from tests.webhooks.helpers import LOCAL, create_endpoint
 from tests.webhooks.receiver import Receiver
 
 
@@ -24,7 +26,24 @@ async def test_two_sweeps_deliver_each_event_to_each_endpoint_once(client, princ
         engines = [create_engine(database_url) for _ in range(2)]
         try:
             sessions = [session_factory(engine)() for engine in engines]
-            results = await asyncio.gather(*(sweep(s, FixedClock(clock.now())) for s in sessions))
+            key = await development_key(sessions[0])
+            await sessions[0].commit()
+
+            async def fan_out(session) -> int:
+                written = await delivery.fan_out(session, now=clock.now())
+                await session.commit()
+                return written
+
+            # Both fan out at once: each event is claimed by one of them.
+            assert sum(await asyncio.gather(*(fan_out(s) for s in sessions))) == 6
+            results = await asyncio.gather(
+                *(
+                    delivery.deliver_due(
+                        s, sender=LOCAL, data_key=key, clock=FixedClock(clock.now()), checkpoint=s.commit
+                    )
+                    for s in sessions
+                )
+            )
             for s in sessions:
                 await s.close()
         finally:
