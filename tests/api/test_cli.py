@@ -122,6 +122,12 @@ async def test_demo_seed_is_idempotent(database_url, session, tmp_path) -> None:
     )
     if date.today().year in PACKAGE_YEARS:  # T-3: the demo's bills need the last two months' calendar
         await _demo_has_every_bill_state(session, tmp_path)
+    # Issue 14: an endpoint with a delivery log (delivered, and one being retried).
+    from models import WebhookDelivery, WebhookEndpoint
+
+    (endpoint,) = (await session.execute(select(WebhookEndpoint))).scalars()
+    log = (await session.execute(select(WebhookDelivery.state))).scalars().all()
+    assert endpoint.url.startswith("https://") and "DELIVERED" in log and "PENDING" in log
 
 
 async def _demo_has_every_bill_state(session, outbox) -> None:
