@@ -2,13 +2,14 @@
 de-duplication by event id, order, SSRF at connection time, another account's events)."""
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from models import DeliveryState, Notice, WebhookEndpoint
 from services.accounts.personal_data import development_key, encrypt
+from services.clock import FixedClock
 from services.webhooks.network import Sender
 from tests.conftest import gql
 from tests.factories import requested_online_top_up
@@ -199,3 +200,17 @@ async def test_the_request_goes_to_the_checked_address(session, receiver) -> Non
     )
     assert answer.delivered
     assert receiver.received[0].headers["host"] == f"localhost:{receiver.port}"
+
+
+async def test_the_readmes_verifier_accepts_a_real_delivery(client, principals, session, clock, receiver) -> None:
+    """The few lines of Python the README gives partners, run on what the receiver got."""
+    readme = (__import__("pathlib").Path(__file__).parents[2] / "README.md").read_text()
+    snippet = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict = {}
+    exec(snippet, namespace)  # noqa: S102 - our own README
+    made = await create_endpoint(client, principals.holder_a, receiver.url())
+    await requested_online_top_up(client, principals.holder_a, amount="10.00", key="k1")
+    await sweep(session, FixedClock(datetime.now(UTC)))  # the signature's t is real time
+    (got,) = receiver.received
+    assert namespace["verify"](made["secret"], got.headers["accord-signature"], got.body)
+    assert not namespace["verify"]("whsec_wrong", got.headers["accord-signature"], got.body)
