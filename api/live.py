@@ -20,6 +20,7 @@ ids already sent, so a transaction that commits after a later-started one is sti
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator
@@ -42,6 +43,8 @@ POLL_SECONDS = 0.5
 # Even without a wake-up, a subscriber looks again this often (a lost notification, a restart).
 IDLE_SECONDS = 5.0
 OVERLAP = timedelta(seconds=60)
+# How often a subscription checks that its token still holds (expired, revoked: it ends).
+RECHECK_SECONDS = 30.0
 
 
 class LiveFeed:
@@ -141,20 +144,22 @@ class LiveFeed:
         self, *, account_id: uuid.UUID, types: frozenset[str], still_allowed: Any = None
     ) -> AsyncIterator[AccountEvent]:
         """The account's events recorded from now on, of ``types``, until the consumer stops
-        or ``still_allowed()`` (checked at every wake-up) says the token no longer holds."""
+        or ``still_allowed()`` (checked every RECHECK_SECONDS) says the token no longer holds."""
         self._ensure_started()
         waiter = asyncio.Event()
         self._waiters[account_id].add(waiter)
         try:
-            started = datetime.now(UTC)
+            started, next_check = datetime.now(UTC), time.monotonic() + RECHECK_SECONDS
             seen = {row.id for row in await self._read(account_id, events.id_bound(started - OVERLAP), types)}
             since = events.id_bound(started - OVERLAP)
             while True:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(waiter.wait(), self.idle_seconds)
                 waiter.clear()
-                if still_allowed is not None and not await still_allowed():
-                    return
+                if still_allowed is not None and time.monotonic() >= next_check:
+                    if not await still_allowed():
+                        return
+                    next_check = time.monotonic() + RECHECK_SECONDS
                 read_at = datetime.now(UTC)
                 for row in await self._read(account_id, since, types):
                     if row.id not in seen:

@@ -30,6 +30,8 @@ from services.webhooks.network import Sender
 log = logging.getLogger("accord.jobs")
 SWEEPER = audit.Actor(kind=PrincipalKind.SYSTEM, principal="system:sweep")
 ACCOUNT_BATCH = 500
+# runDueJobs starts no new webhook request after this long (each takes at most 10 s).
+REQUEST_WEBHOOK_BUDGET_SECONDS = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +77,13 @@ async def run_due_jobs(
     if data_key is None:
         data_key = await development_key(session)
     sent = await webhooks.deliver_due(
-        session, sender=sender or Sender(), data_key=data_key, clock=clock, checkpoint=checkpoint
+        session,
+        sender=sender or Sender(),
+        data_key=data_key,
+        clock=clock,
+        checkpoint=checkpoint,
+        # One request, one transaction (runDueJobs): stay well inside its 30 s deadline.
+        budget_seconds=None if checkpoint is not None else REQUEST_WEBHOOK_BUDGET_SECONDS,
     )
     await done("deliver_webhooks", sent.delivered)
     return results

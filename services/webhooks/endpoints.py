@@ -53,7 +53,7 @@ async def check_destination(url: str, *, production: bool, sender: Sender | None
     target = parse_url(url, production=production)
     if production:
         try:
-            await (sender or Sender(production=True)).address_for(target)
+            await (sender or Sender(production=True)).addresses_for(target)
         except Refused as error:
             if "forbidden" in str(error):
                 raise InvalidInput(

@@ -123,8 +123,8 @@ class Sender:
     connect_timeout: float = CONNECT_TIMEOUT_SECONDS
     tls: ssl.SSLContext = field(default_factory=ssl.create_default_context)
 
-    async def address_for(self, target: Target) -> str:
-        """The one address this request will connect to, checked (connection-time SSRF)."""
+    async def addresses_for(self, target: Target) -> list[str]:
+        """The addresses this request may connect to, every one checked (connection-time SSRF)."""
         literal = _literal(target.host)
         if literal is not None:
             candidates = [str(literal)]
@@ -139,7 +139,7 @@ class Sender:
             for candidate in candidates:
                 if forbidden_address(ipaddress.ip_address(candidate)):
                     raise Refused(f"{target.host} resolves to a forbidden address ({candidate})")
-        return candidates[0]
+        return candidates
 
     async def post(self, url: str, body: bytes, headers: dict[str, str]) -> Answer:
         try:
@@ -156,14 +156,25 @@ class Sender:
             return Answer(None, f"{type(error).__name__}: {error}"[:300])
 
     async def _exchange(self, target: Target, body: bytes, headers: dict[str, str]) -> Answer:
-        address = await self.address_for(target)
         tls = self.tls if target.scheme == "https" else None
-        reader, writer = await asyncio.wait_for(
-            asyncio.open_connection(
-                address, target.port, ssl=tls, server_hostname=target.host if tls else None, limit=RESPONSE_CAP_BYTES
-            ),
-            self.connect_timeout,
-        )
+        failure: OSError | None = None
+        for address in await self.addresses_for(target):  # e.g. ::1 then 127.0.0.1 for localhost
+            try:
+                reader, writer = await asyncio.wait_for(
+                    asyncio.open_connection(
+                        address,
+                        target.port,
+                        ssl=tls,
+                        server_hostname=target.host if tls else None,
+                        limit=RESPONSE_CAP_BYTES,
+                    ),
+                    self.connect_timeout,
+                )
+                break
+            except OSError as error:
+                failure = error
+        else:
+            raise failure or OSError("no address to connect to")
         try:
             default_port = 443 if target.scheme == "https" else 80
             host = target.host if ":" not in target.host else f"[{target.host}]"
