@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from auth.secrets import digest, new_secret
 from models import (
+    AccountEvent,
     AuditRecord,
     Bill,
     BillDispute,
@@ -26,6 +27,8 @@ from models import (
     ScopeExtensionRequest,
     TopUp,
     UserKind,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 from models.vocabulary import CUSTOMER_SCOPES
 from schema.relay import encode_id
@@ -59,6 +62,8 @@ GRANTS = {
     "PendingTopUp": "billing:read",
     "OwnershipDispute": STAFF,
     "HolidayCalendar": PUBLIC,
+    "WebhookEndpoint": "webhooks:write",  # Account.webhookEndpoints (issue 14)
+    "WebhookDelivery": "webhooks:write",  # WebhookEndpoint.deliveries
 }
 
 
@@ -145,6 +150,12 @@ async def objects_of(session, account_id: uuid.UUID, sub_account_id: uuid.UUID) 
     notice = await notices.send_electronic(
         session, account_id=account_id, addressee="a", subject="s", body="b", sent_by="s", now=at
     )
+    endpoint = WebhookEndpoint(account_id=account_id, url="https://h.example/", secret_encrypted="v1:x", created_by="h")
+    session.add(endpoint)
+    await session.flush()
+    event = (await session.execute(select(AccountEvent).where(AccountEvent.account_id == account_id))).scalars().first()
+    delivery = WebhookDelivery(endpoint_id=endpoint.id, event_id=event.id, account_id=account_id, event_type=event.type)
+    session.add(delivery)
     await session.commit()
     id_types = {"PendingTopUp": "TopUp"}  # the type's global IDs name the stored top-up
     found = {name: encode_id(id_types.get(name, name), row.id) for name, row in rows.items()}
@@ -155,6 +166,8 @@ async def objects_of(session, account_id: uuid.UUID, sub_account_id: uuid.UUID) 
         "Bill": encode_id("Bill", bill.id),
         "LedgerEntry": encode_id("LedgerEntry", entry.id),
         "Notice": encode_id("Notice", notice.id),
+        "WebhookEndpoint": encode_id("WebhookEndpoint", endpoint.id),
+        "WebhookDelivery": encode_id("WebhookDelivery", delivery.id),
     }
 
 
