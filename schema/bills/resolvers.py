@@ -21,7 +21,7 @@ from schema.bills.types import (
     RunMonthlyBillingPayload,
     held_bill,
 )
-from schema.context import AccordInfo, Context
+from schema.context import AccordInfo
 from schema.grants import ADMIN, BILL_CONFIRMERS, BILL_DISPUTERS, BILLING_READERS, FINANCE, FINANCE_OR_ADMIN
 from schema.ids import key_of, key_or_none
 from schema.inputs import IdInput
@@ -34,7 +34,6 @@ from services import audit, jobs
 from services.accounts.repository import owning_account
 from services.billing import agreements, bills, run
 from services.billing import repository as bill_repository
-from services.webhooks.network import Sender
 
 DiscountCondition = strawberry.enum(DiscountConditionValue, name="DiscountCondition")
 
@@ -86,16 +85,6 @@ class BillQuery:
                 targets=[(row.account_id, f"bill-hold:{row.period:%Y-%m}") for row in rows],
             )
         return [held_bill(row.account_id, list(row.products), row.period) for row in rows]
-
-
-async def _run_due_jobs(context: Context) -> list[jobs.JobResult]:
-    return await jobs.run_due_jobs(
-        context.session,
-        mailer=context.mailer,
-        clock=context.clock,
-        sender=Sender(production=context.production),
-        data_key=await context.data_key(),
-    )
 
 
 @strawberry.type
@@ -193,7 +182,7 @@ class BillMutation:
         return await run_mutation(
             info,
             payload=RunDueJobsPayload,
-            call=lambda: _run_due_jobs(context),
+            call=lambda: jobs.run_due_jobs(context.session, mailer=context.mailer, clock=context.clock),
             ok=lambda results: RunDueJobsPayload(results=[JobResult(job=r.job, changed=r.changed) for r in results]),
         )
 

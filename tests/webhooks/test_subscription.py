@@ -39,8 +39,25 @@ async def subscribe(url: str, token: str | None, variables: dict | None = None):
     await ws.send(
         json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIBE, "variables": variables or {}}})
     )
-    await asyncio.sleep(2)  # the server has registered the subscription (no ack in the protocol)
     return ws
+
+
+async def until_live(ws, client, who) -> None:
+    """The protocol does not acknowledge a subscription: cause events of the subscriber's own
+    account until one arrives (the stream carries what is recorded after it started)."""
+    for attempt in range(20):
+        await requested_online_top_up(client, who, amount="1.00", key=f"warm-up-{attempt}")
+        try:
+            message = await next_message(ws, seconds=3)
+        except TimeoutError:
+            continue
+        assert message["type"] == "next", message
+        while True:  # drain the warm-up events that were still on their way
+            try:
+                await next_message(ws, seconds=1)
+            except TimeoutError:
+                return
+    raise AssertionError("the subscription never became live")
 
 
 async def refusal(ws) -> str:
@@ -82,6 +99,7 @@ async def test_sec1_events_reach_the_subscriber_through_a_second_process(
     with Server(database_url, **env) as server:
         ws = await subscribe(server.url, token_a)
         try:
+            await until_live(ws, client, principals.holder_a)
             # Another account's event first: it must never arrive here.
             await requested_online_top_up(client, principals.holder_b, amount="99.00", key="b-1")
             top_up = await requested_online_top_up(client, principals.holder_a, amount="10.00", key="a-1")
