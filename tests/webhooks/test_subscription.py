@@ -9,6 +9,7 @@ import json
 import socket
 from datetime import UTC, datetime
 
+import httpx
 import pytest
 import websockets
 
@@ -78,7 +79,6 @@ def fan_out(request, settings):
     if request.param == "redis":
         if not redis_running():
             pytest.skip("no Redis on 127.0.0.1:6379")
-        settings.redis_url = REDIS  # this app publishes after commit; the server subscribes
         return {"ACCORD_REDIS_URL": REDIS}
     return {}
 
@@ -98,7 +98,13 @@ async def test_sec1_events_reach_the_subscriber_through_a_second_process(
         "ACCORD_LIVE_IDLE_SECONDS": "600",
         **fan_out,
     }
-    with Server(database_url, **env) as server:
+    with contextlib.ExitStack() as processes:
+        server = processes.enter_context(Server(database_url, **env))
+        if fan_out:
+            # Redis: the mutations go through a third process too, so both the publisher and
+            # the subscriber are real `accord serve` processes with ACCORD_REDIS_URL.
+            writer = processes.enter_context(Server(database_url, **env))
+            client = httpx.AsyncClient(base_url=writer.url, timeout=30)
         ws = await subscribe(server.url, token_a)
         try:
             await until_live(ws, client, principals.holder_a)
@@ -124,6 +130,8 @@ async def test_sec1_events_reach_the_subscriber_through_a_second_process(
             assert b_top_up not in {b["data"]["topUp"] for b in bodies}
         finally:
             await ws.close()
+            if fan_out:
+                await client.aclose()
 
 
 async def test_subscription_needs_a_token_and_an_account(app, client, principals, clock, database_url) -> None:
