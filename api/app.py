@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from starlette.applications import Starlette
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from api import assets, scheduler
@@ -18,6 +18,7 @@ from api.documents import download
 from api.graphql import AccordGraphQL
 from api.health import healthz, metrics_endpoint, readyz
 from api.limits import BodyLimit
+from api.live import LiveFeed, publish_after_commit
 from api.middleware import RequestMiddleware
 from api.oauth import ROUTES as OAUTH_ROUTES
 from api.settings import Environment, ProductionRefused, Settings, production_problems
@@ -82,6 +83,7 @@ def create_app(
         if settings.sweep_seconds > 0:
             sweeper = asyncio.create_task(scheduler.sweep_forever(app.state, settings.sweep_seconds))
         yield
+        await app.state.live.close()
         if sweeper is not None:
             sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -92,6 +94,7 @@ def create_app(
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),  # subscriptions (graphql-transport-ws)
             # Where the console client's login lands in GraphiQL (the page finishes the flow).
             Route("/graphql/callback", graphql, methods=["GET"]),
             *OAUTH_ROUTES,
@@ -109,6 +112,14 @@ def create_app(
     app.state.session_factory = session_factory(engine)
     app.state.clock = clock or SystemClock()
     app.state.mailer = mailer or mailer_for(settings.smtp_url, Path(settings.outbox_dir))
+    app.state.live = LiveFeed(
+        database_url=settings.database_url,
+        session_factory=app.state.session_factory,
+        redis_url=settings.redis_url,
+        idle_seconds=settings.live_idle_seconds,
+    )
+    if settings.redis_url:
+        publish_after_commit(settings.redis_url)
     app.state.data_key = key_from_setting(settings.data_key) if settings.data_key else None
     # Inside RequestMiddleware (added first = innermost): a 413 still gets a request id and a log line.
     app.add_middleware(BodyLimit)

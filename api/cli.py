@@ -240,12 +240,17 @@ def cmd_jobs_run(args: argparse.Namespace) -> int:
 
     async def run() -> None:
         await _ensure_schema(settings)
+        if settings.redis_url:
+            from api.live import publish_after_commit
+
+            publish_after_commit(settings.redis_url)  # the sweep's events reach every server's subscribers
         engine = create_engine(settings.database_url)
         state = SimpleNamespace(
             settings=settings,
             clock=SystemClock(),
             session_factory=session_factory(engine),
             mailer=mailer_for(settings.smtp_url, Path(settings.outbox_dir)),
+            data_key=key_from_setting(settings.data_key) if settings.data_key else None,
         )
         try:
             if args.once:

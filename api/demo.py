@@ -11,14 +11,24 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import demo_billing, demo_enforcement, demo_invoices, demo_notices
 from api.settings import Settings
 from auth.passwords import hash_password
 from auth.secrets import digest, new_secret
-from models import Account, App, HolderType, PrincipalKind, TopUpMethod, User
+from models import (
+    Account,
+    App,
+    DeliveryState,
+    HolderType,
+    PrincipalKind,
+    TopUpMethod,
+    User,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from services import staff
 from services.accounts import cases, personal_data, profile, real_name, service, validation
 from services.apps import service as apps
@@ -28,6 +38,8 @@ from services.clock import Clock, SystemClock, bind_clock, local_date
 from services.errors import CalendarUnknown
 from services.ledger import online, topups
 from services.mail import Mailer, mailer_for
+from services.webhooks import delivery as webhook_delivery
+from services.webhooks import endpoints as webhook_endpoints
 
 DEMO_PASSWORD = "accord-demo-2026"  # noqa: S105 - published in the README on purpose
 
@@ -168,8 +180,51 @@ async def seed(
                 await demo_notices.seed_notices(
                     session, shenzhen=shenzhen, live=live, wang=wang, clock=clock, mailer=mailer
                 )
+        await _webhook_endpoint(session, shenzhen, key, clock)
     await session.execute(update(User).where(User.login.in_(_demo_logins())).values(demo=True))
     return created
+
+
+async def _webhook_endpoint(session: AsyncSession, account: Account, key: bytes, clock: Clock) -> None:
+    """Issue 14: an endpoint that has received the account's events so far (its log shows them
+    DELIVERED), the latest one still being retried after a 503. The host does not exist, so
+    the running sweep's further attempts fail until the endpoint is disabled after 3 days."""
+    now = clock.now()
+    endpoint = WebhookEndpoint(
+        account_id=account.id,
+        url="https://hooks.shenzhen-rtc.demo/accord/events",
+        events=[],
+        secret_encrypted=personal_data.encrypt(key, webhook_endpoints.new_secret()),
+        created_by="user:holder@shenzhen-rtc.demo",
+        created_at=now - timedelta(days=120),
+    )
+    session.add(endpoint)
+    await session.flush()
+    await webhook_delivery.fan_out(session, now=now)
+    rows = (
+        (
+            await session.execute(
+                select(WebhookDelivery)
+                .where(WebhookDelivery.endpoint_id == endpoint.id)
+                .order_by(WebhookDelivery.event_id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    for n, row in enumerate(rows):
+        row.attempts, row.last_attempt_at = 1, now
+        if n < len(rows) - 1:
+            row.state, row.last_status_code, row.delivered_at, row.next_attempt_at = (
+                DeliveryState.DELIVERED,
+                200,
+                now,
+                None,
+            )
+        else:
+            row.attempts, row.last_status_code, row.last_error = 2, 503, "answered 503"
+            row.next_attempt_at = now + webhook_delivery.backoff(2)
+    await session.flush()
 
 
 async def _money_and_usage(session: AsyncSession, account: Account, live: App, clock: Clock) -> None:

@@ -1,16 +1,24 @@
 """POST /graphql runs the API; GET /graphql serves GraphiQL from Accord's own assets."""
 
 import logging
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http.base import HTTPException
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from api import assets, graphql_body
 from api.addresses import client_address
+from api.db import deferred_options
 from api.middleware import busy_response, error_body
+from api.settings import Environment
 from auth.resource import authenticate, bearer
 from auth.tokens import InvalidToken
 from schema.context import Context
@@ -29,10 +37,25 @@ IDE_HEADERS = {
 }
 
 
+@dataclass
+class _WebSocketState:
+    """What a subscription's context keeps of the app (the request state of a WebSocket)."""
+
+    app_state: Any
+    operation: str | None = None
+
+
 class AccordGraphQL(GraphQL):
     def __init__(self, schema: Any) -> None:
-        # GET serves GraphiQL only: queries come by POST with a bearer token.
-        super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=False)
+        # GET serves GraphiQL only: queries come by POST with a bearer token; subscriptions
+        # over a WebSocket speak graphql-transport-ws only (issue 14).
+        super().__init__(
+            schema,
+            graphql_ide="graphiql",
+            allow_queries_via_get=False,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            connection_init_wait_timeout=timedelta(seconds=10),
+        )
 
     async def run(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         """Every refusal of the HTTP layer (bad body, method, content type) as a GraphQL error
@@ -77,8 +100,21 @@ class AccordGraphQL(GraphQL):
             return busy_response()
         return response
 
-    async def get_context(self, request: Request, response: Response) -> Context:
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         state = request.app.state
+        if isinstance(request, WebSocket):
+            # No request transaction: a subscription lives for long; it reads through its own
+            # short sessions (api/live.py). Authenticated in on_ws_connect.
+            return Context(
+                transaction=None,  # type: ignore[arg-type]
+                clock=state.clock,
+                principal=None,
+                request_id=uuid.uuid4().hex,
+                configured_data_key=state.data_key,
+                production=state.settings.env is Environment.PRODUCTION,
+                live=state.live,
+                request_state=_WebSocketState(state),
+            )
         return Context(
             transaction=request.state.transaction,
             clock=request.state.clock,
@@ -90,7 +126,40 @@ class AccordGraphQL(GraphQL):
             configured_data_key=state.data_key,
             client_address=client_address(request),
             mailer=state.mailer,
+            production=state.settings.env is Environment.PRODUCTION,
         )
+
+    async def on_ws_connect(self, context: Context) -> None:
+        """The bearer token comes in connection_init's payload (``Authorization: Bearer …``, as
+        a header would carry it; ``token`` is accepted too). No valid token: closed 4403."""
+        params = context.connection_params or {}
+        given = params.get("Authorization") or params.get("authorization") or params.get("token") or ""
+        token = bearer(given) if isinstance(given, str) and " " in given else given
+        if not isinstance(token, str) or not token:
+            raise ConnectionRejectionError({"code": "UNAUTHENTICATED"})
+        app_state = context.request_state.app_state
+
+        async def principal() -> Any:
+            async with app_state.session_factory() as session:
+                await session.connection(execution_options=deferred_options())
+                return await authenticate(
+                    session, token, issuer=app_state.settings.issuer, now=security_clock(app_state.clock).now()
+                )
+
+        try:
+            context.principal = await principal()
+        except (InvalidToken, ValueError) as error:
+            log.info("subscription token refused: %s", error)
+            raise ConnectionRejectionError({"code": "UNAUTHENTICATED"}) from None
+
+        async def still_valid() -> bool:
+            try:
+                await principal()  # expired, revoked or its user disabled: the stream ends
+            except InvalidToken:
+                return False
+            return True
+
+        context.recheck = still_valid
 
     async def render_graphql_ide(self, request: Request) -> Response:
         if assets.present():

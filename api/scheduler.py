@@ -12,17 +12,31 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError
 
 from api.middleware import request_clock
+from api.settings import Environment, Settings
 from services import jobs
 from services.clock import bind_clock
+from services.webhooks.network import Sender
 
 log = logging.getLogger("accord.jobs")
+
+
+def webhook_sender(settings: Settings) -> Sender:
+    """Production refuses loopback, private and link-local destinations (issue 14, SSRF)."""
+    return Sender(production=settings.env is Environment.PRODUCTION)
 
 
 async def sweep_once(app_state: Any) -> list[jobs.JobResult]:
     clock = await request_clock(app_state)  # T-5: the simulated clock too, when it is on
     async with app_state.session_factory() as session:
         bind_clock(session, clock)
-        results = await jobs.run_due_jobs(session, mailer=app_state.mailer, clock=clock, checkpoint=session.commit)
+        results = await jobs.run_due_jobs(
+            session,
+            mailer=app_state.mailer,
+            clock=clock,
+            checkpoint=session.commit,
+            sender=webhook_sender(app_state.settings),
+            data_key=getattr(app_state, "data_key", None),
+        )
         await session.commit()
     changed = {r.job: r.changed for r in results if r.changed}
     if changed:

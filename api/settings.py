@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     smtp_url: str | None = None
     outbox_dir: str = "outbox"  # where development mail goes while smtp_url is unset
     redis_url: str | None = None
+    # A live subscriber re-reads the outbox at least this often without a wake-up (api/live.py).
+    live_idle_seconds: float = 5
     # Bearer token that /metrics requires; unset, /metrics is open (development only).
     metrics_token: str | None = None
     # The deadline sweep inside `accord serve` (0: off, e.g. when `accord jobs run` does it).

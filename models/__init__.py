@@ -61,6 +61,7 @@ from models.profile import DataKey, ProfileChange, RealNameSubmission, Submissio
 from models.rate_events import RateEvent
 from models.usage import UsageRecord
 from models.user import User, UserKind
+from models.webhooks import DeliveryState, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Account",
@@ -86,6 +87,7 @@ __all__ = [
     "ClockOffset",
     "CompromiseReport",
     "DataKey",
+    "DeliveryState",
     "Discount",
     "DiscountCondition",
     "DisputeState",
@@ -142,5 +144,7 @@ __all__ = [
     "UsageRecord",
     "User",
     "UserKind",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "metadata",
 ]

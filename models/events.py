@@ -22,3 +22,5 @@ class AccountEvent(Base, table=True):
     type: str = Field(sa_type=sa.String(64), nullable=False)
     occurred_at: datetime = timestamp_field(nullable=False)
     data: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON(), nullable=False)
+    # Set once the sweep has written this event's webhook deliveries (models/webhooks.py).
+    fanned_out_at: datetime | None = timestamp_field(default=None, nullable=True, index=True)

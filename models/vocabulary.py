@@ -18,6 +18,7 @@ class Scope(StrEnum):
     INVOICES_READ = "invoices:read"
     INVOICES_REQUEST = "invoices:request"
     PARTNERS_WRITE = "partners:write"
+    WEBHOOKS_WRITE = "webhooks:write"
     USAGE_WRITE = "usage:write"  # vendor metering clients and ADMIN only
     PAYMENTS_CONFIRM = "payments:confirm"  # the vendor's payment gateway client and FINANCE only (PRE-2)
 

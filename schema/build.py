@@ -40,6 +40,9 @@ from schema.permissions import authenticated
 from schema.relay import Node, resolve_node
 from schema.scalars import SCALAR_OVERRIDES
 from schema.usage.resolvers import UsageMutation
+from schema.webhooks.live import EventSubscription
+from schema.webhooks.resolvers import WebhookMutation
+from schema.webhooks.types import WebhookDelivery, WebhookEndpoint
 
 # Fields whose value is a connection (a page of `first` items), for the cost estimate.
 CONNECTION_FIELDS = {
@@ -52,6 +55,9 @@ CONNECTION_FIELDS = {
     "ledger",
     "notices",
     "holidayCalendars",
+    "invoices",
+    "invoiceProfileChanges",
+    "deliveries",
 }
 
 # Limits on what one request may ask for (too costly queries are top-level errors).
@@ -83,7 +89,13 @@ class RootMutation(
     ClockMutation,
     InvoiceMutation,
     IncidentMutation,
+    WebhookMutation,
 ):
+    pass
+
+
+@strawberry.type(name="Subscription")
+class RootSubscription(EventSubscription):
     pass
 
 
@@ -106,6 +118,7 @@ def build_schema(*, max_depth: int = MAX_DEPTH, production: bool = False) -> str
     return AccordSchema(
         query=RootQuery,
         mutation=RootMutation,
+        subscription=RootSubscription,
         types=[
             HolidayCalendar,
             Account,
@@ -122,6 +135,8 @@ def build_schema(*, max_depth: int = MAX_DEPTH, production: bool = False) -> str
             BillDispute,
             Invoice,
             InvoiceProfileChange,
+            WebhookEndpoint,
+            WebhookDelivery,
         ],
         scalar_overrides=SCALAR_OVERRIDES,
         execution_context_class=FieldErrorsStayPut,

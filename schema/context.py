@@ -26,6 +26,7 @@ from services.invoices import profile as invoice_profiles
 from services.ledger import arrears
 from services.ledger import repository as ledger_repository
 from services.mail import Mailer
+from services.webhooks import endpoints as webhook_endpoints
 
 
 class TransactionHandle(Protocol):
@@ -70,6 +71,7 @@ class Loaders:
         self.invoice_profiles = _loader(session, invoice_profiles.profiles_of, None)
         self.invoiceable = _loader(session, invoices.invoiceable_fen, 0)
         self.invoice_history = _loader(session, invoices.histories_of, [])
+        self.webhook_endpoints = _loader(session, webhook_endpoints.endpoints_of_accounts, [])
         self.owed = _loader(session, lambda s, keys: arrears.owed(s, keys, now=now), None)
         # Issue 12: the calendar and force-majeure events every explained deadline counts with.
         self.deadline_facts = _loader(session, lambda s, keys: deadlines.facts_by_key(s, keys, now=now), None)
@@ -97,6 +99,13 @@ class Context:
     client_address: str | None = None
     # Where emailed notices go (the deadline sweep delivers them).
     mailer: Mailer | None = None
+    # ACCORD_ENV=production: webhook URLs get the SSRF rules (issue 14).
+    production: bool = False
+    # Subscriptions (issue 14): the process's live feed (api/live.py), the connection_init
+    # payload strawberry fills in, and a re-check that the token still holds.
+    live: Any = None
+    connection_params: dict | None = None
+    recheck: Callable[[], Awaitable[bool]] | None = None
     # The request's state (Starlette), where the middleware reads the operation name.
     request_state: Any = None
     # The clock's reading when the request arrived (api/middleware.py); None outside a request.

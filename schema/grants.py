@@ -46,3 +46,6 @@ PAYMENT_CONFIRMERS = Grant(roles=frozenset({StaffRole.FINANCE}), scope=Scope.PAY
 # Invoices (INV-*): sub-accounts and partners with invoices:read / invoices:request.
 INVOICE_READERS = Grant(roles=ALL_STAFF, scope=Scope.INVOICES_READ)
 INVOICE_REQUESTERS = Grant(scope=Scope.INVOICES_REQUEST)
+# Issue 14: webhook endpoints, managed by the holder or webhooks:write, visible to staff.
+WEBHOOK_READERS = Grant(roles=ALL_STAFF, scope=Scope.WEBHOOKS_WRITE)
+WEBHOOK_WRITERS = Grant(scope=Scope.WEBHOOKS_WRITE)

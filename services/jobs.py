@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Account, Bill, PrincipalKind
 from services import audit, incidents, notices
+from services.accounts.personal_data import development_key
 from services.billing import bills, run
 from services.calendar import calendar as load_calendar
 from services.clock import Clock, local_date
@@ -24,6 +25,8 @@ from services.enforcement import termination
 from services.errors import CalendarUnknown
 from services.ledger import arrears
 from services.mail import Mailer
+from services.webhooks import delivery as webhooks
+from services.webhooks.network import Sender
 
 log = logging.getLogger("accord.jobs")
 SWEEPER = audit.Actor(kind=PrincipalKind.SYSTEM, principal="system:sweep")
@@ -42,9 +45,13 @@ async def run_due_jobs(
     mailer: Mailer,
     clock: Clock,
     checkpoint: Callable[[], Awaitable[None]] | None = None,
+    sender: Sender | None = None,
+    data_key: bytes | None = None,
 ) -> list[JobResult]:
-    """``checkpoint`` runs after each job and each delivered email: `accord jobs run` and the
-    in-process loop commit there; `runDueJobs` is one request, one transaction."""
+    """``checkpoint`` runs after each job and each delivered email or webhook: `accord jobs run`
+    and the in-process loop commit there; `runDueJobs` is one request, one transaction.
+    ``sender`` is how webhooks go out (production's SSRF rules unless told otherwise);
+    ``data_key`` decrypts endpoint secrets (None: the development key of this database)."""
 
     async def done(job: str, changed: int) -> None:
         results.append(JobResult(job, changed))
@@ -67,6 +74,18 @@ async def run_due_jobs(
     await done("accrue_penalties", await _accrue_penalties(session, now))
     await done("flag_overdue", await _flag_overdue(session, clock, now))
     await done("apply_terminations", await termination.apply_due(session, now=now))  # TRM-*, ACC-7
+    # Issue 14: last, so that the events the jobs above recorded go out in this sweep. Only a
+    # sweep that commits as it goes sends them: runDueJobs is one request and one transaction,
+    # and a webhook (up to 10 s) must never be awaited while a transaction holds locks (on
+    # SQLite, the database's write lock). It fans them out; the next sweep delivers.
+    await done("fan_out_events", await webhooks.fan_out(session, now=clock.now()))
+    if checkpoint is not None:
+        if data_key is None:
+            data_key = await development_key(session)
+        sent = await webhooks.deliver_due(
+            session, sender=sender or Sender(), data_key=data_key, clock=clock, checkpoint=checkpoint
+        )
+        await done("deliver_webhooks", sent.delivered)
     return results
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Account, Bill, ListPrice, Notice, NoticeChannel, NoticePurpose, PriceChangeDelivery
+from services import events
 from services.batch import new_row
 from services.calendar import WorkingCalendar, deadlines
 from services.calendar.deadline_spec import DayCount, DeadlineSpec
@@ -88,7 +89,29 @@ async def send_electronic(
     )
     session.add(notice)
     await session.flush()
+    await announce_delivered(session, notice)
     return notice
+
+
+async def announce_delivered(session: AsyncSession, notice: Notice) -> None:
+    """Issue 14: ``notice.sent`` when a notice to an account is delivered (the one place every
+    delivery goes through: written delivered, or accepted by the mail server; a posted letter
+    when it is posted, with its deemed delivery in the data). An announcement to every customer
+    belongs to no account and is no account's event."""
+    if notice.account_id is None or notice.delivered_at is None:
+        return
+    await events.record(
+        session,
+        account_id=notice.account_id,
+        type="notice.sent",
+        at=notice.sent_at or notice.delivered_at,
+        data={
+            "notice": events.global_id("Notice", notice.id),
+            "channel": str(notice.channel),
+            "subject": notice.subject,
+            "deliveredAt": events.iso(notice.delivered_at),
+        },
+    )
 
 
 def email_row(
@@ -185,6 +208,7 @@ async def record_sent(
     )
     session.add(notice)
     await session.flush()
+    await announce_delivered(session, notice)
     return notice
 
 
@@ -252,6 +276,7 @@ async def deliver_queued(
                 await _start_deadline(session, notice, deadline, accepted)
             if notice.purpose == NoticePurpose.PRICE_CHANGE:
                 await _price_change_delivered(session, notice, accepted)
+            await announce_delivered(session, notice)
             delivered += 1
         await session.flush()
         if checkpoint is not None:

@@ -28,6 +28,7 @@ from schema.grants import (
     HOLDER_OR_STAFF,
     INVOICE_READERS,
     STAFF_ONLY,
+    WEBHOOK_READERS,
 )
 from schema.invoices.types import Invoice, InvoiceProfile, InvoiceProfileChange
 from schema.ledger.types import LedgerEntry, PendingTopUp
@@ -35,6 +36,7 @@ from schema.notices import Notice
 from schema.permissions import Allowed, allowed
 from schema.relay import Connection, Node, encode_id, paginate, paginate_account
 from schema.scoped import sees_personal_numbers, support_only
+from schema.webhooks.types import WebhookEndpoint
 from services import notices
 from services.accounts import personal_data, profile, repository
 from services.apps import service as apps
@@ -441,6 +443,12 @@ class Account(Node):
     @strawberry.field(extensions=allowed(HOLDER_OR_STAFF))
     async def partner_clients(self, info: AccordInfo) -> list[PartnerClient]:
         return [PartnerClient.from_model(r) for r in await info.context.loaders.partner_clients.load(self.key)]
+
+    @strawberry.field(
+        extensions=allowed(WEBHOOK_READERS), description="Where the account's events are pushed (issue 14)."
+    )
+    async def webhook_endpoints(self, info: AccordInfo) -> list[WebhookEndpoint]:
+        return [WebhookEndpoint.from_model(r) for r in await info.context.loaders.webhook_endpoints.load(self.key)]
 
     @strawberry.field(extensions=allowed(HOLDER_OR_STAFF), description="Enforcement cases on this account (ENF-1).")
     async def enforcement_cases(self, info: AccordInfo) -> list[EnforcementCase]:

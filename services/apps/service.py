@@ -13,9 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Account, App, BrandUseRequest, RealNameState, RequestState, ScopeExtensionRequest, Standing
+from services import events
 from services.accounts import validation
 from services.batch import rows_by
 from services.errors import InvalidInput, InvalidState, NotFound, RealNameRequired
+from services.events import iso
 from services.pagination import Page, keyset_page, keyset_pages
 from services.scoped import one_in_scope
 
@@ -90,6 +92,17 @@ async def rotate_secret(session: AsyncSession, *, app: App, grace_seconds: int, 
         app.previous_secret_digest = app.previous_secret_valid_until = None
     app.secret_digest = new_digest
     await session.flush()
+    await events.record(
+        session,
+        account_id=app.account_id,
+        type="app.secret_rotated",
+        at=now,
+        data={
+            "appId": app.app_id,
+            "app": events.global_id("App", app.id),
+            "previousSecretValidUntil": iso(app.previous_secret_valid_until),
+        },
+    )
     return app
 
 

@@ -13,11 +13,12 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Bill, BillDispute, BillDisputeState, BillLine, BillState, LineKind
+from services import events
 from services.accounts import validation
 from services.billing import repository
 from services.errors import DisputeWindowClosed, InvalidInput, InvalidState, NotFound
 from services.ledger import arrears
-from services.money import amount_to_fen
+from services.money import amount_to_fen, fen_to_yuan
 
 # BIL-5: a dispute or confirmation received (arrived) before the deadline stands, even when
 # it is still waiting for the bill's lock at the deadline. The sweep therefore deems a bill
@@ -130,6 +131,18 @@ async def resolve(
     found.state = BillDisputeState.ACCEPTED if accept else BillDisputeState.REJECTED
     found.note, found.resolved_by, found.resolved_at = note, resolved_by, now
     bill.state, bill.confirmed_at = BillState.CONFIRMED, now
+    await events.record(
+        session,
+        account_id=bill.account_id,
+        type="dispute.resolved",
+        at=now,
+        data={
+            "bill": events.global_id("Bill", bill.id),
+            "dispute": events.global_id("BillDispute", found.id),
+            "accepted": accept,
+            "adjustment": str(fen_to_yuan(found.adjustment_fen or 0)),
+        },
+    )
     await arrears.settle(session, bill, now=now)
     return bill
 
@@ -150,6 +163,13 @@ async def deem_and_settle(session: AsyncSession, *, now: datetime, limit: int = 
         if bill.state == BillState.ISSUED:
             bill.state = BillState.DEEMED_ACCEPTED
             deemed += 1
+            await events.record(
+                session,
+                account_id=bill.account_id,
+                type="bill.deemed_accepted",
+                at=now,
+                data={"bill": events.global_id("Bill", bill.id), "period": bill.period.isoformat()},
+            )
         await arrears.settle(session, bill, now=now)
         settled += 1
     return Swept(deemed, settled)

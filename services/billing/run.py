@@ -41,6 +41,7 @@ from models import (
     UsageRecord,
 )
 from models.base import new_id
+from services import events
 from services.batch import insert_for, new_row
 from services.billing import storage
 from services.billing.pricing import month_bounds, priced
@@ -303,7 +304,24 @@ async def run_monthly_billing(session: AsyncSession, *, period: date, ran_by: st
     new_lines = [line for line in lines if line["bill_id"] in inserted]
     if new_lines:
         await session.execute(insert_for(session, BillLine), new_lines)
-    await _queue_bill_emails(session, period, [b for b in bills if b["id"] in inserted], new_lines, now)
+    issued = [b for b in bills if b["id"] in inserted]
+    await _queue_bill_emails(session, period, issued, new_lines, now)
+    await events.record_many(
+        session,
+        [
+            events.event_row(
+                account_id=b["account_id"],
+                type="bill.issued",
+                at=now,
+                data={
+                    "bill": events.global_id("Bill", b["id"]),
+                    "period": period.isoformat(),
+                    "total": str(fen_to_yuan(b["total_fen"])),
+                },
+            )
+            for b in issued
+        ],
+    )
     await _record_holds(session, period, unpriced, now=now)
     # Held accounts' records (and those of a bill a concurrent run issued first) wait, unbilled.
     await _release(session, run, set(by_account) - {b["account_id"] for b in bills if b["id"] in inserted})

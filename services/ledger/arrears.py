@@ -27,6 +27,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Account, Bill, BillState, LedgerEntry, LedgerKind, Notice, NoticePurpose, PenaltyAccrual, PenaltyKind
+from services import events
 from services.batch import insert_for, locked, new_row
 from services.clock import local_date
 from services.ledger import entries, term
@@ -169,6 +170,17 @@ async def accrue(session: AsyncSession, account: Account, *, now: datetime) -> i
     if rows:
         rows = [new_row(now, **row) for row in rows]
         await session.execute(insert_for(session, PenaltyAccrual).on_conflict_do_nothing(), rows)
+        await events.record(
+            session,
+            account_id=account.id,
+            type="penalty.accrued",
+            at=now,
+            data={
+                "accruals": len(rows),
+                "amount": str(fen_to_yuan(sum(row["amount_fen"] for row in rows))),
+                "through": today.isoformat(),
+            },
+        )
     return len(rows)
 
 
@@ -215,8 +227,31 @@ async def settle(session: AsyncSession, bill: Bill, *, now: datetime) -> None:
         and not await term.ended(session, account.id, local_date(now))
     )
     bill.shortfall_closed_at = None if open_shortfall else now
+    await events.record(
+        session,
+        account_id=account.id,
+        type="bill.settled",
+        at=now,
+        data={
+            "bill": events.global_id("Bill", bill.id),
+            "period": bill.period.isoformat(),
+            "total": str(fen_to_yuan(bill.total_fen)),
+            "paid": str(fen_to_yuan(pay)),
+        },
+    )
     if bill.total_fen - pay > 0 or open_shortfall:
         _queue_payment_notice(session, account, bill, open_shortfall, now)
+        await events.record(
+            session,
+            account_id=account.id,
+            type="arrears.notice",
+            at=now,
+            data={
+                "bill": events.global_id("Bill", bill.id),
+                "unpaid": str(fen_to_yuan(bill.total_fen - pay)),
+                "belowMonthlyConsumption": open_shortfall,
+            },
+        )
     await session.flush()
 
 

@@ -19,10 +19,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import TopUp, TopUpMethod, TopUpState
+from services import events
 from services.accounts import validation
 from services.errors import IdempotencyConflict, InvalidInput, InvalidState, NotFound
 from services.ledger import topups
-from services.money import amount_to_fen
+from services.money import amount_to_fen, fen_to_yuan
 
 
 def _used_elsewhere() -> IdempotencyConflict:
@@ -64,4 +65,16 @@ async def confirm_online_payment(
         # Another top-up (of another account, so not behind our lock) took this transaction
         # concurrently and committed first: the unique key refuses the second.
         raise _used_elsewhere() from None
+    await events.record(
+        session,
+        account_id=row.account_id,
+        type="payment.confirmed",
+        at=now,
+        data={
+            "topUp": events.global_id("TopUp", row.id),
+            "amount": str(fen_to_yuan(fen)),
+            "providerTransactionId": transaction,
+            "paidAt": events.iso(paid_at),
+        },
+    )
     return await topups.credit(session, account, row, now=now, confirmed_by=confirmed_by)

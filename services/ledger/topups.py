@@ -12,11 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Account, LedgerEntry, LedgerKind, RealNameState, TopUp, TopUpMethod, TopUpState
+from services import events
 from services.accounts import validation
 from services.batch import locked
 from services.errors import IdempotencyConflict, InvalidState, NotFound, RealNameRequired
 from services.ledger import arrears, entries, repository
-from services.money import amount_to_fen
+from services.money import amount_to_fen, fen_to_yuan
 
 # An online payment not confirmed within this time (business clock) is abandoned.
 ONLINE_EXPIRY = timedelta(hours=24)
@@ -85,6 +86,19 @@ async def top_up(
         )
         session.add(row)
         await session.flush()
+        await events.record(
+            session,
+            account_id=account.id,
+            type="topup.pending",
+            at=now,
+            data={
+                "topUp": events.global_id("TopUp", row.id),
+                "method": str(method),
+                "amount": str(fen_to_yuan(fen)),
+                "reference": reference,
+                "expiresAt": events.iso(row.expires_at),
+            },
+        )
         return await result(session, row, now)
     if not _same(existing, method, fen, reference):
         raise IdempotencyConflict("this idempotency key was used with other parameters", field=["idempotencyKey"])
@@ -117,6 +131,18 @@ async def credit(
     )
     row.state, row.ledger_entry_id, row.confirmed_by = TopUpState.CREDITED, entry.id, confirmed_by
     await session.flush()
+    await events.record(
+        session,
+        account_id=row.account_id,
+        type="topup.credited",
+        at=now,
+        data={
+            "topUp": events.global_id("TopUp", row.id),
+            "method": str(row.method),
+            "amount": str(fen_to_yuan(row.amount_fen)),
+            "ledgerEntry": events.global_id("LedgerEntry", entry.id),
+        },
+    )
     await arrears.collect(session, account, now=now)  # PRE-4: what is owed is paid first
     return TopUpResult(row, entry, pending=False)
 

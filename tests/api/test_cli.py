@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from api import demo
-from models import Account, AuditRecord, Bill, CalendarYear, Notice, User
+from models import Account, AuditRecord, Bill, CalendarYear, Notice, User, WebhookDelivery, WebhookEndpoint
 from services.calendar.working import PACKAGE_YEARS
 from services.clock import FixedClock, local_date
 from services.mail import OutboxMailer
@@ -124,6 +124,10 @@ async def test_demo_seed_is_idempotent(database_url, session, tmp_path) -> None:
         for holder in ("ENTERPRISE", "INDIVIDUAL")
         for state in ("PENDING", "REJECTED", "UNVERIFIED", "VERIFIED")
     )
+    # Issue 14: an endpoint with a delivery log (delivered, and one being retried).
+    (endpoint,) = (await session.execute(select(WebhookEndpoint))).scalars()
+    log = (await session.execute(select(WebhookDelivery.state))).scalars().all()
+    assert endpoint.url.startswith("https://") and "DELIVERED" in log and "PENDING" in log
 
 
 async def test_demo_seed_on_the_simulated_clock_has_bills_in_every_state(database_url, session, tmp_path) -> None:

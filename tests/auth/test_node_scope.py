@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from auth.secrets import digest, new_secret
 from models import (
+    AccountEvent,
     AuditRecord,
     Bill,
     BillDispute,
@@ -30,6 +31,8 @@ from models import (
     ScopeExtensionRequest,
     TopUp,
     UserKind,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 from models.vocabulary import CUSTOMER_SCOPES
 from schema.relay import encode_id
@@ -66,6 +69,8 @@ GRANTS = {
     "HolidayCalendar": PUBLIC,
     "Invoice": "invoices:read",
     "InvoiceProfileChange": "invoices:read",
+    "WebhookEndpoint": "webhooks:write",  # Account.webhookEndpoints (issue 14)
+    "WebhookDelivery": "webhooks:write",  # WebhookEndpoint.deliveries
 }
 
 
@@ -166,6 +171,12 @@ async def objects_of(session, account_id: uuid.UUID, sub_account_id: uuid.UUID) 
         applied_by="s",
     )
     session.add(measure)
+    endpoint = WebhookEndpoint(account_id=account_id, url="https://h.example/", secret_encrypted="v1:x", created_by="h")
+    session.add(endpoint)
+    await session.flush()
+    event = (await session.execute(select(AccountEvent).where(AccountEvent.account_id == account_id))).scalars().first()
+    delivery = WebhookDelivery(endpoint_id=endpoint.id, event_id=event.id, account_id=account_id, event_type=event.type)
+    session.add(delivery)
     await session.commit()
     id_types = {"PendingTopUp": "TopUp"}  # the type's global IDs name the stored top-up
     found = {name: encode_id(id_types.get(name, name), row.id) for name, row in rows.items()}
@@ -177,6 +188,8 @@ async def objects_of(session, account_id: uuid.UUID, sub_account_id: uuid.UUID) 
         "LedgerEntry": encode_id("LedgerEntry", entry.id),
         "Notice": encode_id("Notice", notice.id),
         "Measure": encode_id("Measure", measure.id),
+        "WebhookEndpoint": encode_id("WebhookEndpoint", endpoint.id),
+        "WebhookDelivery": encode_id("WebhookDelivery", delivery.id),
     }
 
 

@@ -1,0 +1,1 @@
+"""Partner webhooks and the live event subscription (issue 14)."""

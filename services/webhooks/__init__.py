@@ -1,0 +1,1 @@
+"""Partner webhooks (issue 14): endpoints, the outbox fan-out and signed delivery."""
