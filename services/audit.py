@@ -12,7 +12,7 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import AuditRecord, PrincipalKind
+from models import Account, AuditRecord, PrincipalKind
 from services.clock import Clock
 from services.errors import DomainError
 
@@ -128,6 +128,10 @@ async def audited(
         async with session.begin_nested():
             result = await call()
     except DomainError as error:
+        if account_id is not None and await session.get(Account, account_id) is None:
+            # The input named an account that does not exist (the refusal says NOT_FOUND): the
+            # record keeps the reference in its target, but cannot point at a missing row.
+            account_id = None
         await record(
             session,
             clock=clock,

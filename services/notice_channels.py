@@ -84,7 +84,7 @@ async def send_notice(
             queued = await notices.queue_email_to_every_account(
                 session, subject=subject, body=body, sent_by=sent_by, now=now
             )
-            return Sent(notice=None, queued=queued)
+            return Sent(notice=None, queued=len(queued))
         row = notices.email_row(email=account.email, now=now, **common)
         await session.execute(insert(Notice), [row])
         return Sent(notice=None, queued=1, queued_id=row["id"])

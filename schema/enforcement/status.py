@@ -57,8 +57,9 @@ class EnforcementStatus:
     async def next_deadlines(self, info: AccordInfo) -> list[Deadline]:
         context = info.context
         specs = await deadlines.upcoming(context.session, self.account_key, context.clock.now())
+        now = context.clock.now()
         found = [await explained(info, spec) for spec in specs]
-        return sorted(found, key=lambda deadline: deadline.due)
+        return sorted((d for d in found if d.due > now), key=lambda deadline: deadline.due)
 
 
 @strawberry.type

@@ -4,7 +4,7 @@ an AppID's declared scope is recorded, flagged, and opens an AUTOMATIC enforceme
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -34,10 +34,25 @@ async def _by_key(session: AsyncSession, key: str) -> UsageRecord | None:
     return (await session.execute(select(UsageRecord).where(UsageRecord.idempotency_key == key))).scalar_one_or_none()
 
 
+# Metering clocks drift: a report may run this far ahead of ours, never further (usage that has
+# not happened yet cannot be billed).
+CLOCK_SKEW = timedelta(minutes=5)
+
+
 def validate(
-    *, product_known: bool, product: str, quantity: Decimal, terminal: str, scenario: str, idempotency_key: str
+    *,
+    product_known: bool,
+    product: str,
+    quantity: Decimal,
+    terminal: str,
+    scenario: str,
+    idempotency_key: str,
+    occurred_at: datetime,
+    now: datetime,
 ) -> tuple[int, str]:
     """A report's checks, shared with reportUsageBatch: its quantity in micros and its key."""
+    if occurred_at > now + CLOCK_SKEW:
+        raise InvalidInput("usage cannot be reported before it occurred", field=["occurredAt"])
     if not product_known:
         raise InvalidInput(f"unknown product {product}", field=["product"])
     micros = quantity_to_micros(quantity)
@@ -72,6 +87,8 @@ async def report_usage(
         terminal=terminal,
         scenario=scenario,
         idempotency_key=idempotency_key,
+        occurred_at=occurred_at,
+        now=now,
     )
     digest = _digest(app, product, micros, terminal, scenario, occurred_at)
     existing = await _by_key(session, key)

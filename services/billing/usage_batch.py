@@ -145,6 +145,8 @@ async def report_usage_batch(
                 terminal=item.terminal,
                 scenario=item.scenario,
                 idempotency_key=item.idempotency_key,
+                occurred_at=item.occurred_at,
+                now=now,
             )
         except DomainError as error:
             results[position] = ItemResult(key, error=error)

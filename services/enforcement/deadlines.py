@@ -34,7 +34,7 @@ from models import (
 from services.accounts import cases as account_cases
 from services.calendar.deadline_spec import DayCount, DeadlineSpec
 from services.clock import local_date
-from services.enforcement.measures import CURE_PERIOD_DAYS, IMMEDIATE_TERMINATION, OVERDUE_TERMINATION
+from services.enforcement.measures import CURE_PERIOD_DAYS, IMMEDIATE_TERMINATION, OVERDUE_TERMINATION, cure_period
 from services.notices import DISPUTE_WORKING_DAYS, PAY_WORKING_DAYS
 
 NO_CURE_PERIOD = frozenset({IMMEDIATE_TERMINATION, OVERDUE_TERMINATION})
@@ -82,20 +82,11 @@ async def _cure_periods(session: AsyncSession, account_id: uuid.UUID, now: datet
     )
     specs = []
     for case_id, clauses, delivered in await session.execute(query):
-        if delivered + timedelta(days=CURE_PERIOD_DAYS) <= now:
-            continue  # ended: termination for the breach may follow (TRM-4)
+        if delivered + timedelta(days=CURE_PERIOD_DAYS + 1) <= now:
+            continue  # ended (its 14th day is over): termination for the breach may follow (TRM-4)
         if NO_CURE_PERIOD & set(clauses) or set(clauses) <= {account_cases.OWNERSHIP_CLAUSE}:
             continue  # TRM-5 / TRM-6 grounds need none; an ownership dispute is no breach
-        specs.append(
-            DeadlineSpec(
-                what=f"cure period of enforcement case {case_id} (Art. {', '.join(clauses)})",
-                rule="ENF-7",
-                clause="7.4",
-                start=delivered,
-                counted=DayCount.CALENDAR_DAYS,
-                days=CURE_PERIOD_DAYS,
-            )
-        )
+        specs.append(cure_period(case_id, clauses, delivered))
     return specs
 
 

@@ -19,7 +19,7 @@ and FORFEIT_PREPAYMENT are final and cannot be lifted. Omitting AppIDs means the
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,6 +29,8 @@ from models.vocabulary import CUSTOMER_SCOPES
 from services import events
 from services.accounts import validation
 from services.batch import locked
+from services.calendar import deadlines
+from services.calendar.deadline_spec import DayCount, DeadlineSpec
 from services.clock import local_date
 from services.enforcement import cases, standing
 from services.errors import (
@@ -74,12 +76,30 @@ def basis_of(case: EnforcementCase) -> list[str]:
     return basis
 
 
-async def cure_period_end(session: AsyncSession, case: EnforcementCase) -> datetime | None:
-    """ENF-7: 14 calendar days from the delivery of the case's first delivered notice."""
-    first = await session.scalar(
-        select(func.min(Notice.delivered_at)).where(Notice.case_id == case.id, Notice.delivered_at.is_not(None))
+def cure_period(case_id: uuid.UUID, clauses: Sequence[str], delivered: datetime) -> DeadlineSpec:
+    """ENF-7: 14 calendar days from the delivery of the case's first delivered notice. One spec
+    for the enforced end and its explanation (enforcementStatus.nextDeadlines), so they agree."""
+    return DeadlineSpec(
+        what=f"cure period of enforcement case {case_id} (Art. {', '.join(clauses)})",
+        rule="ENF-7",
+        clause="7.4",
+        start=delivered,
+        counted=DayCount.CALENDAR_DAYS,
+        days=CURE_PERIOD_DAYS,
     )
-    return None if first is None else first + timedelta(days=CURE_PERIOD_DAYS)
+
+
+async def cure_period_end(session: AsyncSession, case: EnforcementCase, *, now: datetime) -> datetime | None:
+    """The last instant of the cure period (the end of its 14th day, Asia/Shanghai), later by
+    the days force majeure paused it (FM-1: it runs against the customer)."""
+    first = await session.scalar(
+        select(func.min(Notice.delivered_at)).where(
+            Notice.case_id == case.id, Notice.delivered_at.is_not(None), Notice.delivered_at <= now
+        )
+    )
+    if first is None:
+        return None
+    return (await deadlines.explain(session, cure_period(case.id, case.clauses, first), now=now)).due
 
 
 async def _termination_ground(session: AsyncSession, case: EnforcementCase, *, now: datetime) -> None:
@@ -90,8 +110,8 @@ async def _termination_ground(session: AsyncSession, case: EnforcementCase, *, n
         if not owed.eligible_for_termination(now):  # TRM-6 / PRE-5
             raise GroundNotMet("the account is not more than 15 days overdue (TRM-6)", field=["caseId"])
         return
-    end = await cure_period_end(session, case)  # TRM-4 after ENF-7
-    if end is None or now < end:
+    end = await cure_period_end(session, case, now=now)  # TRM-4 after ENF-7
+    if end is None or now <= end:
         raise CurePeriodRunning(
             "the 14-day cure period after the breach notice has not ended"
             + ("" if end is None else f" (it ends {end.isoformat()})"),

@@ -88,7 +88,7 @@ async def test_acc5_dispute_with_freeze_then_resolution_for_the_verified_holder(
     events = await session.execute(
         select(AccountEvent.type).where(AccountEvent.account_id == principals.account_a.id).order_by(AccountEvent.id)
     )
-    assert list(events.scalars()) == ["measure.applied", "measure.lifted"]
+    assert list(events.scalars()) == ["notice.sent", "measure.applied", "measure.lifted"]  # the notice first
 
 
 async def test_acc5_without_a_verified_subject_staff_must_name_the_winner(client, principals) -> None:

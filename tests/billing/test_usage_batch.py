@@ -54,6 +54,7 @@ async def test_bil1_batch_answers_each_record_in_order(client, principals, sessi
             ("by-id", {"app": app["id"]}),
             ("out", {"terminal": "WEB"}),
             ("out-2", {"scenario": "GAMING"}),
+            ("future", {"occurredAt": "8999-01-01T00:00:00Z"}),  # not yet happened: never billable
         ),
         headers=meter,
     )
@@ -79,6 +80,7 @@ async def test_bil1_batch_answers_each_record_in_order(client, principals, sessi
         ("by-id", ok),
         ("out", ok),
         ("out-2", ok),
+        ("future", refused("INVALID", "occurredAt")),
     ]
     assert payload["results"] == [{"idempotencyKey": key} | result for key, result in expected]
     stored = dict((await session.execute(select(UsageRecord.idempotency_key, UsageRecord.within_scope))).all())
@@ -88,7 +90,7 @@ async def test_bil1_batch_answers_each_record_in_order(client, principals, sessi
     # APP-3: out-of-scope usage opens one AUTOMATIC case for the AppID, as a single report does.
     assert await session.scalar(select(func.count()).select_from(EnforcementCase)) == 1
     audit = (await session.execute(select(AuditRecord).where(AuditRecord.action == "reportUsageBatch"))).scalars()
-    assert [(a.outcome, a.target) for a in audit] == [("OK", "usage-batch:12 records")]
+    assert [(a.outcome, a.target) for a in audit] == [("OK", "usage-batch:13 records")]
 
     again = await gql(client, BATCH, records(app, ("n-1", {}), ("out", {"terminal": "WEB"})), headers=meter)
     assert [r["duplicate"] for r in again["data"]["reportUsageBatch"]["results"]] == [True, True]

@@ -7,6 +7,8 @@ from sqlalchemy import func, select
 
 from models import AccountEvent, AuditRecord, Bill, BillState, LedgerEntry, LedgerKind, Measure, UsageRecord
 from schema.relay import encode_id
+from services import incidents
+from services.clock import SHANGHAI
 from services.ledger import entries
 from tests.accounts.helpers import account_id, errors, verify
 from tests.accounts.queries import CREATE_APP, ROTATE
@@ -37,8 +39,12 @@ STANDINGS = "query S($ids: [String!]!) { appStandings(appIds: $ids) { appId stan
 
 
 async def events_of(session, account_key) -> list[str]:
+    """The account's enforcement events in order (the case notice's own ``notice.sent`` comes
+    first in every story; tests/webhooks covers it)."""
     rows = await session.execute(
-        select(AccountEvent.type).where(AccountEvent.account_id == account_key).order_by(AccountEvent.id)
+        select(AccountEvent.type)
+        .where(AccountEvent.account_id == account_key, AccountEvent.type != "notice.sent")
+        .order_by(AccountEvent.id)
     )
     return list(rows.scalars())
 
@@ -306,14 +312,15 @@ async def test_enf7_trm4_terminate_waits_for_the_cure_period_then_the_account_is
 ) -> None:
     await verify(client, principals)
     case = await open_case(client, principals, clauses=["2.13"])
+    # Delivered Wed 30 Sep 2026, 10:00 Shanghai: the 14 calendar days end with Wed 14 Oct, Shanghai.
     breach = await delivered_notice(session, case, account_key=principals.account_a.id, at=clock.now())
-    clock.advance(timedelta(days=14) - timedelta(seconds=1))
+    clock.set(datetime(2026, 10, 14, 23, 59, 59, tzinfo=SHANGHAI))
     await principals.relogin()
     before = await state(session)
     running = await apply(client, principals, case, breach, "TERMINATE")
     assert [e["code"] for e in running["userErrors"]] == ["CURE_PERIOD_RUNNING"]
     assert await state(session) == before
-    clock.advance(timedelta(seconds=1))  # 14 calendar days after the breach notice's delivery
+    clock.advance(timedelta(seconds=1))  # 15 Oct: the 14th day after the breach notice's delivery is over
     ended = await apply(client, principals, case, breach, "TERMINATE")
     assert ended["userErrors"] == []
     status = await status_of(client, principals.holder_a.headers)
@@ -405,3 +412,28 @@ async def test_trm8_a_terminated_account_still_pays_and_asks_for_a_refund(client
         select(func.count()).select_from(Measure).where(Measure.account_id == principals.account_a.id)
     )
     assert count == 2
+
+
+async def test_fm1_enf7_force_majeure_pauses_the_cure_period(client, principals, session, clock) -> None:
+    """FM-1: the cure period runs against the customer, so force majeure pauses it. Delivered
+    Wed 30 Sep 2026: without the pause it ends with 14 Oct; an event over 5-7 Oct (3 Shanghai
+    days, counted by hand) moves the end to the end of 17 Oct."""
+    await verify(client, principals)
+    case = await open_case(client, principals, clauses=["2.13"])
+    breach = await delivered_notice(session, case, account_key=principals.account_a.id, at=clock.now())
+    await incidents.record_force_majeure(
+        session,
+        kind="earthquake",
+        started_at=datetime(2026, 10, 5, 8, tzinfo=SHANGHAI),
+        ended_at=datetime(2026, 10, 7, 20, tzinfo=SHANGHAI),
+        description="data centre outage after an earthquake",
+        recorded_by="staff:admin",
+        now=datetime(2026, 10, 8, tzinfo=SHANGHAI),
+    )
+    await session.commit()
+    clock.set(datetime(2026, 10, 17, 23, 59, 59, tzinfo=SHANGHAI))
+    await principals.relogin()
+    running = await apply(client, principals, case, breach, "TERMINATE")
+    assert [e["code"] for e in running["userErrors"]] == ["CURE_PERIOD_RUNNING"]
+    clock.advance(timedelta(seconds=1))
+    assert (await apply(client, principals, case, breach, "TERMINATE"))["userErrors"] == []

@@ -125,7 +125,8 @@ async def test_enf6_enf7_upcoming_deadlines(client, principals, session, clock) 
     immediate = await open_case(client, principals, clauses=["7.5"])
     await delivered_notice(session, immediate, account_key=account_key, at=now)
     cured_long_ago = await open_case(client, principals, clauses=["2.12"])
-    await delivered_notice(session, cured_long_ago, account_key=account_key, at=now - timedelta(days=14))
+    # Delivered 15 Sep: its 14th day (29 Sep, Asia/Shanghai) is over.
+    await delivered_notice(session, cured_long_ago, account_key=account_key, at=now - timedelta(days=15))
     session.add(
         TerminationRequest(
             account_id=account_key,
@@ -182,8 +183,8 @@ async def test_enf6_enf7_upcoming_deadlines(client, principals, session, clock) 
         ("PRE-4", "4.7.1", DayCount.WORKING_DAYS, 5, delivered, True),
         ("TRM-3", "7.3", DayCount.WORKING_DAYS, 10, now, False),
     ]
-    # Once its 14 days have passed, the cure period is no longer upcoming.
-    later = await deadlines.upcoming(session, account_key, now + timedelta(days=11, seconds=1))
+    # Once its 14 days have passed (delivered 27 Sep, the 14th day is 11 Oct), it is no longer upcoming.
+    later = await deadlines.upcoming(session, account_key, now + timedelta(days=12))
     assert "ENF-7" not in {d.rule for d in later}
 
 

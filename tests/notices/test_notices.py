@@ -1,11 +1,12 @@
 """Notices on every channel (NTC-1, NTC-4), maintenance (NTC-3), outages (TRM-2) and force
 majeure (FM-1), through the API. The test clock stands at Wed 30 Sep 2026, 10:00 Shanghai."""
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from models import EnforcementCase, Notice, Outage
+from models import Account, AuditRecord, EnforcementCase, Notice, Outage
 from schema.relay import encode_id
 from services import incidents
 from tests.accounts.helpers import errors
@@ -329,3 +330,39 @@ async def test_fm1_an_ongoing_event_keeps_pausing_until_its_end_is_recorded(clie
     (bill,) = [e["node"] for e in (await gql(client, EXPLAINED, headers=principals.holder_a.headers))["data"]["account"]["bills"]["edges"]]  # fmt: skip
     assert bill["disputeDeadline"] == bill["disputeDeadlineExplained"]["due"] == "2026-10-10T15:59:59.999999+00:00"
     assert bill["disputeDeadlineExplained"]["pausedBy"] == ["typhoon: 2026-09-30 to 2026-10-08"]
+
+
+async def test_ntc1_an_electronic_notice_to_every_customer_is_queued_once_per_account(
+    client, principals, session
+) -> None:
+    """The broadcast answers how many emails it queued (it once answered an error with the rows
+    in it, after queueing them)."""
+    accounts = await session.scalar(select(func.count()).select_from(Account))
+    sent = await gql(
+        client, SEND, {"input": {"channel": "ELECTRONIC", "subject": "维护通知", "body": "b"}},
+        headers=principals.staff["COMPLIANCE"].headers,
+    )  # fmt: skip
+    assert "errors" not in sent, sent
+    assert sent["data"]["sendNotice"]["queued"] == accounts > 0
+    await session.rollback()  # a fresh snapshot: the request committed after this session's first read
+    queued = await session.scalar(select(func.count()).select_from(Notice).where(Notice.subject == "维护通知"))
+    assert queued == accounts
+
+
+async def test_ntc4_a_notice_to_an_account_that_does_not_exist_is_not_found(client, principals, session) -> None:
+    """A well-formed Account ID of no account: NOT_FOUND, audited without pointing at a missing row."""
+    missing = encode_id("Account", uuid.UUID(int=0))
+    for channel in ("ELECTRONIC", "IN_PERSON"):
+        sent = await gql(
+            client, SEND, {"input": {"accountId": missing, "channel": channel, "subject": "s", "body": "b"}},
+            headers=principals.staff["COMPLIANCE"].headers,
+        )  # fmt: skip
+        assert "errors" not in sent, sent
+        assert [(e["code"], e["field"]) for e in sent["data"]["sendNotice"]["userErrors"]] == [
+            ("NOT_FOUND", ["accountId"])
+        ]
+    await session.rollback()
+    refusals = await session.execute(
+        select(AuditRecord.account_id, AuditRecord.outcome).where(AuditRecord.action == "sendNotice")
+    )
+    assert refusals.all() == [(None, "NOT_FOUND"), (None, "NOT_FOUND")]
