@@ -52,7 +52,8 @@ class InvoiceMutation:
     @strawberry.mutation(
         description=(
             "Put the general-taxpayer qualification certificate on file: a PDF, PNG or JPEG of at most 10 MB, "
-            "recognised by content (INV-3)."
+            "recognised by content (INV-3). Sent base64 in the JSON body, whose 1 MiB limit (CONTRACT.md) "
+            "comes first: about 750 KB of file."
         ),
         extensions=[Requires(HOLDER)],
     )
