@@ -79,8 +79,9 @@ def basis_of(case: EnforcementCase) -> list[str]:
 def cure_period(case_id: uuid.UUID, clauses: Sequence[str], delivered: datetime) -> DeadlineSpec:
     """ENF-7: 14 calendar days from the delivery of the case's first delivered notice. One spec
     for the enforced end and its explanation (enforcementStatus.nextDeadlines), so they agree."""
+    case = events.global_id("EnforcementCase", case_id)  # the ID the API shows, not the row key
     return DeadlineSpec(
-        what=f"cure period of enforcement case {case_id} (Art. {', '.join(clauses)})",
+        what=f"cure period of enforcement case {case} (Art. {', '.join(clauses)})",
         rule="ENF-7",
         clause="7.4",
         start=delivered,
