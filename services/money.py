@@ -24,6 +24,8 @@ def round_to_fen(value: Decimal) -> int:
 
 def amount_to_fen(value: Decimal, field: str, *, positive: bool = True) -> int:
     """An input amount: at most two decimals (no silent rounding of what a customer typed)."""
+    if value.is_finite() and abs(value) > MAX_AMOUNT:  # checked first: a huge value cannot quantize
+        raise InvalidInput(f"an amount is at most {MAX_AMOUNT}", field=[field])
     try:
         exact = value.quantize(FEN) == value
     except InvalidOperation:

@@ -2,8 +2,12 @@
 full-width, Arabic-Indic and other Unicode digits, exponents and signs; none of them may credit
 anything."""
 
+from decimal import Decimal
+
 import pytest
 
+from services.errors import InvalidInput
+from services.money import amount_to_fen
 from tests.conftest import gql
 from tests.snapshots import state
 
@@ -54,3 +58,9 @@ async def test_m1_ascii_amounts_are_accepted(client, holder, amount, credited) -
     assert body["data"]["topUp"] == {"entry": None, "userErrors": []}  # PRE-2: pending until paid
     pending = await gql(client, "{ account { pendingTopUps { amount } } }", headers=holder)
     assert pending["data"]["account"]["pendingTopUps"] == [{"amount": credited}]
+
+
+def test_m1_a_huge_amount_is_refused_as_too_large_not_for_its_decimals() -> None:
+    """Forty digits cannot be quantized to the fen; the answer names the real problem."""
+    with pytest.raises(InvalidInput, match="an amount is at most"):
+        amount_to_fen(Decimal("1" * 40), "amount")
