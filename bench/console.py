@@ -72,8 +72,8 @@ SEED = [
               'SETTLED', 10000, now(), now(), now(), 10000, now()
        FROM accounts a, generate_series(1, 24) n""",
     """INSERT INTO bill_lines (id, created_at, updated_at, bill_id, kind, product_code, quantity_micros,
-                               unit_price_fen, discount_fen, amount_fen)
-       SELECT gen_random_uuid(), now(), now(), b.id, 'USAGE', p.code, 1000000 * n, 100, 0, 100 * n
+                               unit_price_fen, discount_fen, amount_fen, service_period)
+       SELECT gen_random_uuid(), now(), now(), b.id, 'USAGE', p.code, 1000000 * n, 100, 0, 100 * n, b.period
        FROM bills b, generate_series(1, 10) n, (SELECT code FROM products ORDER BY code LIMIT 1) p""",
     """INSERT INTO ledger_entries (id, created_at, updated_at, account_id, kind, amount_fen, balance_after_fen, at)
        SELECT gen_random_uuid(), now(), now(), a.id, 'TOP_UP', 500, 500 * n, now()

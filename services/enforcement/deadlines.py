@@ -33,6 +33,7 @@ from models import (
 )
 from services.accounts import cases as account_cases
 from services.calendar.deadline_spec import DayCount, DeadlineSpec
+from services.calendar.working import MAX_RANGE_DAYS
 from services.clock import local_date
 from services.enforcement.measures import CURE_PERIOD_DAYS, IMMEDIATE_TERMINATION, OVERDUE_TERMINATION, cure_period
 from services.notices import DISPUTE_WORKING_DAYS, PAY_WORKING_DAYS
@@ -105,6 +106,8 @@ async def _terminations(session: AsyncSession, account_id: uuid.UUID, now: datet
         rule, clause, counted, days = _TERMINATION_PERIODS[Ground(request.ground)]
         if days is None:
             days = (request.effective_on - local_date(request.filed_at)).days
+            if days > MAX_RANGE_DAYS:
+                continue  # a dissolution years ahead: no "next" deadline, and beyond any count
         specs.append(
             DeadlineSpec(
                 what=f"termination ({request.ground}) takes effect",

@@ -1,8 +1,8 @@
 """PRE-3 / PRE-6 / TRM-8: when an account's agreement ends.
 
 The agreement ends on its termination request's effective date (TRM-1, TRM-3, ACC-7: the
-first day without the agreement). An account whose standing is ``TERMINATED`` has ended
-already; no date is recorded with that standing, so it counts as ended before any day not yet
+first day without the agreement). An account whose standing is ``TERMINATED`` with no request
+(a vendor's TERMINATE measure) has ended already: it counts as ended before any day not yet
 stored (no further PRE-3 accrual), never reaching back into stored days.
 """
 
@@ -23,7 +23,8 @@ async def end_dates(session: AsyncSession, account_ids: list[uuid.UUID]) -> dict
     found: dict[uuid.UUID, date] = {account_id: day for account_id, day in await session.execute(requests)}
     terminated = select(Account.id).where(Account.id.in_(account_ids), Account.standing == Standing.TERMINATED)
     for account_id in (await session.execute(terminated)).scalars():
-        found[account_id] = date.min
+        # Its request's date where one was filed: PRE-3 days before it stay owed.
+        found.setdefault(account_id, date.min)
     return found
 
 
