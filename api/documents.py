@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from api.middleware import error_body
-from auth.principal import Holder, Staff, StaffRole
+from auth.principal import Holder, Scope, Staff, StaffRole
 from auth.resource import authenticate, bearer
 from auth.tokens import InvalidToken
 from services import audit
@@ -51,7 +51,12 @@ async def download(request: Request) -> Response:
     if not _DIGEST.match(sha256):
         return _not_found()
     finance = isinstance(principal, Staff) and StaffRole.FINANCE in principal.roles
-    holder = isinstance(principal, Holder) and await documents.held_by(session, sha256, principal.account_id)
+    # A holder's token narrowed to other scopes does not reach the documents (invoices:read).
+    holder = (
+        isinstance(principal, Holder)
+        and Scope.INVOICES_READ in principal.scopes
+        and await documents.held_by(session, sha256, principal.account_id)
+    )
     if not (finance or holder):
         return _not_found()
     document = await documents.fetch(session, sha256)

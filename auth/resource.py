@@ -135,8 +135,9 @@ async def _client_principal(session: AsyncSession, claims: dict, rows: repositor
 
 
 async def _restricted(session: AsyncSession, account) -> frozenset[Scope]:
-    """ENF-4 RESTRICT: read only for an account whose standing says a measure restricts it, so
-    the bearer check stays one statement for every other account."""
-    if account is None or account.standing != Standing.RESTRICTED:
+    """ENF-4 RESTRICT: read only for an account whose standing says a measure may restrict it, so
+    the bearer check stays one statement for every other account. The standing shows the worst
+    measure: a whole-account SUSPEND over a RESTRICT shows SUSPENDED, and the restriction holds."""
+    if account is None or account.standing not in (Standing.RESTRICTED, Standing.SUSPENDED):
         return frozenset()
     return await repository.restricted_capabilities(session, account.id)

@@ -52,14 +52,14 @@ class DocumentCache(SchemaExtension):
 
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
-        if context.query is not None:
+        if context.query is not None and len(context.query) <= CACHEABLE_CHARS:
             options = tuple(sorted(context.parse_options.items()))
             context.graphql_document = _parsed(context.query, options)
         yield
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
-        if context.query is not None and context.graphql_document is not None:
+        if context.query is not None and len(context.query) <= CACHEABLE_CHARS and context.graphql_document is not None:
             options = tuple(sorted(context.parse_options.items()))
             context.pre_execution_errors = _validated(
                 context.schema._schema, context.query, options, context.validation_rules
@@ -68,6 +68,9 @@ class DocumentCache(SchemaExtension):
 
 
 DOCUMENTS_CACHED = 256
+# Only console-sized documents are kept: anyone may send 1 MiB bodies, and 256 of them would pin
+# a quarter of a GiB in every worker. Larger ones are parsed and validated each time.
+CACHEABLE_CHARS = 16 * 1024
 
 
 @functools.lru_cache(maxsize=DOCUMENTS_CACHED)

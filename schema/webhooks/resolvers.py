@@ -10,7 +10,10 @@ from schema.inputs import IdInput
 from schema.mutations import run_mutation
 from schema.permissions import Requires
 from schema.scoped import owned_node
+from schema.webhooks.live import readable_types
 from schema.webhooks.types import CreateWebhookEndpointInput, WebhookDelivery, WebhookEndpoint, WebhookEndpointPayload
+from services import events
+from services.errors import InsufficientPermission
 from services.webhooks import endpoints
 
 
@@ -18,6 +21,25 @@ def _payload(result: endpoints.WithSecret | object) -> WebhookEndpointPayload:
     if isinstance(result, endpoints.WithSecret):
         return WebhookEndpointPayload(endpoint=WebhookEndpoint.from_model(result.endpoint), secret=result.secret)
     return WebhookEndpointPayload(endpoint=WebhookEndpoint.from_model(result))
+
+
+def _readable(context, chosen: list[str] | None) -> list[str] | None:
+    """ACC-8 / SEC-1: an endpoint carries only the events its creator's grants read, as the live
+    feed does (a webhooks:write grant alone must not route bills and invoices to a new URL).
+    A holder reads every type: ``None`` (all) stays all."""
+    readable = readable_types(context.principal.scopes)
+    if readable == events.EVENT_TYPES:
+        return chosen
+    if not chosen:
+        return sorted(readable) or _refuse("no event type is readable with these grants")
+    unreadable = sorted(set(chosen) - readable)
+    if unreadable:
+        _refuse(f"{unreadable[0]} events need a grant to read them")
+    return chosen
+
+
+def _refuse(message: str):
+    raise InsufficientPermission(message, field=["events"])
 
 
 @strawberry.type
@@ -40,7 +62,7 @@ class WebhookMutation:
                 context.session,
                 account=await own_account(context),
                 url=input.url,
-                events=input.events,
+                events=_readable(context, input.events),
                 data_key=await context.data_key(),
                 production=context.production,
                 created_by=context.actor.principal,

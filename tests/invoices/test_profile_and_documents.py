@@ -22,6 +22,7 @@ from tests.invoices.helpers import (
     b64,
     payload_of,
 )
+from tests.principals import token_for
 
 
 async def _upload(client, headers, filename: str, content: bytes) -> dict:
@@ -143,3 +144,7 @@ async def test_inv3_certificate_download_is_for_the_holder_and_finance(client, p
         assert (await client.get(path, headers=who.headers)).status_code == 404, who.login
     assert (await client.get("/documents/" + "0" * 64, headers=holder)).status_code == 404
     assert (await client.get("/documents/not-a-digest", headers=holder)).status_code == 404
+    # The holder's token narrowed to apps:read does not reach the documents.
+    narrowed = await token_for(client, principals.holder_a.login, scope="apps:read")
+    narrowed_headers = {"Authorization": f"Bearer {narrowed['access_token']}"}
+    assert (await client.get(path, headers=narrowed_headers)).status_code == 404

@@ -52,14 +52,24 @@ async def test_grant_webhooks_write_for_sub_accounts_and_staff_reads(client, pri
     assert refused["data"]["createWebhookEndpoint"]["userErrors"][0]["code"] == "INSUFFICIENT_PERMISSION"
     listed = await gql(client, LIST, headers=principals.sub_a.headers)
     assert listed["errors"][0]["extensions"]["code"] == "INSUFFICIENT_PERMISSION"
-    # With the grant it may.
+    # With the grant it may, for the events its other grants read (ACC-8, as the live feed).
     writer = await make_user(
-        session, UserKind.SUB_ACCOUNT, account=principals.account_a, permissions=["webhooks:write"]
+        session, UserKind.SUB_ACCOUNT, account=principals.account_a, permissions=["webhooks:write", "billing:read"]
     )
+    bare = await make_user(session, UserKind.SUB_ACCOUNT, account=principals.account_a, permissions=["webhooks:write"])
     await session.commit()
     headers = {"Authorization": f"Bearer {(await token_for(client, writer.login))['access_token']}"}
     allowed = await gql(client, CREATE, {"input": {"url": "http://localhost:9/y"}}, headers=headers)
     assert allowed["data"]["createWebhookEndpoint"]["userErrors"] == []
+    chosen = allowed["data"]["createWebhookEndpoint"]["endpoint"]["events"]
+    assert "bill.issued" in chosen and "invoice.issued" not in chosen and "measure.applied" not in chosen
+    unreadable = await gql(
+        client, CREATE, {"input": {"url": "http://localhost:9/i", "events": ["invoice.issued"]}}, headers=headers
+    )
+    assert unreadable["data"]["createWebhookEndpoint"]["userErrors"][0]["code"] == "INSUFFICIENT_PERMISSION"
+    bare_headers = {"Authorization": f"Bearer {(await token_for(client, bare.login))['access_token']}"}
+    nothing = await gql(client, CREATE, {"input": {"url": "http://localhost:9/n"}}, headers=bare_headers)
+    assert nothing["data"]["createWebhookEndpoint"]["userErrors"][0]["code"] == "INSUFFICIENT_PERMISSION"
     # Staff see the account's endpoints (never the secret: there is no field for it).
     staff = await gql(
         client,
