@@ -136,7 +136,7 @@ class AbuseLimits(SchemaExtension):
             return None  # graphql-core answers an unknown operationName
         if (directive := repeated_directive(document)) is not None:
             return _refuse(f"@{directive} is repeated more than {MAX_DIRECTIVES} times on one node.")
-        if self.production and _introspects(operation) and getattr(context.context, "principal", None) is None:
+        if self.production and _introspects(document) and getattr(context.context, "principal", None) is None:
             return _refuse("Introspection needs an access token.", "UNAUTHENTICATED")
         self._cost = operation_cost(document, operation, context.variables or {})
         if self._cost > MAX_COST:
@@ -144,10 +144,18 @@ class AbuseLimits(SchemaExtension):
         return None
 
 
-def _introspects(operation: OperationDefinitionNode) -> bool:
-    return any(
-        isinstance(s, FieldNode) and s.name.value in ("__schema", "__type") for s in operation.selection_set.selections
-    )
+def _introspects(document: DocumentNode) -> bool:
+    """Whether any part of the document asks ``__schema`` or ``__type``: at the top, inside an
+    inline fragment or inside a named fragment (each a way to reach the root's fields)."""
+    stack: list[Any] = list(document.definitions)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, FieldNode) and node.name.value in ("__schema", "__type"):
+            return True
+        selection_set = getattr(node, "selection_set", None)
+        if selection_set is not None:
+            stack.extend(selection_set.selections)
+    return False
 
 
 def _without_suggestion(error: GraphQLError) -> GraphQLError:

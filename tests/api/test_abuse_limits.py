@@ -49,6 +49,12 @@ def test_production_hides_field_suggestions_and_anonymous_introspection() -> Non
     introspect = "{ __schema { queryType { name } } }"
     anonymous = asyncio.run(production.execute(introspect, context_value=SimpleNamespace(principal=None)))
     assert anonymous.data is None and anonymous.errors[0].extensions["code"] == "UNAUTHENTICATED"
+    for hidden in (
+        "{ ... on Query { __schema { queryType { name } } } }",
+        'query { ...F } fragment F on Query { __type(name: "Account") { name } }',
+    ):
+        refused = asyncio.run(production.execute(hidden, context_value=SimpleNamespace(principal=None)))
+        assert refused.data is None and refused.errors[0].extensions["code"] == "UNAUTHENTICATED", hidden
     signed_in = asyncio.run(production.execute(introspect, context_value=SimpleNamespace(principal=object())))
     assert signed_in.data == {"__schema": {"queryType": {"name": "Query"}}}
     assert asyncio.run(development.execute(introspect)).data is not None
