@@ -28,6 +28,7 @@ from graphql import (
     InlineFragmentNode,
     IntValueNode,
     OperationDefinitionNode,
+    OperationType,
     SelectionSetNode,
     VariableNode,
 )
@@ -134,6 +135,9 @@ class AbuseLimits(SchemaExtension):
         operation = next((o for o in operations if name is None or (o.name and o.name.value == name)), None)
         if operation is None:
             return None  # graphql-core answers an unknown operationName
+        if operation.operation is not OperationType.SUBSCRIPTION and getattr(context.context, "transaction", 0) is None:
+            # The WebSocket context has no request transaction: queries and mutations go to POST.
+            return _refuse("Over the WebSocket only subscriptions are answered; send this to POST /graphql.")
         if (directive := repeated_directive(document)) is not None:
             return _refuse(f"@{directive} is repeated more than {MAX_DIRECTIVES} times on one node.")
         if self.production and _introspects(document) and getattr(context.context, "principal", None) is None:

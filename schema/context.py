@@ -162,7 +162,8 @@ class Context:
         return await self._data_key_task
 
     def rollback_only(self) -> None:
-        self.transaction.mark_rollback_only()
+        if self.transaction is not None:  # a WebSocket subscription reads through its own sessions
+            self.transaction.mark_rollback_only()
 
 
 # What every resolver and node fetcher of this schema receives (no root value).

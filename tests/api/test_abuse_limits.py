@@ -58,3 +58,11 @@ def test_production_hides_field_suggestions_and_anonymous_introspection() -> Non
     signed_in = asyncio.run(production.execute(introspect, context_value=SimpleNamespace(principal=object())))
     assert signed_in.data == {"__schema": {"queryType": {"name": "Query"}}}
     assert asyncio.run(development.execute(introspect)).data is not None
+
+
+def test_over_the_websocket_only_subscriptions_are_answered() -> None:
+    """graphql-transport-ws carries queries and mutations too; the socket's context has no request
+    transaction, so they are refused cleanly instead of failing inside a resolver."""
+    socket = SimpleNamespace(transaction=None, principal=object())
+    answer = asyncio.run(build_schema().execute("{ __typename }", context_value=socket))
+    assert answer.data is None and "only subscriptions" in answer.errors[0].message
