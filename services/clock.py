@@ -9,6 +9,7 @@ lock-outs, rate windows, refresh-token and authorization-code expiry, key rotati
 T-1: dates and deadlines are in Asia/Shanghai; timestamps are aware UTC.
 """
 
+from calendar import monthrange
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -61,6 +62,16 @@ def end_of_day(day: date) -> datetime:
 def start_of_day(day: date) -> datetime:
     """00:00 Asia/Shanghai on ``day``, as aware UTC."""
     return datetime.combine(day, time.min, tzinfo=SHANGHAI).astimezone(UTC)
+
+
+def first_of_next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def add_month(day: date) -> date:
+    """The same day a calendar month later (the month's last day when it has no such day)."""
+    following = first_of_next_month(day)
+    return following.replace(day=min(day.day, monthrange(following.year, following.month)[1]))
 
 
 class OffsetClock:

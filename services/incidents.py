@@ -6,8 +6,7 @@ dispute windows, PRE-3/PRE-4 pay-by) with ``services.calendar.deadlines``, so th
 dates stay the ones their explanations show (FM-1: the count pauses while the event lasts)."""
 
 import uuid
-from datetime import date, datetime, timedelta
-from decimal import Decimal
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,7 +16,6 @@ from services import notices
 from services.accounts import validation
 from services.calendar import calendar as load_calendar
 from services.calendar import deadlines
-from services.clock import local_date
 from services.errors import InvalidInput, InvalidState, NotFound
 
 # TRM-2: an outage longer than 5 × 24 h lets the customer terminate.
@@ -153,36 +151,6 @@ async def longest_outage(session: AsyncSession, *, now: datetime, since: datetim
     return max((_lasted(start, end, now) for start, end in rows), default=timedelta(0))
 
 
-async def longest_outage_hours(session: AsyncSession, *, now: datetime, since: datetime | None = None) -> Decimal:
-    """``longest_outage`` in hours, exact (TRM-2 compares it with 5 × 24)."""
-    lasted = await longest_outage(session, now=now, since=since)
-    return Decimal(lasted.days * 86400 + lasted.seconds) / 3600 + Decimal(lasted.microseconds) / 3_600_000_000
-
-
 async def outage_over_five_days(session: AsyncSession, *, now: datetime, since: datetime | None = None) -> bool:
     """TRM-2: a recorded outage longer than 5 × 24 h."""
     return await longest_outage(session, now=now, since=since) > TRM2_OUTAGE
-
-
-def _one_month_after(day: date) -> date:
-    """The same day of the next month (the month's last day when it has no such day)."""
-    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
-    for candidate in (day.day, 30, 29, 28):
-        try:
-            return day.replace(year=year, month=month, day=candidate)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
-
-
-async def force_majeure_lasting_over_a_month(session: AsyncSession, *, now: datetime) -> bool:
-    """TRM-7: a force-majeure event in force at ``now`` (not ended, or ending later) that began
-    more than one calendar month ago: its Shanghai start date plus one month is before today."""
-    rows = await session.execute(
-        select(ForceMajeureEvent.started_at).where(
-            ForceMajeureEvent.started_at <= now,
-            (ForceMajeureEvent.ended_at.is_(None)) | (ForceMajeureEvent.ended_at > now),
-        )
-    )
-    today = local_date(now)
-    return any(_one_month_after(local_date(start)) < today for (start,) in rows)

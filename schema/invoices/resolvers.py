@@ -1,5 +1,8 @@
 """Invoice mutations (INV-1 to INV-5): thin calls into services.invoices."""
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 import strawberry
 
 from models import Invoice as InvoiceRow
@@ -25,6 +28,21 @@ from services.invoices import invoices, profile, reversals
 
 def _invoice_payload(row: InvoiceRow) -> InvoicePayload:
     return InvoicePayload(invoice=Invoice.from_model(row))
+
+
+async def _finance_step(info: AccordInfo, input: IdInput, step: Callable[..., Awaitable[Any]]) -> InvoicePayload:
+    """FINANCE moves an invoice on (issued, delivered), audited on the invoice's account."""
+    context = info.context
+    return await run_mutation(
+        info,
+        payload=InvoicePayload,
+        target=str(input.id),
+        account_id=await owning_account(context.session, InvoiceRow, key_or_none(input.id, "Invoice")),
+        call=lambda: step(
+            context.session, invoice_id=key_of(input.id, "Invoice"), now=context.clock.now(), by=context.actor.principal
+        ),
+        ok=_invoice_payload,
+    )
 
 
 @strawberry.type
@@ -95,40 +113,14 @@ class InvoiceMutation:
 
     @strawberry.mutation(description="Issue a requested invoice (INV-2).", extensions=[Requires(FINANCE)])
     async def issue_invoice(self, info: AccordInfo, input: IdInput) -> InvoicePayload:
-        context = info.context
-        return await run_mutation(
-            info,
-            payload=InvoicePayload,
-            target=str(input.id),
-            account_id=await owning_account(context.session, InvoiceRow, key_or_none(input.id, "Invoice")),
-            call=lambda: invoices.issue_invoice(
-                context.session,
-                invoice_id=key_of(input.id, "Invoice"),
-                now=context.clock.now(),
-                by=context.actor.principal,
-            ),
-            ok=_invoice_payload,
-        )
+        return await _finance_step(info, input, invoices.issue_invoice)
 
     @strawberry.mutation(
         description="The issued invoice reached the customer (INV-5 then needs its paper back to void it).",
         extensions=[Requires(FINANCE)],
     )
     async def mark_invoice_delivered(self, info: AccordInfo, input: IdInput) -> InvoicePayload:
-        context = info.context
-        return await run_mutation(
-            info,
-            payload=InvoicePayload,
-            target=str(input.id),
-            account_id=await owning_account(context.session, InvoiceRow, key_or_none(input.id, "Invoice")),
-            call=lambda: invoices.mark_delivered(
-                context.session,
-                invoice_id=key_of(input.id, "Invoice"),
-                now=context.clock.now(),
-                by=context.actor.principal,
-            ),
-            ok=_invoice_payload,
-        )
+        return await _finance_step(info, input, invoices.mark_delivered)
 
     @strawberry.mutation(
         description=(

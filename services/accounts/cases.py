@@ -25,7 +25,7 @@ from models import (
     SubmissionState,
     TerminationRequest,
 )
-from services import calendar, events, notices
+from services import calendar, events, incidents, notices
 from services.accounts import real_name, validation
 from services.batch import rows_by
 from services.clock import local_date
@@ -287,7 +287,7 @@ async def request_termination(
             effective_on = working.nth_working_day_after(today, REPUTATION_NOTICE_WORKING_DAYS)  # TRM-3
         case Ground.SERVICE_FAILURE:
             # TRM-2: a recorded outage longer than 5 × 24 h, then 5 working days' notice.
-            if await termination.long_outage(session, now=now) is None:
+            if not await incidents.outage_over_five_days(session, now=now):
                 raise GroundNotMet("no recorded outage of the service lasted more than 5 days", field=["ground"])
             effective_on = working.nth_working_day_after(today, SERVICE_FAILURE_NOTICE_WORKING_DAYS)
         case Ground.FORCE_MAJEURE:

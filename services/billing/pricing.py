@@ -9,20 +9,17 @@ keeps the price it replaced. An account with no delivery row (it joined after th
 or the price was never announced, as the first list) follows the list.
 """
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import Select, case, func, select
 
 from models import AgreementPrice, ListPrice, PriceChangeDelivery
-from services.clock import SHANGHAI
+from services.clock import first_of_next_month, start_of_day
 
 
 def month_bounds(period: date) -> tuple[datetime, datetime]:
     """T-1: the month's first and next month's first instant, Asia/Shanghai, as UTC."""
-    following = (period.replace(day=28) + timedelta(days=4)).replace(day=1)
-    start = datetime.combine(period, time(), tzinfo=SHANGHAI).astimezone(UTC)
-    end = datetime.combine(following, time(), tzinfo=SHANGHAI).astimezone(UTC)
-    return start, end
+    return start_of_day(period), start_of_day(first_of_next_month(period))
 
 
 def _agreement_ranges():

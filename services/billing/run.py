@@ -45,7 +45,7 @@ from services import events
 from services.batch import insert_for, new_row
 from services.billing import storage
 from services.billing.pricing import month_bounds, priced
-from services.clock import local_date
+from services.clock import first_of_next_month, local_date
 from services.errors import InvalidInput
 from services.money import discount_fen, fen_to_yuan, line_amount_fen, micros_to_quantity
 from services.notices import email_row
@@ -70,10 +70,6 @@ class _Group:
 def previous_period(now: datetime) -> date:
     first = local_date(now).replace(day=1)
     return (first - timedelta(days=1)).replace(day=1)
-
-
-def _next_month(period: date) -> date:
-    return (period.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
 async def _claim(session: AsyncSession, run: BillRun) -> None:
@@ -111,7 +107,7 @@ async def _months(session: AsyncSession, run: BillRun):
                 literal(end, type_=stamp).label("ends"),
             )
         )
-        period = _next_month(period)
+        period = first_of_next_month(period)
     return (union_all(*rows) if len(rows) > 1 else rows[0]).subquery()
 
 

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Account, App, CaseSource, EnforcementCase, LedgerKind, Measure, MeasureKind, Notice, Standing
 from models.vocabulary import CUSTOMER_SCOPES
-from services import events
+from services import events, notices
 from services.accounts import validation
 from services.batch import locked
 from services.calendar import deadlines
@@ -179,7 +179,7 @@ async def apply_measure(session: AsyncSession, new: NewMeasure, *, actor: str, n
     notice = await session.get(Notice, new.notice_id)
     if notice is None or notice.account_id != case.account_id:
         raise NotFound("no such notice on this account", field=["noticeId"])
-    if notice.case_id != case.id or notice.delivered_at is None or notice.delivered_at > now:
+    if notice.case_id != case.id or not notices.delivered_by(notice, now):
         raise NoticeRequired("no delivered notice of this case announces the measure yet", field=["noticeId"])
     # The ledger's lock order: the account row before anything that refers to it.
     account = await locked(session, Account, case.account_id)

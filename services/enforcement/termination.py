@@ -11,42 +11,21 @@
 """
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Account, ForceMajeureEvent, Measure, MeasureKind, Outage, Standing, TerminationRequest
+from models import Account, ForceMajeureEvent, Measure, MeasureKind, Standing, TerminationRequest
 from services.batch import for_update
-from services.clock import SHANGHAI, local_date
+from services.clock import SHANGHAI, add_month, local_date
 from services.enforcement import standing
-
-SERVICE_FAILURE_LONGER_THAN = timedelta(days=5)  # TRM-2: 5 × 24 h
-
-
-def add_month(day: date) -> date:
-    """The same day a calendar month later (the month's last day when it has no such day)."""
-    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
-    for candidate in (day.day, 30, 29, 28):
-        try:
-            return day.replace(year=year, month=month, day=candidate)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
 
 
 def a_month_after(at: datetime) -> datetime:
     """The same Asia/Shanghai wall-clock time a calendar month later, as aware UTC."""
     local = at.astimezone(SHANGHAI)
     return datetime.combine(add_month(local.date()), local.timetz()).astimezone(UTC)
-
-
-async def long_outage(session: AsyncSession, *, now: datetime) -> Outage | None:
-    """TRM-2: a recorded outage of more than 5 × 24 h (until now when it has not ended)."""
-    for outage in (await session.execute(select(Outage).order_by(Outage.started_at))).scalars():
-        if min(outage.ended_at or now, now) - outage.started_at > SERVICE_FAILURE_LONGER_THAN:
-            return outage
-    return None
 
 
 async def long_force_majeure(session: AsyncSession, *, now: datetime) -> ForceMajeureEvent | None:

@@ -15,7 +15,7 @@ first day of the next month; the remaining cash balance may then be refunded (PR
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,7 +24,7 @@ from models import Account, Invoice, InvoiceReversal, InvoiceState, ReversalPath
 from services import events
 from services.accounts import validation
 from services.batch import locked
-from services.clock import local_date
+from services.clock import first_of_next_month, local_date
 from services.errors import InvalidState, NotFound
 from services.invoices import documents
 from services.invoices.errors import DocumentRequired
@@ -66,10 +66,6 @@ def path_for(invoice: Invoice, *, now: datetime, lost: bool) -> ReversalPath:
     if invoice.certified_at is not None or not same_month(invoice.issued_at, now):
         return ReversalPath.RED_LETTER
     return ReversalPath.VOID
-
-
-def first_of_next_month(day: date) -> date:
-    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from models import Account, AuditRecord, EnforcementCase, Notice, Outage
 from schema.relay import encode_id
 from services import incidents
+from services.enforcement import termination
 from tests.accounts.helpers import errors
 from tests.billing.helpers import bills_of, move_to, sweep
 from tests.conftest import gql
@@ -233,7 +234,7 @@ async def test_trm2_recorded_outages_feed_the_longest_outage(client, principals,
     assert errors(await gql(client, OUTAGE, {"input": backwards}, headers=admin))[0]["field"] == ["endedAt"]
     await session.rollback()
     now = datetime(2026, 9, 30, 2, tzinfo=UTC)
-    assert await incidents.longest_outage_hours(session, now=now) == 144
+    assert await incidents.longest_outage(session, now=now) == timedelta(hours=144)
     assert await incidents.outage_over_five_days(session, now=now)
     assert not await incidents.outage_over_five_days(session, now=now, since=datetime(2026, 9, 8, tzinfo=UTC))
 
@@ -274,9 +275,10 @@ async def test_fm1_trm7_force_majeure_lasting_over_a_month(client, principals, s
     quake = {"kind": "earthquake", "startedAt": "2026-08-29T16:00:00Z", "description": "地震"}  # 30 Aug, Shanghai
     assert errors(await gql(client, FORCE_MAJEURE, {"input": quake}, headers=admin)) == []
     await session.rollback()
-    # Today is 30 Sep: exactly one month, not more.
-    assert not await incidents.force_majeure_lasting_over_a_month(session, now=clock.now())
-    assert await incidents.force_majeure_lasting_over_a_month(session, now=clock.now() + timedelta(days=1))
+    # The ground requestTermination checks: exactly one month (30 Sep, 00:00 Shanghai) is not more.
+    month = datetime(2026, 9, 29, 16, tzinfo=UTC)
+    assert await termination.long_force_majeure(session, now=month) is None
+    assert await termination.long_force_majeure(session, now=month + timedelta(seconds=1)) is not None
 
 
 async def test_bil5_pre4_explanations_are_listed_with_a_constant_number_of_queries(client, principals, session, clock):
