@@ -27,6 +27,7 @@ from models import User
 from schema import build_schema
 from services.accounts.personal_data import development_key, key_from_setting
 from services.clock import Clock, SystemClock
+from services.cost_budget import cost_budget
 from services.mail import Mailer, mailer_for
 
 log = logging.getLogger("accord")
@@ -84,6 +85,7 @@ def create_app(
             sweeper = asyncio.create_task(scheduler.sweep_forever(app.state, settings.sweep_seconds))
         yield
         await app.state.live.close()
+        await app.state.cost_budget.close()
         if sweeper is not None:
             sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -120,6 +122,7 @@ def create_app(
     )
     if settings.redis_url:
         publish_after_commit(settings.redis_url)
+    app.state.cost_budget = cost_budget(settings.cost_budget_per_minute, settings.redis_url)
     app.state.data_key = key_from_setting(settings.data_key) if settings.data_key else None
     # Inside RequestMiddleware (added first = innermost): a 413 still gets a request id and a log line.
     app.add_middleware(BodyLimit)

@@ -114,6 +114,7 @@ class AccordGraphQL(GraphQL):
                 production=state.settings.env is Environment.PRODUCTION,
                 live=state.live,
                 request_state=_WebSocketState(state),
+                cost_budget=state.cost_budget,
             )
         return Context(
             transaction=request.state.transaction,
@@ -127,6 +128,7 @@ class AccordGraphQL(GraphQL):
             client_address=client_address(request),
             mailer=state.mailer,
             production=state.settings.env is Environment.PRODUCTION,
+            cost_budget=state.cost_budget,
         )
 
     async def on_ws_connect(self, context: Context) -> None:

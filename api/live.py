@@ -7,7 +7,7 @@ that another process (a request, a sweep) committed an account event.
   subscribers.
 - **Redis** (when ``ACCORD_REDIS_URL`` is set, on either database): after each commit the
   process PUBLISHes the accounts whose events it recorded on channel ``accord_events``; every
-  process SUBSCRIBEs. A tiny RESP client here (PUBLISH and SUBSCRIBE only), no dependency.
+  process SUBSCRIBEs (services/resp.py: a tiny RESP client, no dependency).
 - **SQLite without Redis**: one process writes at a time and every process polls the outbox
   table (``account_events``) twice a second: enough for one machine's console.
 
@@ -26,7 +26,6 @@ from collections import defaultdict
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import asyncpg
 from sqlalchemy import event
@@ -35,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from api.db import deferred_options
 from models import AccountEvent
-from services import events
+from services import events, resp
 
 log = logging.getLogger("accord.live")
 
@@ -121,13 +120,13 @@ class LiveFeed:
     async def _listen_redis(self) -> None:
         while True:
             try:
-                reader, writer = await _redis_connect(self.redis_url or "")
+                reader, writer = await resp.connect(self.redis_url or "")
                 try:
-                    writer.write(_command("SUBSCRIBE", events.CHANNEL))
+                    writer.write(resp.command("SUBSCRIBE", events.CHANNEL))
                     await writer.drain()
                     self._wake_all()
                     while True:
-                        reply = await _read_reply(reader)
+                        reply = await resp.read_reply(reader)
                         if isinstance(reply, list) and len(reply) == 3 and reply[0] == b"message":
                             self._wake_text(reply[2].decode())
                 finally:
@@ -210,48 +209,12 @@ _pending: set[asyncio.Task] = set()
 
 async def _publish(redis_url: str, payload: str) -> None:
     try:
-        reader, writer = await _redis_connect(redis_url)
+        reader, writer = await resp.connect(redis_url)
         try:
-            writer.write(_command("PUBLISH", events.CHANNEL, payload))
+            writer.write(resp.command("PUBLISH", events.CHANNEL, payload))
             await writer.drain()
-            await asyncio.wait_for(_read_reply(reader), 5)
+            await asyncio.wait_for(resp.read_reply(reader), 5)
         finally:
             writer.close()
     except Exception:
         log.warning("live feed: PUBLISH failed (subscribers catch up within %s s)", IDLE_SECONDS, exc_info=True)
-
-
-async def _redis_connect(url: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-    parts = urlsplit(url)
-    reader, writer = await asyncio.wait_for(
-        asyncio.open_connection(parts.hostname or "127.0.0.1", parts.port or 6379, ssl=parts.scheme == "rediss"), 5
-    )
-    if parts.password:
-        auth = ("AUTH", parts.username, parts.password) if parts.username else ("AUTH", parts.password)
-        writer.write(_command(*auth))
-        await writer.drain()
-        await _read_reply(reader)
-    return reader, writer
-
-
-def _command(*args: str) -> bytes:
-    out = [f"*{len(args)}\r\n".encode()]
-    for arg in args:
-        data = arg.encode()
-        out.append(f"${len(data)}\r\n".encode() + data + b"\r\n")
-    return b"".join(out)
-
-
-async def _read_reply(reader: asyncio.StreamReader) -> Any:
-    line = (await reader.readuntil(b"\r\n"))[:-2]
-    kind, rest = line[:1], line[1:]
-    if kind in (b"+", b":"):
-        return rest
-    if kind == b"-":
-        raise ConnectionError(rest.decode())
-    if kind == b"$":
-        size = int(rest)
-        return None if size < 0 else (await reader.readexactly(size + 2))[:-2]
-    if kind == b"*":
-        return [await _read_reply(reader) for _ in range(int(rest))]
-    raise ConnectionError("not a Redis reply")

@@ -10,6 +10,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 # A request may not outlive the sweep's grace after a dispute deadline (BIL-5), with room left
 # for a statement that finishes after its request was cancelled (api/db.py LOCK_TIMEOUT_SECONDS).
 MAX_REQUEST_TIMEOUT_SECONDS = 60
+# Twenty operations at the per-operation maximum (50,000) a minute; a console's own queries
+# cost tens to a few thousand each, so people and the test suite never come near it.
+DEFAULT_COST_BUDGET = 1_000_000
 
 
 class Environment(StrEnum):
@@ -39,6 +42,8 @@ class Settings(BaseSettings):
     # Every request's deadline: past it the work is cancelled and the answer is 504.
     request_timeout_seconds: float = 30
     test_postgres_url: str | None = None
+    # Query cost (schema/abuse.py) each principal may spend per minute, across all processes.
+    cost_budget_per_minute: int = DEFAULT_COST_BUDGET
     # Proxies whose X-Forwarded-For is believed (comma-separated addresses or networks).
     forwarded_allow_ips: str = ""
 
@@ -56,6 +61,13 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"ACCORD_REQUEST_TIMEOUT_SECONDS must be more than 0 and at most {MAX_REQUEST_TIMEOUT_SECONDS}"
             )
+        return value
+
+    @field_validator("cost_budget_per_minute")
+    @classmethod
+    def _budget(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("ACCORD_COST_BUDGET_PER_MINUTE must be at least 1")
         return value
 
     @field_validator("forwarded_allow_ips")

@@ -4,18 +4,23 @@
   refused: it never silently runs the first;
 - a query cost estimate: every field costs 1 times the page sizes (``first``, default 20) of
   the connections it sits in; an operation over ``MAX_COST`` is refused with its cost in the
-  error's ``extensions.cost`` (answered operations do not carry it yet: every existing answer
-  would change shape);
+  error's ``extensions.cost``;
+- a per-principal budget of cost per minute, shared by every process (services/cost_budget.py):
+  an operation that would overspend it is refused with RATE_LIMITED and ``retryAfter``;
+- every answered query or mutation reports its cost in the response's ``extensions``:
+  ``{"cost": {"requested": N, "limit": MAX_COST, "budgetRemaining": M}}``;
 - a field carries each directive at most ``MAX_DIRECTIVES`` times (directive repetition);
 - in production, validation errors suggest no field names ("Did you mean …?"), and
   introspection answers only authenticated principals.
 
 Batches of operations in one body are refused by the HTTP layer (api/graphql_body.py: the body
 is one JSON object), and aliases, depth and tokens have their own limits (schema/build.py).
+Every refusal before execution (these, a syntax error, a validation error) carries
+``extensions.code`` INVALID unless it has a more precise code.
 """
 
 import re
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from graphql import (
@@ -35,6 +40,8 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 
 from schema.errors import PublicError
+from services.cost_budget import Spent, principal_key
+from services.errors import ErrorCode
 from services.pagination import MAX_PAGE
 
 # One operation asking for every field a holder can read, 20 items a page, costs about 24,000
@@ -116,14 +123,58 @@ class AbuseLimits(SchemaExtension):
             context.pre_execution_errors = [_without_suggestion(error) for error in context.pre_execution_errors]
         yield
 
-    def on_execute(self) -> Iterator[None]:
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is not None and result.errors:
+            result.errors = [_with_code(error) for error in result.errors]
+
+    async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context
         document = context.graphql_document
         if document is not None and context.result is None:
-            context.result = self._check(document)
+            refusal = self._check(document)
+            if refusal is None and self._cost is not None:
+                refusal = await self._spend(self._cost)
+            if refusal is not None:
+                if self._subscription:
+                    # strawberry subscribes whatever the result says; an error raised here is
+                    # what the client receives instead.
+                    raise refusal.errors[0]
+                context.result = refusal
         yield
 
     _cost: int | None = None
+    _spent: Spent | None = None
+    _subscription: bool = False
+
+    async def _spend(self, cost: int) -> ExecutionResult | None:
+        context = self.execution_context.context
+        budget = getattr(context, "cost_budget", None)
+        if budget is None:
+            return None
+        principal = getattr(context, "principal", None)
+        key = principal_key(principal.name if principal is not None else None, getattr(context, "client_address", None))
+        self._spent = spent = await budget.spend(key, cost)
+        if spent.allowed:
+            return None
+        return _refuse(
+            f"The query would cost {cost}, more than is left of the budget of {budget.per_minute} a minute "
+            f"({max(spent.remaining, 0)}); try again in {spent.retry_after} s.",
+            ErrorCode.RATE_LIMITED.value,
+            cost=cost,
+            retryAfter=spent.retry_after,
+        )
+
+    def get_results(self) -> dict[str, Any]:
+        """The cost of an answered query or mutation, and of one refused for its budget (a
+        subscription's cost is spent once, when it starts: its events do not repeat it)."""
+        if self._cost is None or self._subscription:
+            return {}
+        report: dict[str, Any] = {"requested": self._cost, "limit": MAX_COST}
+        if self._spent is not None:
+            report["budgetRemaining"] = max(self._spent.remaining, 0)
+        return {"cost": report}
 
     def _check(self, document: DocumentNode) -> ExecutionResult | None:
         context = self.execution_context
@@ -135,7 +186,8 @@ class AbuseLimits(SchemaExtension):
         operation = next((o for o in operations if name is None or (o.name and o.name.value == name)), None)
         if operation is None:
             return None  # graphql-core answers an unknown operationName
-        if operation.operation is not OperationType.SUBSCRIPTION and getattr(context.context, "transaction", 0) is None:
+        self._subscription = operation.operation is OperationType.SUBSCRIPTION
+        if not self._subscription and getattr(context.context, "transaction", 0) is None:
             # The WebSocket context has no request transaction: queries and mutations go to POST.
             return _refuse("Over the WebSocket only subscriptions are answered; send this to POST /graphql.")
         if (directive := repeated_directive(document)) is not None:
@@ -160,6 +212,22 @@ def _introspects(document: DocumentNode) -> bool:
         if selection_set is not None:
             stack.extend(selection_set.selections)
     return False
+
+
+def _with_code(error: GraphQLError) -> GraphQLError:
+    """A refusal before execution (syntax, validation, a limit) with the contract's INVALID code;
+    errors of a field (they have a path) and coded errors are left as they are. A copy: cached
+    validation errors are shared between requests (schema/extensions.py DocumentCache)."""
+    if error.path is not None or (error.extensions or {}).get("code"):
+        return error
+    return GraphQLError(
+        error.message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        original_error=error.original_error,
+        extensions={**(error.extensions or {}), "code": ErrorCode.INVALID.value},
+    )
 
 
 def _without_suggestion(error: GraphQLError) -> GraphQLError:

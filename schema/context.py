@@ -110,6 +110,8 @@ class Context:
     request_state: Any = None
     # The clock's reading when the request arrived (api/middleware.py); None outside a request.
     arrived_at: datetime | None = None
+    # The per-principal query-cost budget (services/cost_budget.py); None: not counted.
+    cost_budget: Any = None
     _loaders: Loaders | None = field(default=None, repr=False)
     _data_key_task: "asyncio.Future[bytes] | None" = field(default=None, repr=False)
 
