@@ -73,6 +73,11 @@ class InProcessBudget:
     async def close(self) -> None:
         pass  # nothing held
 
+    @property
+    def tracked(self) -> int:
+        """How many principals' counters are kept (this minute's, at most MAX_TRACKED)."""
+        return len(self._used)
+
     def spend_now(self, principal: str, cost: int) -> Spent:
         now = self._now()
         minute = int(now // 60)
