@@ -5,6 +5,7 @@ process at fixed concurrency for a fixed time.
     ACCORD_BENCH_POSTGRES_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/test \
         .venv/bin/python bench/overhead.py [--concurrency 16] [--seconds 10] [--simulated-clock]
             [--before DIR]   # also measure the code in DIR (e.g. `git archive main` unpacked)
+            [--redis URL]    # also measure with ACCORD_REDIS_URL=URL (the query-cost budget in Redis)
 
 Goal: `{ __typename }` with a token >= 50 % of `/healthz`'s throughput.
 """
@@ -29,11 +30,15 @@ def measure(url: str, source: str | None, concurrency: int, seconds: float, extr
     return health, typename
 
 
-async def main(concurrency: int, seconds: float, simulated: bool, before: str | None) -> None:
+async def main(concurrency: int, seconds: float, simulated: bool, before: str | None, redis: str | None) -> None:
     async with migrated_database() as (url, _):
         extra = {"ACCORD_SIMULATED_CLOCK": "1"} if simulated else {}
-        runs = [("this checkout", None)] + ([(f"before ({before})", before)] if before else [])
-        results = [(name, *measure(url, source, concurrency, seconds, extra)) for name, source in runs]
+        runs = [("this checkout", None, extra)]
+        if redis:
+            runs.append((f"this checkout, ACCORD_REDIS_URL={redis}", None, extra | {"ACCORD_REDIS_URL": redis}))
+        if before:
+            runs.append((f"before ({before})", before, extra))
+        results = [(name, *measure(url, source, concurrency, seconds, env)) for name, source, env in runs]
     clock = "simulated clock on" if simulated else "simulated clock off"
     print(f"accord serve --workers 2, PostgreSQL, {concurrency} connections, {seconds:g} s each, {clock}")
     for name, health, typename in results:
@@ -49,5 +54,6 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--simulated-clock", action="store_true")
     parser.add_argument("--before", help="a checkout of the code to compare with (its directory)")
+    parser.add_argument("--redis", help="also measure with this ACCORD_REDIS_URL (e.g. redis://127.0.0.1:6379/0)")
     args = parser.parse_args()
-    asyncio.run(main(args.concurrency, args.seconds, args.simulated_clock, args.before))
+    asyncio.run(main(args.concurrency, args.seconds, args.simulated_clock, args.before, args.redis))

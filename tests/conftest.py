@@ -98,5 +98,11 @@ async def gql(client: httpx.AsyncClient, query: str, variables: dict | None = No
     return response.json()
 
 
+def answered(body: dict) -> dict:
+    """The body without its ``extensions`` (each answer reports its query cost there, which a
+    test comparing a whole body is not about): data and errors, exactly."""
+    return {key: value for key, value in body.items() if key != "extensions"}
+
+
 def in_ci() -> bool:
     return os.environ.get("CI") == "true"
