@@ -178,3 +178,20 @@ async def test_the_in_process_budget_keeps_one_minute_and_a_bounded_number_of_pr
     assert budget.tracked == 3  # the oldest counters were dropped, not kept without limit
     now[0] += 30  # the next minute: a fresh budget
     assert (await budget.spend("b", 10)).allowed and budget.tracked == 1
+
+
+async def test_a_subscription_over_the_budget_is_refused_over_the_websocket(
+    app, principals, clock, database_url
+) -> None:
+    """graphql-transport-ws: a subscription spends its cost once, when it starts; over the
+    budget it is refused with RATE_LIMITED instead of subscribed (`accord serve`, a real socket)."""
+    from tests.e2e.server import Server
+    from tests.webhooks.test_subscription import real_time, refusal, subscribe
+
+    await real_time(clock, principals)
+    token = await principals.login(principals.holder_a)
+    env = {"ACCORD_ENV": "test", "ACCORD_SWEEP_SECONDS": "0", "ACCORD_ISSUER": "http://127.0.0.1:8000"}
+    with Server(database_url, **env, ACCORD_COST_BUDGET_PER_MINUTE="4") as server:  # the subscription costs 5
+        ws = await subscribe(server.url, token)
+        assert await refusal(ws) == "RATE_LIMITED"
+        await ws.close()
