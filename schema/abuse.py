@@ -9,7 +9,9 @@
   an operation that would overspend it is refused with RATE_LIMITED and ``retryAfter``;
 - every answered query or mutation reports its cost in the response's ``extensions``:
   ``{"cost": {"requested": N, "limit": MAX_COST, "budgetRemaining": M}}``;
-- a field carries each directive at most ``MAX_DIRECTIVES`` times (directive repetition);
+- a field carries each directive at most ``MAX_DIRECTIVES`` times (directive repetition; the
+  schema's directives are not repeatable, so validation already allows each once: this bounds
+  a repeatable one, should one be added);
 - in production, validation errors suggest no field names ("Did you mean …?"), and
   introspection answers only authenticated principals.
 
