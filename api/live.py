@@ -23,7 +23,7 @@ import logging
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -180,14 +180,18 @@ class LiveFeed:
 # -- Redis: publishing after commit ---------------------------------------------------------
 
 
-def publish_after_commit(redis_url: str) -> None:
-    """Every commit in this process that recorded events PUBLISHes their accounts (once)."""
-    if getattr(publish_after_commit, "installed", None) == redis_url:
-        return
-    publish_after_commit.installed = redis_url  # type: ignore[attr-defined]
+def publish_after_commit(redis_url: str) -> Callable[[], None]:
+    """Every commit in this process that recorded events PUBLISHes their accounts (once).
+    Installed once per URL; returns what uninstalls it (a test's teardown)."""
+    if redis_url in _installed:
+        return _installed[redis_url]
 
-    @event.listens_for(Session, "after_commit")
     def _published(session: Session) -> None:
+        # Releasing a SAVEPOINT (every audited mutation runs in one) fires after_commit too,
+        # while the request's transaction is still open: publishing then woke subscribers
+        # that re-read before the commit and missed the event until the next wake-up.
+        if session.in_nested_transaction():
+            return
         accounts = session.info.pop(events.ANNOUNCED, None)
         if not accounts:
             return
@@ -199,11 +203,25 @@ def publish_after_commit(redis_url: str) -> None:
         _pending.add(task)
         task.add_done_callback(_pending.discard)
 
-    @event.listens_for(Session, "after_rollback")
     def _forgotten(session: Session) -> None:
-        session.info.pop(events.ANNOUNCED, None)
+        # A SAVEPOINT rolled back leaves the outer transaction's announcements (a refused
+        # mutation's audit row commits; an extra wake-up costs one read).
+        if not session.in_nested_transaction():
+            session.info.pop(events.ANNOUNCED, None)
+
+    event.listen(Session, "after_commit", _published)
+    event.listen(Session, "after_rollback", _forgotten)
+
+    def uninstall() -> None:
+        event.remove(Session, "after_commit", _published)
+        event.remove(Session, "after_rollback", _forgotten)
+        _installed.pop(redis_url, None)
+
+    _installed[redis_url] = uninstall
+    return uninstall
 
 
+_installed: dict[str, Callable[[], None]] = {}
 _pending: set[asyncio.Task] = set()
 
 

@@ -5,6 +5,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -39,17 +40,19 @@ class Server:
         return subprocess.run([ACCORD, *args], env=self.env, capture_output=True, text=True, timeout=120, check=True)
 
     def __enter__(self) -> "Server":
+        # The server's log goes to a file: a pipe nobody reads would block a chatty server.
+        self.log = tempfile.NamedTemporaryFile("w+", prefix="accord-serve-", suffix=".log", delete=False)
         self.process = subprocess.Popen(
             [ACCORD, "serve", "--port", str(self.port)],
             env=self.env,
-            stdout=subprocess.PIPE,
+            stdout=self.log,
             stderr=subprocess.STDOUT,
             text=True,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"accord serve exited: {self.process.stdout.read()}")
+                raise RuntimeError(f"accord serve exited: {self.output()}")
             try:
                 if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
                     return self
@@ -58,6 +61,10 @@ class Server:
             time.sleep(0.2)
         self.process.kill()
         raise RuntimeError("accord serve did not become ready in 60 s")
+
+    def output(self) -> str:
+        self.log.flush()
+        return Path(self.log.name).read_text()
 
     def __exit__(self, *exc: object) -> None:
         self.process.terminate()
