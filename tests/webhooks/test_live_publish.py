@@ -13,7 +13,7 @@ from sqlalchemy import select
 from api import live
 from api.db import create_engine, session_factory
 from models import AccountEvent
-from services import events
+from services import events, resp
 from tests.webhooks.test_subscription import REDIS, redis_running
 
 pytestmark = pytest.mark.skipif(not redis_running(), reason="no Redis on 127.0.0.1:6379")
@@ -22,15 +22,15 @@ pytestmark = pytest.mark.skipif(not redis_running(), reason="no Redis on 127.0.0
 @contextlib.asynccontextmanager
 async def channel_listener():
     """A raw Redis subscriber to the live feed's channel; yields a queue of payloads."""
-    reader, writer = await live._redis_connect(REDIS)
-    writer.write(live._command("SUBSCRIBE", events.CHANNEL))
+    reader, writer = await resp.connect(REDIS)
+    writer.write(resp.command("SUBSCRIBE", events.CHANNEL))
     await writer.drain()
-    await live._read_reply(reader)  # the subscription's confirmation
+    await resp.read_reply(reader)  # the subscription's confirmation
     received: asyncio.Queue[str] = asyncio.Queue()
 
     async def pump() -> None:
         while True:
-            reply = await live._read_reply(reader)
+            reply = await resp.read_reply(reader)
             if isinstance(reply, list) and reply[0] == b"message":
                 await received.put(reply[2].decode())
 
