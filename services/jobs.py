@@ -65,11 +65,17 @@ async def run_due_jobs(
     # FM-1: an ongoing force-majeure event keeps pausing running deadlines (issue 12).
     await done("recount_paused_deadlines", await incidents.recount_while_ongoing(session, now=now))
     deliver = partial(notices.deliver_queued, mailer=mailer, calendar=working, clock=clock, checkpoint=checkpoint)
-    await done("deliver_notices", (await deliver(session)).delivered)
+    # Payment notices wait until after settlement: delivering one writes its settled bill's
+    # pay_by, and settlement then waits for account locks. A credit holds its account and
+    # writes that account's settled bills (the ledger's lock order), so a sweep holding a
+    # settled bill while waiting for an account deadlocks with it where the sweep is one
+    # transaction (runDueJobs; found by tests/ledger/test_mixed_clients.py).
+    await done("deliver_notices", (await deliver(session, payment_notices=False)).delivered)
     swept = await bills.deem_and_settle(session, now=now)
     await done("deem_bills_accepted", swept.deemed)
     await done("settle_bills", swept.settled)
-    # Settlement queues payment notices: deliver them in the same sweep.
+    # Settlement queues payment notices: deliver them (and those queued before) in this sweep;
+    # nothing after this waits for a lock (the jobs below SKIP LOCKED).
     await done("deliver_payment_notices", (await deliver(session)).delivered)
     await done("accrue_penalties", await _accrue_penalties(session, now))
     await done("flag_overdue", await _flag_overdue(session, clock, now))

@@ -232,13 +232,15 @@ async def deliver_queued(
     clock: Clock,
     limit: int = DELIVERY_BATCH,
     checkpoint: Callable[[], Awaitable[None]] | None = None,
+    payment_notices: bool = True,
 ) -> Delivery:
     """Send queued emails, one at a time: claim one row with SKIP LOCKED (two sweeps never send
     the same notice), send it, stamp the instant the server accepted it (NTC-1: deadlines run
     from then), and ``checkpoint`` (the sweep commits there, so a later failure cannot undo a
     delivery that happened). Notices that failed before go after fresh ones, so one bad address
     cannot hold up the rest. A notice whose deadline would need an unloaded calendar year waits
-    (T-3) instead of starting a deadline nobody can compute."""
+    (T-3) instead of starting a deadline nobody can compute. ``payment_notices=False`` leaves
+    PAYMENT_DUE notices for a later call (services/jobs.py says why)."""
     tried: list[uuid.UUID] = []
     delivered = failed = 0
     paused = await deadlines.pauses(session, now=clock.now())  # FM-1
@@ -252,6 +254,8 @@ async def deliver_queued(
         )
         if tried:
             query = query.where(Notice.id.not_in(tried))
+        if not payment_notices:
+            query = query.where(Notice.purpose.is_distinct_from(NoticePurpose.PAYMENT_DUE))
         notice = (await session.execute(query)).scalar_one_or_none()
         if notice is None:
             break

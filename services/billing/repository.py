@@ -90,6 +90,10 @@ async def due_for_settlement(session: AsyncSession, *, closed_before: datetime, 
     window_closed = (
         (Bill.state == BillState.ISSUED) & Bill.dispute_deadline.is_not(None) & (Bill.dispute_deadline < closed_before)
     )
-    query = select(Bill).where(Bill.state.in_(SETTLEABLE) | window_closed).order_by(Bill.id).limit(limit)
+    # In account order: settling one waits for its account's lock while holding the accounts
+    # settled before it, so two sweeps at once must take accounts in one order (no cycle).
+    query = (
+        select(Bill).where(Bill.state.in_(SETTLEABLE) | window_closed).order_by(Bill.account_id, Bill.id).limit(limit)
+    )
     query = for_update(query, skip_locked=True)  # NO KEY UPDATE (services/ledger lock order)
     return list((await session.execute(query)).scalars().all())

@@ -20,4 +20,10 @@ close a cycle. The sweep's ``SKIP LOCKED`` selects never wait either.
 
 Two top-ups used to deadlock because each inserted its top-up row (a key-share lock on the
 account) before asking for the account lock, which each other's key-share lock then blocked.
+
+Where one transaction takes several accounts (the sweep settling many bills), it takes them in
+account order (``billing.repository.due_for_settlement``), and it writes no settled bill before
+it has finished waiting for accounts: delivering a payment notice writes its bill's ``pay_by``,
+so the sweep delivers those after settlement (``services/jobs.py``). Both cycles were found by
+``tests/ledger/test_mixed_clients.py`` with runDueJobs, where the whole sweep is one transaction.
 """
