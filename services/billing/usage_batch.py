@@ -13,7 +13,7 @@ AUTOMATIC case per AppID, as a single report does.
 
 import functools
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -132,6 +132,7 @@ async def report_usage_batch(
     rows: dict[str, dict] = {}  # first record of each key in the batch → its row
     pending: list[tuple[int, str, str]] = []  # (position, key, digest) of every valid record
     scope_apps: dict[uuid.UUID, tuple[App, dict]] = {}
+    stop_checks: dict[uuid.UUID, Callable[[datetime], bool]] = {}
     for position, item in enumerate(items):
         key = item.idempotency_key
         app = by_key.get(item.app_key) if item.app_key is not None else by_ref.get(item.app)
@@ -156,6 +157,9 @@ async def report_usage_batch(
         if key in rows:
             continue
         within = apps.usage_within_scope(app, terminal=item.terminal, scenario=item.scenario)
+        stopped = stop_checks.get(app.id)
+        if stopped is None:
+            stopped = stop_checks[app.id] = usage.stop_check(app, stops.get(app.account_id, []))
         rows[key] = new_row(
             now,
             account_id=app.account_id,
@@ -168,7 +172,7 @@ async def report_usage_batch(
             idempotency_key=key,
             content_digest=digest,
             within_scope=within,
-            flagged_for_review=usage.stopped_at(app, item.occurred_at, stops.get(app.account_id, [])),
+            flagged_for_review=stopped(item.occurred_at),
             reported_by=reported_by,
             reported_at=now,
         )
