@@ -54,6 +54,8 @@ def _compile(type_: GraphQLInputType, objects: dict[str, Coerce], visiting: froz
     if depth > MAX_NESTING_DEPTH:
         raise NotCompiled
     if isinstance(type_, GraphQLNonNull):
+        if isinstance(type_.of_type, (GraphQLScalarType, GraphQLEnumType)):
+            return _required_leaf(type_.of_type)
         inner = _compile(type_.of_type, objects, visiting, depth)
 
         def non_null(value: Any) -> Any:
@@ -97,6 +99,21 @@ def _compile(type_: GraphQLInputType, objects: dict[str, Coerce], visiting: froz
     raise NotCompiled
 
 
+def _required_leaf(type_: GraphQLScalarType | GraphQLEnumType) -> Coerce:
+    """A non-null scalar or enum in one function (most of a usage record's values)."""
+    parse = type_.coerce_input_value
+
+    def required_leaf(value: Any) -> Any:
+        if value is None or value is Undefined:
+            return Undefined
+        try:
+            return parse(value)
+        except Exception:  # graphql-core: any failure is an invalid value
+            return Undefined
+
+    return required_leaf
+
+
 def _compile_object(
     type_: GraphQLInputObjectType, objects: dict[str, Coerce], visiting: frozenset[str], depth: int
 ) -> Coerce:
@@ -118,15 +135,17 @@ def _compile_object(
         for name, field in fields.items()
     ]
     out_type = type_.out_type
+    names = set(fields)
 
     def input_object(value: Any) -> Any:
         if value is None or value is Undefined:
             return None
         if not isinstance(value, dict):
             return Undefined
-        for name, given in value.items():
-            if given is not Undefined and name not in fields:
-                return Undefined
+        if not value.keys() <= names:  # unknown keys refuse the value unless they hold Undefined
+            for name, given in value.items():
+                if given is not Undefined and name not in fields:
+                    return Undefined
         coerced: dict[str, Any] = {}
         for name, out_name, coerce, field, required in plan:
             given = value.get(name, Undefined)

@@ -23,6 +23,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import App, Product, UsageRecord
+from models.base import new_ids
 from services.apps import service as apps
 from services.batch import insert_for, new_row
 from services.billing import usage
@@ -133,6 +134,7 @@ async def report_usage_batch(
     pending: list[tuple[int, str, str]] = []  # (position, key, digest) of every valid record
     scope_apps: dict[uuid.UUID, tuple[App, dict]] = {}
     stop_checks: dict[uuid.UUID, Callable[[datetime], bool]] = {}
+    ids = iter(new_ids(len(items)))
     for position, item in enumerate(items):
         key = item.idempotency_key
         app = by_key.get(item.app_key) if item.app_key is not None else by_ref.get(item.app)
@@ -162,6 +164,7 @@ async def report_usage_batch(
             stopped = stop_checks[app.id] = usage.stop_check(app, stops.get(app.account_id, []))
         rows[key] = new_row(
             now,
+            id=next(ids),
             account_id=app.account_id,
             app_id=app.id,
             product_code=item.product,
