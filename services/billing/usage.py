@@ -4,7 +4,6 @@ an AppID's declared scope is recorded, flagged, and opens an AUTOMATIC enforceme
 import functools
 import hashlib
 import json
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -34,20 +33,25 @@ _json_string = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined
 
 
 @functools.lru_cache(maxsize=1024)  # validated products, terminals and scenarios: a small vocabulary
-def _digest_frame(app_id: uuid.UUID, product: str, terminal: str, scenario: str) -> tuple[str, str]:
+def digest_frame(app_id: str, product: str, terminal: str, scenario: str) -> tuple[str, str]:
+    """The text of a digest around its quantity and time (the same for a batch's records)."""
     return (
-        f"[{_json_string(str(app_id))}, {_json_string(product)}, ",
+        f"[{_json_string(app_id)}, {_json_string(product)}, ",
         f", {_json_string(terminal)}, {_json_string(scenario)}, ",
     )
+
+
+def digest_in(frame: tuple[str, str], micros: int, occurred_at: datetime) -> str:
+    head, middle = frame
+    text = f"{head}{int.__repr__(micros)}{middle}{float.__repr__(occurred_at.timestamp())}]"
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _digest(app: App, product: str, micros: int, terminal: str, scenario: str, occurred_at: datetime) -> str:
     """The content an idempotency key was reported with. Stored with the record and compared
     with later reports of the key, so its text never changes: exactly ``json.dumps([str(app.id),
     product, micros, terminal, scenario, occurred_at.timestamp()])`` (tests/billing/test_usage_batch.py)."""
-    head, middle = _digest_frame(app.id, product, terminal, scenario)
-    text = f"{head}{int.__repr__(micros)}{middle}{float.__repr__(occurred_at.timestamp())}]"
-    return hashlib.sha256(text.encode()).hexdigest()
+    return digest_in(digest_frame(str(app.id), product, terminal, scenario), micros, occurred_at)
 
 
 async def _by_key(session: AsyncSession, key: str) -> UsageRecord | None:
