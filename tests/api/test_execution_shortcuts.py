@@ -129,6 +129,7 @@ RECORD = {
 }
 BATCH = "mutation B($input: ReportUsageBatchInput!) { reportUsageBatch(input: $input) { userErrors { code } } }"
 FIRST = "query Q($first: Int = 5, $after: String) { viewer { __typename } }"
+ENUMS = "query E($kind: HolderType!, $roles: [StaffRole!], $on: Date, $n: Float) { __typename }"
 
 CASES = [
     (BATCH, {"input": {"records": [RECORD, RECORD | {"quantity": 5}]}}),
@@ -147,6 +148,11 @@ CASES = [
     (FIRST, {}),  # the declared default applies
     (FIRST, {"first": None, "after": "x"}),
     (FIRST, {"first": "5"}),
+    (ENUMS, {"kind": "ENTERPRISE", "roles": ["ADMIN", "FINANCE"], "on": "2026-10-08", "n": 1}),
+    (ENUMS, {"kind": "ENTERPRISE", "roles": "ADMIN", "on": None, "n": 1.5}),
+    (ENUMS, {"kind": "NOBODY"}),
+    (ENUMS, {"kind": "ENTERPRISE", "roles": ["ADMIN", None]}),
+    (ENUMS, {"kind": "ENTERPRISE", "on": "2026-02-30"}),
 ]
 
 
