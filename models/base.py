@@ -10,6 +10,7 @@
 - Constraint names follow one convention so migrations are reproducible on both databases.
 """
 
+import os
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -54,6 +55,26 @@ class UTCDateTime(sa.types.TypeDecorator):
 
 def new_id() -> uuid.UUID:
     return uuid7()
+
+
+_VERSION_7 = (0x7 << 76) | (0x2 << 62)  # RFC 9562: version 7, variant 10
+_FIXED_BITS = (0xF << 76) | (0x3 << 62)
+_RANDOM_BITS = (1 << 80) - 1
+
+
+def new_ids(count: int) -> list[uuid.UUID]:
+    """``count`` UUIDv7 keys for one bulk INSERT: the first is ``new_id()``, the others share
+    its millisecond and have their own random bits (RFC 9562 allows either), all from one read of
+    the OS's randomness. ``uuid7()`` per row took a tenth of a 1,000-record usage batch."""
+    if count <= 0:
+        return []
+    first = new_id()
+    stamp = first.int & ~_RANDOM_BITS
+    noise = os.urandom(10 * (count - 1))
+    return [first] + [
+        uuid.UUID(int=stamp | (int.from_bytes(noise[at : at + 10]) & ~_FIXED_BITS) | _VERSION_7)
+        for at in range(0, len(noise), 10)
+    ]
 
 
 def utcnow() -> datetime:

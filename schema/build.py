@@ -40,6 +40,7 @@ from schema.permissions import authenticated
 from schema.relay import Node, resolve_node
 from schema.scalars import SCALAR_OVERRIDES
 from schema.usage.resolvers import UsageMutation
+from schema.variables import install as install_variable_coercion
 from schema.webhooks.live import EventSubscription
 from schema.webhooks.resolvers import WebhookMutation
 from schema.webhooks.types import WebhookDelivery, WebhookEndpoint
@@ -110,6 +111,7 @@ class AccordSchema(strawberry.Schema):
 
 
 def build_schema(*, max_depth: int = MAX_DEPTH, production: bool = False) -> strawberry.Schema:
+    install_variable_coercion()  # variables coerced by functions built per input type (schema/variables.py)
     limits = abuse_limits(production=production, connections=CONNECTION_FIELDS)
     rules = [
         *QueryDepthLimiter(max_depth=max_depth).validation_rules,

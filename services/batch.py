@@ -55,4 +55,6 @@ def new_row(now: datetime, **columns: Any) -> dict[str, Any]:
     """A row for a bulk INSERT, with the columns every table shares (``models.base.Base``),
     which an INSERT of plain dicts does not fill in: a new UUIDv7 key (unless ``columns``
     names one) and ``now`` as creation and update time."""
+    if "id" in columns:
+        return {"created_at": now, "updated_at": now} | columns
     return {"id": new_id(), "created_at": now, "updated_at": now} | columns

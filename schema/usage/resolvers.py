@@ -42,6 +42,7 @@ class ReportUsagePayload(Payload):
     )
 
 
+@flat_input
 @strawberry.input
 class ReportUsageBatchInput:
     records: list[ReportUsageInput] = strawberry.field(description="At most 1,000 records.")

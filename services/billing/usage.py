@@ -1,8 +1,10 @@
 """BIL-1 usage reports (the vendor's figures are final, Art. 4.4.1) and APP-3: usage outside
 an AppID's declared scope is recorded, flagged, and opens an AUTOMATIC enforcement case."""
 
+import functools
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -25,9 +27,31 @@ class Reported:
     duplicate: bool
 
 
+# What json.dumps writes for a string (ensure_ascii), an int and a float, without its encoder's
+# set-up per call: the digest of a batch record is computed 1,000 times a call.
+_json_string = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]
+
+
+@functools.lru_cache(maxsize=1024)  # validated products, terminals and scenarios: a small vocabulary
+def digest_frame(app_id: str, product: str, terminal: str, scenario: str) -> tuple[str, str]:
+    """The text of a digest around its quantity and time (the same for a batch's records)."""
+    return (
+        f"[{_json_string(app_id)}, {_json_string(product)}, ",
+        f", {_json_string(terminal)}, {_json_string(scenario)}, ",
+    )
+
+
+def digest_in(frame: tuple[str, str], micros: int, occurred_at: datetime) -> str:
+    head, middle = frame
+    text = f"{head}{int.__repr__(micros)}{middle}{float.__repr__(occurred_at.timestamp())}]"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def _digest(app: App, product: str, micros: int, terminal: str, scenario: str, occurred_at: datetime) -> str:
-    content = [str(app.id), product, micros, terminal, scenario, occurred_at.timestamp()]
-    return hashlib.sha256(json.dumps(content).encode()).hexdigest()
+    """The content an idempotency key was reported with. Stored with the record and compared
+    with later reports of the key, so its text never changes: exactly ``json.dumps([str(app.id),
+    product, micros, terminal, scenario, occurred_at.timestamp()])`` (tests/billing/test_usage_batch.py)."""
+    return digest_in(digest_frame(str(app.id), product, terminal, scenario), micros, occurred_at)
 
 
 async def _by_key(session: AsyncSession, key: str) -> UsageRecord | None:
@@ -149,13 +173,21 @@ async def stops_of(session: AsyncSession, account_ids: set) -> dict:
 
 def stopped_at(app: App, occurred_at: datetime, stops: list[Stop]) -> bool:
     """Whether ``occurred_at`` falls while the AppID was suspended or its agreement terminated."""
+    return stop_check(app, stops)(occurred_at)
+
+
+def stop_check(app: App, stops: list[Stop]) -> Callable[[datetime], bool]:
+    """``stopped_at`` for one AppID as a function of the time, its standing and measures looked
+    at once (a batch asks it for up to 1,000 records)."""
     if app.standing == Standing.TERMINATED:
-        return True
-    return any(
-        (not app_ids or str(app.id) in app_ids)
-        and effective_at <= occurred_at
-        and (lifted_at is None or occurred_at < lifted_at)
-        for app_ids, effective_at, lifted_at in stops
+        return lambda _occurred_at: True
+    app_id = str(app.id)
+    mine = [(effective_at, lifted_at) for app_ids, effective_at, lifted_at in stops if not app_ids or app_id in app_ids]
+    if not mine:
+        return lambda _occurred_at: False
+    return lambda occurred_at: any(
+        effective_at <= occurred_at and (lifted_at is None or occurred_at < lifted_at)
+        for effective_at, lifted_at in mine
     )
 
 

@@ -3,13 +3,17 @@ reportUsage, a result per record in order; set-based (the statement count does n
 the batch); concurrent batches with the same keys store each key once (PostgreSQL)."""
 
 import asyncio
+import hashlib
+import json
+import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import func, select
 
 from api.db import create_engine, session_factory
-from models import AuditRecord, EnforcementCase, UsageRecord
+from models import App, AuditRecord, EnforcementCase, UsageRecord
+from services.billing import usage as usage_module
 from services.billing import usage_batch
 from tests.accounts.helpers import errors
 from tests.billing.test_usage import REPORT, live_app, metering_headers, usage
@@ -180,3 +184,17 @@ async def test_bil1_concurrent_batches_store_each_key_once(database_url, session
         assert [k for (k,) in keys] == ["a", "b", "c", "d"]
     finally:
         await engine.dispose()
+
+
+def test_bil1_digest_text_is_the_json_it_always_was() -> None:
+    """Stored digests are compared with later reports of the same key: the text hashed must stay
+    exactly ``json.dumps`` of the content, whatever writes it."""
+    app = App(id=uuid.uuid4(), account_id=uuid.uuid4(), app_id="x", name="x", secret_digest="0")
+    for product, micros, terminal, scenario, occurred_at in [
+        ("RTC_VIDEO_HD_MINUTES", 12_345_678, "IOS", "LIVE_STREAMING", datetime(2026, 9, 15, 4, tzinfo=UTC)),
+        ("P", 0, "WEB", "GAMING", datetime(2026, 9, 15, 4, 0, 0, 123457, tzinfo=UTC)),
+        ('"é\\\u2028', 10**15, "ANDROID", "x y", datetime(1900, 1, 1, tzinfo=UTC)),
+    ]:
+        content = [str(app.id), product, micros, terminal, scenario, occurred_at.timestamp()]
+        expected = hashlib.sha256(json.dumps(content).encode()).hexdigest()
+        assert usage_module._digest(app, product, micros, terminal, scenario, occurred_at) == expected

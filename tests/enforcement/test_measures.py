@@ -13,6 +13,7 @@ from services.ledger import entries
 from tests.accounts.helpers import account_id, errors, verify
 from tests.accounts.queries import CREATE_APP, ROTATE
 from tests.billing.test_usage import metering_headers, usage
+from tests.billing.test_usage_batch import BATCH
 from tests.conftest import gql
 from tests.enforcement.helpers import (
     LIFT,
@@ -241,10 +242,29 @@ async def test_enf5_suspend_story(client, principals, session, clock, database_u
     # Usage for the suspended time that arrives after the lifting is flagged all the same.
     late = usage(app, "u-late", occurredAt=(clock.now() - timedelta(minutes=5)).isoformat())
     assert (await gql(client, REPORT, late, headers=meter))["data"]["reportUsage"]["flaggedForReview"] is True
+    # The same in one batch: each record flagged by its own time and AppID (ENF-5, BIL-1).
+    suspended_time = (clock.now() - timedelta(minutes=4)).isoformat()
+    batch = [
+        usage(app, "b-during", occurredAt=suspended_time)["input"],
+        usage(app, "b-before", occurredAt=before_suspension["input"]["occurredAt"])["input"],
+        usage(app, "b-resumed", occurredAt=clock.now().isoformat())["input"],
+        usage(other, "b-other", occurredAt=suspended_time)["input"],
+    ]
+    answered = await gql(client, BATCH, {"input": {"records": batch}}, headers=meter)
+    assert [r["accepted"] for r in answered["data"]["reportUsageBatch"]["results"]] == [True] * 4
     kept = await session.execute(
         select(UsageRecord.idempotency_key, UsageRecord.flagged_for_review).order_by(UsageRecord.idempotency_key)
     )
-    assert kept.all() == [("u-after", True), ("u-before", False), ("u-late", True), ("u-resumed", False)]
+    assert kept.all() == [
+        ("b-before", False),
+        ("b-during", True),
+        ("b-other", False),
+        ("b-resumed", False),
+        ("u-after", True),
+        ("u-before", False),
+        ("u-late", True),
+        ("u-resumed", False),
+    ]
 
 
 async def test_enf4_whole_account_suspension_suspends_every_app(client, principals, session, clock) -> None:
