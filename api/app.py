@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -79,6 +80,10 @@ def create_app(
         await check_production(app)
         if app.state.data_key is None:
             await ensure_development_key(app)
+        # Everything built so far (the schema, the ORM's mappers, the app) lives as long as the
+        # process: out of the collector's sight, a full collection no longer walks it, which
+        # a request that allocates tens of thousands of objects otherwise triggers (issue 15).
+        gc.freeze()
         sweeper = None
         if settings.sweep_seconds > 0:
             sweeper = asyncio.create_task(scheduler.sweep_forever(app.state, settings.sweep_seconds))
