@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -69,6 +70,20 @@ async def ensure_development_key(app: Starlette) -> None:
         pass  # not migrated yet: the first request that needs it makes it
 
 
+_frozen = False
+
+
+def _freeze_start_up_objects() -> None:
+    """Everything built by the first start-up (the schema, the ORM's mappers, the app) lives as
+    long as the process: out of the collector's sight, a full collection no longer walks it,
+    which a request allocating tens of thousands of objects otherwise triggers (issue 15).
+    Once per process: later apps (tests make many) are collected as usual."""
+    global _frozen
+    if not _frozen:
+        _frozen = True
+        gc.freeze()
+
+
 def create_app(
     settings: Settings | None = None, *, clock: Clock | None = None, mailer: Mailer | None = None
 ) -> Starlette:
@@ -80,6 +95,7 @@ def create_app(
         await check_production(app)
         if app.state.data_key is None:
             await ensure_development_key(app)
+        _freeze_start_up_objects()
         sweeper = None
         if settings.sweep_seconds > 0:
             sweeper = asyncio.create_task(scheduler.sweep_forever(app.state, settings.sweep_seconds))

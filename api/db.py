@@ -31,9 +31,9 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from models.sessions import DEFERRED, deferred_options
+from models.sessions import DEFERRED, READS_FIRST, deferred_options
 
-__all__ = ["SerialSession", "create_engine", "deferred_options", "session_factory"]
+__all__ = ["SerialSession", "begin_transaction_now", "create_engine", "deferred_options", "session_factory"]
 
 # How long a statement waits for a lock (SQLite: the write lock) before the request is answered
 # 503. Below the request deadline (30 s), so a busy database says so instead of timing out.
@@ -73,7 +73,30 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     # (services/database.py) and SQLAlchemy throws the whole pool away, so the retry connects
     # afresh; connections are recycled after half an hour regardless.
     kwargs.setdefault("pool_recycle", POOL_RECYCLE_SECONDS)
-    return create_async_engine(url, connect_args=connect_args, **kwargs)
+    engine = create_async_engine(url, connect_args=connect_args, **kwargs)
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _reads_first(conn: Any) -> None:
+        # READS_FIRST (models/sessions.py): no BEGIN yet. The driver sends BEGIN lazily, before
+        # the first statement of a transaction; in autocommit it sends none, so the reads run
+        # as statements of their own until begin_transaction_now() turns it off again.
+        if conn.get_execution_options().get(READS_FIRST, False):
+            conn.connection.dbapi_connection.autocommit = True
+            conn.connection.info[READS_FIRST] = True
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _never_back_in_autocommit(dbapi_connection: Any, record: Any) -> None:
+        # A connection returns to the pool as it left it, whatever happened to its request.
+        if record.info.pop(READS_FIRST, False):
+            dbapi_connection.autocommit = False
+
+    return engine
+
+
+def begin_transaction_now(connection: Any) -> None:
+    """End READS_FIRST on this (sync) connection: its next statement begins the transaction."""
+    if connection.connection.info.pop(READS_FIRST, False):
+        connection.connection.dbapi_connection.autocommit = False
 
 
 class SerialSession(AsyncSession):

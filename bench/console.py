@@ -5,6 +5,7 @@ load process at fixed concurrency for a fixed time.
 
     ACCORD_BENCH_POSTGRES_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/test \
         .venv/bin/python bench/console.py [--accounts 1000] [--concurrency 16] [--seconds 10]
+            [--before DIR]   # also measure the code in DIR (e.g. `git archive main` unpacked)
 
 Seeds PostgreSQL in SQL: ``--accounts`` accounts (1,000 by default; CI runs 3), each with 20
 apps, 24 delivered bills of 10 lines and 200 ledger entries. Prints requests/s, p50 and p99
@@ -137,7 +138,7 @@ def wait_up(url: str) -> None:
     raise SystemExit(f"{url} did not start")
 
 
-async def main(accounts: int, concurrency: int, seconds: float) -> None:
+async def main(accounts: int, concurrency: int, seconds: float, before: str | None = None) -> None:
     async with migrated_database() as (url, raw_dsn):
         started = time.perf_counter()
         account_id = await seed(raw_dsn, accounts)
@@ -145,16 +146,8 @@ async def main(accounts: int, concurrency: int, seconds: float) -> None:
             f"seeded {accounts} accounts x (20 apps, 24 bills x 10 lines, 200 entries) "
             f"in {time.perf_counter() - started:.1f} s"
         )
-        body = json.dumps({"query": DASHBOARD}).encode()
-        with serving(url, workers=2) as base:
-            token = await holder_token(url, raw_dsn, account_id, base)
-            auth = {"Authorization": f"Bearer {token}"}
-            json_auth = auth | {"Content-Type": "application/json"}
-            check = httpx.post(f"{base}/graphql", content=body, headers=json_auth)  # noqa: ASYNC210 - nothing else runs
-            answer = check.json()
-            assert "errors" not in answer and len(answer["data"]["account"]["bills"]["edges"]) == 12, answer
-            drive(f"{base}/graphql", body=body, headers=auth, concurrency=concurrency, seconds=1)  # warm up
-            accord = drive(f"{base}/graphql", body=body, headers=auth, concurrency=concurrency, seconds=seconds)
+        accord = await measure(url, raw_dsn, account_id, None, concurrency, seconds)
+        earlier = await measure(url, raw_dsn, account_id, before, concurrency, seconds) if before else None
         process, hand_base = handwritten(raw_dsn, 2)
         try:
             wait_up(f"{hand_base}/dashboard/{account_id}")
@@ -168,6 +161,23 @@ async def main(accounts: int, concurrency: int, seconds: float) -> None:
     print(hand.line("hand-written endpoint"))
     print(f"throughput ratio: {accord.rps / hand.rps:.2f} (goal >= 0.40)")
     print(f"p99 ratio: {accord.p99_ms / hand.p99_ms:.2f} (goal < 3)")
+    if earlier is not None:
+        print(earlier.line(f"before ({before})"))
+        print(f"before: throughput ratio {earlier.rps / hand.rps:.2f}, p99 ratio {earlier.p99_ms / hand.p99_ms:.2f}")
+
+
+async def measure(url: str, raw_dsn: str, account_id: uuid.UUID, source: str | None, concurrency: int, seconds: float):
+    """The dashboard through `accord serve --workers 2` running this checkout, or ``source``."""
+    body = json.dumps({"query": DASHBOARD}).encode()
+    with serving(url, workers=2, source=source) as base:
+        token = await holder_token(url, raw_dsn, account_id, base)
+        auth = {"Authorization": f"Bearer {token}"}
+        json_auth = auth | {"Content-Type": "application/json"}
+        check = httpx.post(f"{base}/graphql", content=body, headers=json_auth)  # noqa: ASYNC210 - nothing else runs
+        answer = check.json()
+        assert "errors" not in answer and len(answer["data"]["account"]["bills"]["edges"]) == 12, answer
+        drive(f"{base}/graphql", body=body, headers=auth, concurrency=concurrency, seconds=1)  # warm up
+        return drive(f"{base}/graphql", body=body, headers=auth, concurrency=concurrency, seconds=seconds)
 
 
 async def profile(accounts: int, runs: int) -> None:
@@ -203,8 +213,9 @@ if __name__ == "__main__":
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--profile", type=int, metavar="N", help="profile N queries in process instead")
+    parser.add_argument("--before", help="also measure the code in this directory (e.g. `git archive main`)")
     args = parser.parse_args()
     if args.profile:
         asyncio.run(profile(args.accounts, args.profile))
     else:
-        asyncio.run(main(args.accounts, args.concurrency, args.seconds))
+        asyncio.run(main(args.accounts, args.concurrency, args.seconds, args.before))

@@ -13,7 +13,6 @@ from strawberry.types import Info
 from auth.principal import Principal
 from services import calendar, notices
 from services.accounts import cases, personal_data, real_name
-from services.accounts import repository as account_repository
 from services.accounts import service as account_service
 from services.apps import service as apps
 from services.audit import Actor
@@ -63,7 +62,8 @@ class Loaders:
         self.brand_requests = _loader(session, apps.brand_requests_of, [])
         self.scope_requests = _loader(session, apps.requests_of_apps, [])
         self.enforcement_cases = _loader(session, enforcement_cases.cases_of, [])
-        self.balances = _loader(session, account_repository.balances, 0)
+        # The balance and what is owed come from one statement per batch (arrears.account_facts).
+        self.account_facts = _loader(session, arrears.account_facts, None)
         self.pending_top_ups = _loader(session, ledger_repository.pending_of, [])
         self.partner_clients = _loader(session, account_service.partner_clients_of, [])
         self.bill_lines = _loader(session, bill_repository.lines_of, [])
@@ -72,12 +72,19 @@ class Loaders:
         self.invoiceable = _loader(session, invoices.invoiceable_fen, 0)
         self.invoice_history = _loader(session, invoices.histories_of, [])
         self.webhook_endpoints = _loader(session, webhook_endpoints.endpoints_of_accounts, [])
-        self.owed = _loader(session, lambda s, keys: arrears.owed(s, keys, now=now), None)
+        self.owed = _loader(session, self._owed(now), None)
         # Issue 12: the calendar and force-majeure events every explained deadline counts with.
         self.deadline_facts = _loader(session, lambda s, keys: deadlines.facts_by_key(s, keys, now=now), None)
         self.payment_notices = _loader(session, notices.payment_notices_delivered, None)
         self._session = session
         self._first_pages: dict[tuple[Any, int], DataLoader] = {}
+
+    def _owed(self, now: datetime) -> Callable[[AsyncSession, list[Any]], Awaitable[dict]]:
+        async def batch(session: AsyncSession, keys: list[Any]) -> dict:
+            facts = dict(zip(keys, await self.account_facts.load_many(keys), strict=True))
+            return await arrears.owed(session, keys, now=now, facts=facts)
+
+        return batch
 
     def first_pages(self, pages_of: Callable[..., Awaitable[dict]], first: int) -> DataLoader:
         """The loader of the first pages (of ``first`` items) of many accounts' connections."""

@@ -24,11 +24,11 @@ query Dashboard {
 }
 """
 
-# What it costs: the bearer check (1), the account (1), the balance (1), what is owed for the
-# standing (services/ledger/arrears.owed: unpaid bills, balance, penalties, deductions: 4, and
-# the agreement's end for PRE-3, services/ledger/term: termination dates, terminated standing: 2),
+# What it costs: the bearer check (1), the account (1), its facts for the balance and the
+# standing (services/ledger/arrears.account_facts: balance, stored accruals, penalties paid and
+# the agreement's end, PRE-3: 1, shared by `balance` and `paymentStanding`), its open bills (1),
 # and one each for the pages of apps, bills and ledger entries and for the bills' lines (4).
-DASHBOARD_SELECTS = 13
+DASHBOARD_SELECTS = 8
 
 
 def selects(seen: list[str]) -> list[str]:

@@ -380,7 +380,8 @@ class Account(Node):
 
     @strawberry.field(extensions=allowed(BILLING_READERS), description="The prepaid balance (PRE-1).")
     async def balance(self, info: AccordInfo) -> Decimal:
-        return fen_to_yuan(await info.context.loaders.balances.load(self.key))
+        facts = await info.context.loaders.account_facts.load(self.key)
+        return fen_to_yuan(0 if facts is None else facts.balance_fen)
 
     @strawberry.field(extensions=allowed(BILLING_READERS), description="Unpaid principal, penalties excluded (PRE-4).")
     async def arrears(self, info: AccordInfo) -> Decimal:

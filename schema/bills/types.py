@@ -5,6 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import strawberry
+from sqlalchemy import Row
 
 from models import Bill as BillRow
 from models import BillDispute as DisputeRow
@@ -37,7 +38,7 @@ class BillLine:
     )
 
     @staticmethod
-    def from_model(row: LineRow) -> "BillLine":
+    def from_model(row: LineRow | Row) -> "BillLine":
         return BillLine(
             product=row.product_code,
             quantity=micros_to_quantity(row.quantity_micros),

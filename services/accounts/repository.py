@@ -26,12 +26,6 @@ async def get_account(session: AsyncSession, account_id: uuid.UUID) -> Account |
     return await session.get(Account, account_id)
 
 
-async def balances(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
-    """PRE-1: current balances in fen, read fresh (postings update them outside the ORM)."""
-    rows = await session.execute(select(Account.id, Account.balance_fen).where(Account.id.in_(ids)))
-    return dict(rows.all())
-
-
 async def page_accounts(
     session: AsyncSession, *, first: int, after: uuid.UUID | None, search: str | None
 ) -> Page[Account]:

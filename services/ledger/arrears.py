@@ -20,6 +20,7 @@ Decisions written down here (RULES.md leaves them to us):
 
 import uuid
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -133,21 +134,65 @@ async def _accrued(session: AsyncSession, account_ids: list[uuid.UUID]) -> dict[
     return {account_id: int(total) for account_id, total in await session.execute(query)}
 
 
-async def owed(session: AsyncSession, account_ids: list[uuid.UUID], *, now: datetime) -> dict[uuid.UUID, Owed]:
-    """Arrears and penalties of many accounts in a constant number of queries, including the
-    days the sweep has not materialised yet."""
-    bills = await _open_bills(session, account_ids)
-    balances = dict(
-        (await session.execute(select(Account.id, Account.balance_fen).where(Account.id.in_(account_ids)))).all()
+@dataclass(frozen=True, slots=True)
+class AccountFacts:
+    """What one statement reads of an account for its balance and what it owes: the balance,
+    the stored penalty accruals and the penalties paid, and the agreement's end (term.py)."""
+
+    balance_fen: int
+    accrued_fen: int
+    penalties_paid_fen: int
+    ends: date | None
+
+
+async def account_facts(session: AsyncSession, account_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, AccountFacts]:
+    """The facts of many accounts in one statement (correlated sums, each on an index), where
+    five separate reads used to cost five round trips (issue 15: the console's first screen)."""
+    accrued = (
+        select(func.coalesce(func.sum(PenaltyAccrual.amount_fen), 0))
+        .where(PenaltyAccrual.account_id == Account.id)
+        .scalar_subquery()
     )
-    accrued, paid = await _accrued(session, account_ids), await _penalties_paid(session, account_ids)
-    ends = await term.end_dates(session, account_ids)
+    paid = (
+        select(func.coalesce(func.sum(-LedgerEntry.amount_fen), 0))
+        .where(LedgerEntry.account_id == Account.id, LedgerEntry.kind == LedgerKind.PENALTY)
+        .scalar_subquery()
+    )
+    query = select(
+        Account.id, Account.balance_fen, Account.standing, accrued, paid, term.requested_end(Account.id)
+    ).where(Account.id.in_(account_ids))
+    return {
+        account_id: AccountFacts(
+            balance_fen=balance,
+            accrued_fen=int(accrued_fen),
+            penalties_paid_fen=int(paid_fen),
+            ends=term.end_date(standing, requested),
+        )
+        for account_id, balance, standing, accrued_fen, paid_fen, requested in await session.execute(query)
+    }
+
+
+async def owed(
+    session: AsyncSession,
+    account_ids: list[uuid.UUID],
+    *,
+    now: datetime,
+    facts: Mapping[uuid.UUID, AccountFacts | None] | None = None,
+) -> dict[uuid.UUID, Owed]:
+    """Arrears and penalties of many accounts in two statements, including the days the sweep
+    has not materialised yet. ``facts``: the accounts' facts when the caller has read them
+    already (the request's DataLoader shares them with the ``balance`` field)."""
+    bills = await _open_bills(session, account_ids)
+    if facts is None:
+        facts = await account_facts(session, account_ids)
+    none = AccountFacts(balance_fen=0, accrued_fen=0, penalties_paid_fen=0, ends=None)
     today = local_date(now)
     found = {}
     for account_id in account_ids:
         open_bills = bills.get(account_id, [])
-        pending = _pending_accruals(open_bills, balances.get(account_id, 0), today, ends.get(account_id))
-        penalties = accrued.get(account_id, 0) + sum(row["amount_fen"] for row in pending) - paid.get(account_id, 0)
+        known = facts.get(account_id) or none
+        pending = _pending_accruals(open_bills, known.balance_fen, today, known.ends)
+        penalties = known.accrued_fen + sum(row["amount_fen"] for row in pending) - known.penalties_paid_fen
         dues = [b.pay_by for b in open_bills if unpaid_fen(b) > 0 and b.pay_by is not None]
         found[account_id] = Owed(
             principal_fen=sum(unpaid_fen(b) for b in open_bills),
