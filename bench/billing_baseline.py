@@ -109,7 +109,5 @@ async def run(conn: asyncpg.Connection, period: date, now: datetime) -> tuple[in
         await conn.execute(INSERT_EVENTS, now, period.isoformat())
         await conn.fetchval(NOTIFY)
         await conn.execute(HOLDS, period)
-        await conn.execute(
-            "UPDATE bill_runs SET issued = $2, finished_at = $3 WHERE id = $1", *(run_id, issued, now)
-        )
+        await conn.execute("UPDATE bill_runs SET issued = $2, finished_at = $3 WHERE id = $1", *(run_id, issued, now))
     return issued, time.perf_counter() - started
