@@ -90,7 +90,7 @@ HOLDS = "DELETE FROM bill_holds WHERE period = $1 AND account_id IN (SELECT acco
 
 async def run(conn: asyncpg.Connection, period: date, now: datetime) -> tuple[int, float]:
     """(bills written, seconds), all in one transaction."""
-    start, end = month_bounds(period)
+    _, end = month_bounds(period)
     run_id = uuid.uuid4()
     month = period.strftime("%Y-%m")
     started = time.perf_counter()

@@ -19,7 +19,7 @@ import asyncpg
 from sqlalchemy import func, select
 
 from api.db import create_engine, session_factory
-from models import Account, AccountEvent, App, Bill, BillLine, BillRun, Notice, UsageRecord
+from models import Account, AccountEvent, App, Bill, BillLine, Notice, UsageRecord
 from services.billing.run import has_run, run_monthly_billing
 from tests.billing.bill_run_process import NOW, PERIOD
 from tests.conftest import requires_postgres
@@ -163,8 +163,12 @@ async def test_bil1_bil4_crash_inside_a_chunk_leaves_nothing_of_it_and_the_rerun
         process = await _start(url, pause_after=0)
         await _until(process, "committed 2")
         waiting = "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'"
-        while await blocker.fetchval(waiting, database) == 0:  # the run blocks in chunk 3's bill insert
+        for _ in range(600):  # another process's state: polled, up to 30 s
+            if await blocker.fetchval(waiting, database):  # the run blocks in chunk 3's bill insert
+                break
             await asyncio.sleep(0.05)
+        else:
+            raise AssertionError("the bill run never reached the locked account")
         claimed = "SELECT count(*) FROM pg_locks WHERE relation = 'usage_records'::regclass AND granted"
         assert await blocker.fetchval(claimed) > 0  # chunk 3's claim is written, uncommitted
         os.kill(process.pid, signal.SIGKILL)
