@@ -17,19 +17,19 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# Plain ALTERs, not batch mode: on SQLite a batch recreates the table, and dropping bill_runs while
+# usage_records references it fails its foreign key.
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("bill_runs", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("bill_runs", sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True))
     # Every run before this revision was one transaction: it finished when it committed.
     op.execute("UPDATE bill_runs SET finished_at = ran_at")
-    with op.batch_alter_table("usage_records", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_usage_records_bill_run_id"))
-        batch_op.create_index("ix_usage_records_bill_run_account", ["bill_run_id", "account_id"], unique=False)
+    op.drop_index("ix_usage_records_bill_run_id", table_name="usage_records")
+    op.create_index("ix_usage_records_bill_run_account", "usage_records", ["bill_run_id", "account_id"], unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("usage_records", schema=None) as batch_op:
-        batch_op.drop_index("ix_usage_records_bill_run_account")
-        batch_op.create_index(batch_op.f("ix_usage_records_bill_run_id"), ["bill_run_id"], unique=False)
-    with op.batch_alter_table("bill_runs", schema=None) as batch_op:
-        batch_op.drop_column("finished_at")
+    op.drop_index("ix_usage_records_bill_run_account", table_name="usage_records")
+    op.create_index("ix_usage_records_bill_run_id", "usage_records", ["bill_run_id"], unique=False)
+    op.drop_column("bill_runs", "finished_at")
