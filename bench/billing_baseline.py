@@ -15,7 +15,7 @@ import asyncpg
 from services.billing.pricing import month_bounds
 
 CLAIM = """
-UPDATE usage_records u SET bill_run_id = $1, updated_at = clock_timestamp()  -- as the ORM's onupdate
+UPDATE usage_records u SET bill_run_id = $1, updated_at = now()  -- as the ORM's onupdate stamps it
 WHERE u.bill_run_id IS NULL AND u.occurred_at < $2
   AND u.product_code NOT IN (SELECT code FROM products WHERE continuing)
   AND NOT EXISTS (SELECT 1 FROM bills b WHERE b.account_id = u.account_id AND b.period = $3)
