@@ -116,7 +116,9 @@ async def _chunk_end(session: AsyncSession, after: uuid.UUID | None, size: int) 
     """The id of the ``size``-th account after ``after`` (or of the last one): the chunk's end."""
     later = select(Account.id).where(in_range(Account.id, after, None))
     found = await session.scalar(later.order_by(Account.id).offset(size - 1).limit(1))
-    return found or await session.scalar(later.order_by(Account.id.desc()).limit(1))
+    if found is not None:
+        return found
+    return await session.scalar(later.order_by(Account.id.desc()).limit(1))
 
 
 async def _count(session: AsyncSession, run_id: uuid.UUID, *, issued: int, held: int, **values) -> None:
