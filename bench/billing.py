@@ -115,7 +115,8 @@ async def compare(accounts: int, rows: int) -> None:
             baseline_runs = await conn.fetchrow(RUN_ROW)
             differing = await conn.fetchval(DIFFERING)
             summary = await conn.fetchrow(
-                "SELECT count(*), sum(total_fen), sum(lines)::bigint, sum(notices)::bigint, sum(marked)::bigint FROM accord_result"
+                "SELECT count(*), sum(total_fen), sum(lines)::bigint, sum(notices)::bigint, sum(marked)::bigint"
+                " FROM accord_result"
             )
         finally:
             await conn.close()
