@@ -139,7 +139,9 @@ class PenaltyAccrual(Base, table=True):
 
 
 class BillRun(Base, table=True):
-    """Each run of the monthly bill run (BIL-4): the scheduler's record that a month was run."""
+    """Each run of the monthly bill run (BIL-4): the scheduler's record that a month was run.
+    A run commits chunk by chunk when its caller commits between them (the sweep); one that
+    crashed has no ``finished_at``, so the next sweep runs the month again and completes it."""
 
     __tablename__ = "bill_runs"
 
@@ -148,3 +150,4 @@ class BillRun(Base, table=True):
     ran_by: str = Field(sa_type=sa.String(200), nullable=False)
     issued: int = Field(nullable=False)
     held: int = Field(nullable=False)
+    finished_at: datetime | None = timestamp_field(default=None, nullable=True)

@@ -61,7 +61,7 @@ async def run_due_jobs(
     results: list[JobResult] = []
     now = clock.now()
     working = await load_calendar(session)
-    await done("issue_monthly_bills", await _issue_monthly_bills(session, working, now))
+    await done("issue_monthly_bills", await _issue_monthly_bills(session, working, now, checkpoint))
     # FM-1: an ongoing force-majeure event keeps pausing running deadlines (issue 12).
     await done("recount_paused_deadlines", await incidents.recount_while_ongoing(session, now=now))
     deliver = partial(notices.deliver_queued, mailer=mailer, calendar=working, clock=clock, checkpoint=checkpoint)
@@ -95,9 +95,12 @@ async def run_due_jobs(
     return results
 
 
-async def _issue_monthly_bills(session: AsyncSession, working, now: datetime) -> int:
+async def _issue_monthly_bills(
+    session: AsyncSession, working, now: datetime, checkpoint: Callable[[], Awaitable[None]] | None
+) -> int:
     """BIL-4: the previous month is billed on the first working day of this one (or at the
-    first sweep after it, when the service was down that day)."""
+    first sweep after it, when the service was down that day, or after a run that crashed:
+    committed chunk by chunk, it completes the remainder)."""
     period = run.previous_period(now)
     if await run.has_run(session, period):
         return 0
@@ -109,7 +112,9 @@ async def _issue_monthly_bills(session: AsyncSession, working, now: datetime) ->
         return 0
     if local_date(now) < first_working_day:
         return 0
-    result = await run.run_monthly_billing(session, period=period, ran_by=SWEEPER.principal, now=now)
+    result = await run.run_monthly_billing(
+        session, period=period, ran_by=SWEEPER.principal, now=now, checkpoint=checkpoint
+    )
     return result.issued
 
 

@@ -14,7 +14,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 from fractions import Fraction
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import func, literal, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Bill, Product, UsageRecord
@@ -23,7 +23,17 @@ from services.billing.pricing import month_bounds, priced
 Key = tuple[uuid.UUID, str, int | None]  # account, product, unit price (None: unpriced, BIL-2)
 
 
-def _levels(period: date):
+def in_range(column, after: uuid.UUID | None, upto: uuid.UUID | None):
+    """``after < column <= upto`` (an open end where None): one chunk of accounts."""
+    condition = true()
+    if after is not None:
+        condition = condition & (column > after)
+    if upto is not None:
+        condition = condition & (column <= upto)
+    return condition
+
+
+def _levels(period: date, after: uuid.UUID | None, upto: uuid.UUID | None):
     start, end = month_bounds(period)
     usage = UsageRecord.__table__.c
     stamp = usage.occurred_at.type
@@ -37,7 +47,7 @@ def _levels(period: date):
             usage.occurred_at.label("held_from"),
             func.lead(usage.occurred_at, type_=stamp).over(**window).label("held_until"),
         )
-        .where(usage.product_code.in_(continuing), usage.occurred_at < end)
+        .where(usage.product_code.in_(continuing), usage.occurred_at < end, in_range(usage.account_id, after, upto))
         .subquery()
     )
     billed = select(Bill.id).where(Bill.account_id == levels.c.account_id, Bill.period == period).exists()
@@ -60,13 +70,18 @@ def _levels(period: date):
     )
 
 
-async def held_quantities(session: AsyncSession, period: date) -> dict[Key, int]:
-    """{(account, product, unit price): the month's time-weighted quantity in millionths}."""
+async def held_quantities(
+    session: AsyncSession, period: date, *, after: uuid.UUID | None = None, upto: uuid.UUID | None = None
+) -> dict[Key, int]:
+    """{(account, product, unit price): the month's time-weighted quantity in millionths}, of the
+    accounts in ``in_range(after, upto)`` (an app's levels all belong to its one account)."""
     start, end = month_bounds(period)
     micro = timedelta(microseconds=1)
     month = (end - start) // micro
     exact: dict[Key, Fraction] = defaultdict(Fraction)
-    for account_id, product, level, held_from, held_until, unit_price_fen in await session.execute(_levels(period)):
+    for account_id, product, level, held_from, held_until, unit_price_fen in await session.execute(
+        _levels(period, after, upto)
+    ):
         held = (min(held_until or end, end) - max(held_from, start)) // micro
         if held > 0:
             exact[(account_id, product, unit_price_fen)] += Fraction(level * held, month)

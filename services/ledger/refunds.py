@@ -91,7 +91,7 @@ async def last_bill_pending(session: AsyncSession, account_id: uuid.UUID) -> boo
     )
     if unbilled.first() is not None:
         return True
-    last_run = await session.scalar(select(func.max(BillRun.period)))
+    last_run = await session.scalar(select(func.max(BillRun.period)).where(BillRun.finished_at.is_not(None)))
     open_from = month_bounds((last_run.replace(day=28) + timedelta(days=4)).replace(day=1))[0] if last_run else None
     levels = await session.execute(
         select(UsageRecord.app_id, UsageRecord.occurred_at, UsageRecord.quantity_micros)
