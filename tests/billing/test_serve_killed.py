@@ -13,7 +13,6 @@ account's row lock (as a confirmation in progress would) past the first chunk of
 chunk's commit and the next's."""
 
 import asyncio
-import os
 import signal
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -171,11 +170,6 @@ def _server(url: str, outbox: str) -> Server:
     )
 
 
-def _forget_log(server: Server) -> None:
-    server.log.close()
-    os.unlink(server.log.name)
-
-
 async def test_bil1_bil4_serve_sigkilled_between_bill_run_chunks_leaves_whole_bills_and_restart_completes(
     databases, tmp_path
 ) -> None:
@@ -212,7 +206,7 @@ async def test_bil1_bil4_serve_sigkilled_between_bill_run_chunks_leaves_whole_bi
         finally:
             server.process.kill()  # already dead unless an assertion above failed
             server.process.wait()
-            _forget_log(server)
+            server.discard_log()
         await hold.rollback()
         # Its sessions see their client gone: the one that waited gets the lock, then rolls back.
         others = "SELECT count(*) = 0 FROM pg_stat_activity WHERE datname = current_database() AND pid <> ALL($1)"
@@ -224,14 +218,10 @@ async def test_bil1_bil4_serve_sigkilled_between_bill_run_chunks_leaves_whole_bi
         unfinished = await watcher.fetch("SELECT issued FROM bill_runs WHERE finished_at IS NULL")
         assert [row["issued"] for row in unfinished] == [CHUNK_ACCOUNTS]
 
-        again = _server(url, outbox)
-        try:
-            with again:
-                finishing = "SELECT count(*) FROM bill_runs WHERE finished_at IS NOT NULL"
-                await _poll(watcher, finishing, what="the restarted server finishing the month")
+        with _server(url, outbox) as again:
+            finishing = "SELECT count(*) FROM bill_runs WHERE finished_at IS NOT NULL"
+            await _poll(watcher, finishing, what="the restarted server finishing the month")
             log = again.output()
-        finally:
-            _forget_log(again)
         billed, finished = await _assert_whole(watcher)
         assert billed == set(ids) and finished == 1, log
         restarted = await _bills(watcher)

@@ -52,7 +52,9 @@ class Server:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"accord serve exited: {self.output()}")
+                output = self.output()
+                self.discard_log()
+                raise RuntimeError(f"accord serve exited: {output}")
             try:
                 if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
                     return self
@@ -60,7 +62,10 @@ class Server:
                 pass
             time.sleep(0.2)
         self.process.kill()
-        raise RuntimeError("accord serve did not become ready in 60 s")
+        self.process.wait()
+        output = self.output()
+        self.discard_log()
+        raise RuntimeError(f"accord serve did not become ready in 60 s: {output}")
 
     def output(self) -> str:
         self.log.flush()
@@ -72,6 +77,12 @@ class Server:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.process.kill()
+            self.process.wait()
+        self.discard_log()
+
+    def discard_log(self) -> None:
+        self.log.close()
+        Path(self.log.name).unlink(missing_ok=True)
 
 
 def chromium() -> str | None:
