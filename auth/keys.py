@@ -108,8 +108,8 @@ async def public_keys(session: AsyncSession, *, now: datetime) -> list[dict]:
     return [json.loads(jwk) for jwk in rows.scalars()]
 
 
-async def verifying_key(session: AsyncSession, kid: str, *, now: datetime) -> ECKey | None:
-    row = (
+async def verifying_jwk(session: AsyncSession, kid: str, *, now: datetime) -> str | None:
+    """The public JWK of ``kid`` while it still verifies, else None."""
+    return (
         await session.execute(select(SigningKey.public_jwk).where(SigningKey.kid == kid, _still_verifying(now)))
     ).scalar_one_or_none()
-    return None if row is None else public_key(row)

@@ -62,12 +62,45 @@ async def creator_grants(session: AsyncSession, client: OAuthClient) -> frozense
     return grants_of_creator(client, await session.get(User, client.created_by_user_id))
 
 
-def grants_of_creator(client: OAuthClient, creator: User | None) -> frozenset[str] | None:
+def grants_of_creator(
+    client: "OAuthClient | BearerClient", creator: "User | BearerUser | None"
+) -> frozenset[str] | None:
     if client.created_by_user_id is None:
         return frozenset(client.scopes)
     if creator is None or creator.disabled:
         return None
     return frozenset(client.scopes) & user_grants(creator.kind, creator.permissions)
+
+
+@dataclass(frozen=True, slots=True)
+class BearerUser:
+    """The columns of a user the bearer check reads (not an ORM entity: loading entities
+    costs more Python than the rest of the check, and nothing here is written)."""
+
+    id: uuid.UUID
+    kind: str
+    login: str
+    staff_roles: list[str]
+    permissions: list[str]
+    disabled: bool
+    token_generation: int
+
+
+@dataclass(frozen=True, slots=True)
+class BearerAccount:
+    id: uuid.UUID
+    standing: str
+    token_generation: int
+
+
+@dataclass(frozen=True, slots=True)
+class BearerClient:
+    client_id: str
+    kind: str
+    scopes: list[str]
+    disabled: bool
+    token_generation: int
+    created_by_user_id: uuid.UUID | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,24 +110,41 @@ class BearerRows:
 
     jwk: str | None
     revoked: bool
-    user: User | None = None
-    client: OAuthClient | None = None
-    account: Account | None = None
-    creator: User | None = None
+    user: BearerUser | None = None
+    client: BearerClient | None = None
+    account: BearerAccount | None = None
+    creator: BearerUser | None = None
 
 
 _REVOKED = exists().where(RevokedAccessToken.jti == bindparam("jti"))
 _CREATOR = aliased(User, name="creator")
+
+
+def _columns(entity: Any, view: type) -> list[Any]:
+    """The columns of ``entity`` that ``view`` has, in its field order."""
+    return [getattr(entity, name) for name in view.__slots__]
+
+
+def _view(view: type, values: Sequence[Any]) -> Any:
+    """The view of an outer-joined row; None when the row is absent (its first column, a key
+    that is never NULL, is NULL)."""
+    return None if values[0] is None else view(*values)
+
+
+_USER_COLUMNS = _columns(User, BearerUser)
+_ACCOUNT_COLUMNS = _columns(Account, BearerAccount)
+_CLIENT_COLUMNS = _columns(OAuthClient, BearerClient)
+_CREATOR_COLUMNS = _columns(_CREATOR, BearerUser)
 # Built once: the bearer check runs on every request, and building these costs more than
-# running them.
+# running them. Columns, not entities (see BearerUser).
 _BEARER_USER = (
-    select(User, Account, VERIFYING_JWK, _REVOKED)
-    .join(Account, Account.id == User.account_id, isouter=True)
+    select(VERIFYING_JWK, _REVOKED, *_USER_COLUMNS, *_ACCOUNT_COLUMNS)
+    .join_from(User, Account, Account.id == User.account_id, isouter=True)
     .where(User.id == bindparam("subject"))
 )
 _BEARER_CLIENT = (
-    select(OAuthClient, Account, _CREATOR, VERIFYING_JWK, _REVOKED)
-    .join(Account, Account.id == OAuthClient.account_id, isouter=True)
+    select(VERIFYING_JWK, _REVOKED, *_CLIENT_COLUMNS, *_ACCOUNT_COLUMNS, *_CREATOR_COLUMNS)
+    .join_from(OAuthClient, Account, Account.id == OAuthClient.account_id, isouter=True)
     .join(_CREATOR, _CREATOR.id == OAuthClient.created_by_user_id, isouter=True)
     .where(OAuthClient.client_id == bindparam("subject"))
 )
@@ -106,7 +156,12 @@ async def bearer_user(
     """None when there is no such user."""
     params = {"subject": user_id, "jti": jti, "kid": kid, "cutoff": verifying_cutoff(now)}
     row = (await session.execute(_BEARER_USER, params)).first()
-    return None if row is None else BearerRows(jwk=row[2], revoked=bool(row[3]), user=row[0], account=row[1])
+    if row is None:
+        return None
+    users = 2 + len(_USER_COLUMNS)
+    return BearerRows(
+        jwk=row[0], revoked=bool(row[1]), user=BearerUser(*row[2:users]), account=_view(BearerAccount, row[users:])
+    )
 
 
 async def bearer_client(
@@ -117,7 +172,15 @@ async def bearer_client(
     row = (await session.execute(_BEARER_CLIENT, params)).first()
     if row is None:
         return None
-    return BearerRows(jwk=row[3], revoked=bool(row[4]), client=row[0], account=row[1], creator=row[2])
+    clients = 2 + len(_CLIENT_COLUMNS)
+    accounts = clients + len(_ACCOUNT_COLUMNS)
+    return BearerRows(
+        jwk=row[0],
+        revoked=bool(row[1]),
+        client=BearerClient(*row[2:clients]),
+        account=_view(BearerAccount, row[clients:accounts]),
+        creator=_view(BearerUser, row[accounts:]),
+    )
 
 
 async def client(session: AsyncSession, client_id: str) -> OAuthClient | None:

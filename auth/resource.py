@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth import keys, repository
+from auth import repository
 from auth.principal import (
     HOLDER_SCOPES,
     Holder,
@@ -45,8 +45,9 @@ _CLIENT_KINDS = (PrincipalKind.PARTNER_CLIENT, PrincipalKind.METERING_CLIENT, Pr
 async def authenticate(session: AsyncSession, token: str, *, issuer: str, now: datetime) -> Principal:
     """One statement reads what the check needs: the signing key of the token's ``kid``
     (while it still verifies), whether its ``jti`` was revoked, and its subject's rows with
-    their generations and disabled flags. Nothing is cached but the parsed key of a ``kid``
-    (immutable), so a revocation bites on the very next request, in every process (AUTH-4).
+    their generations and disabled flags. Nothing is cached but what a token's bytes fix (its
+    parse, and that its signature verifies with a given key: auth/tokens.py), so a revocation,
+    a retired key or an expiry bites on the very next request, in every process (AUTH-4).
     The unverified claims only choose the rows; the signature is checked before any is used."""
     header, unchecked = unverified(token)
     kid, jti = str(header.get("kid", "")), str(unchecked.get("jti"))
@@ -60,7 +61,7 @@ async def authenticate(session: AsyncSession, token: str, *, issuer: str, now: d
         rows = await repository.bearer_user(session, user_id=user_id, jti=jti, kid=kid, now=now)
     if rows is None:
         raise InvalidToken("unknown subject")
-    claims = check(token, None if rows.jwk is None else keys.public_key(rows.jwk), issuer=issuer, now=now)
+    claims = check(token, rows.jwk, issuer=issuer, now=now)
     if claims != unchecked:
         raise InvalidToken("claims changed under the signature")  # cannot happen: same bytes
     if rows.revoked:

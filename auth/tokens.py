@@ -5,6 +5,7 @@ and client at issue time; the resource side compares them with the database on e
 so revoking, disabling or freezing takes effect at once whatever the expiry.
 """
 
+import functools
 import json
 import uuid
 from dataclasses import dataclass
@@ -12,13 +13,16 @@ from datetime import datetime
 
 from joserfc import jwt
 from joserfc.errors import JoseError
-from joserfc.jwk import ECKey
 from joserfc.jws import extract_compact
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth import keys
 
 CLOCK_SKEW_SECONDS = 30
+# Parsed tokens and verified signatures kept per process (bounded): a console sends the same
+# token for up to 15 minutes, and the ES256 verification costs more than the rest of the
+# bearer check's Python.
+VERIFIED_TOKENS = 4096
 
 
 class InvalidToken(Exception):
@@ -72,9 +76,12 @@ async def mint(session: AsyncSession, *, issuer: str, now: datetime, subject: To
     return jwt.encode(header, claims, key.key, algorithms=[keys.ALGORITHM]), lifetime
 
 
+@functools.lru_cache(maxsize=VERIFIED_TOKENS)
 def unverified(token: str) -> tuple[dict, dict]:
     """(header, claims) of a compact JWT before its signature is checked: only to know which
-    key and rows to read. Nothing in them is believed until ``check`` verified the signature."""
+    key and rows to read. Nothing in them is believed until ``check`` verified the signature.
+    Parsed once per token (bounded; a malformed one raises and is not kept); callers never
+    modify what they get."""
     try:
         compact = extract_compact(token.encode())
         header = compact.headers()
@@ -92,19 +99,19 @@ async def verify(session: AsyncSession, token: str, *, issuer: str, now: datetim
     """The claims of a valid token, else InvalidToken. Signature, typ, jti, iss, aud, time.
     ``now`` is security time: the real clock, never the simulated one (T-5)."""
     header, _ = unverified(token)
-    key = await keys.verifying_key(session, str(header.get("kid", "")), now=now)
-    return check(token, key, issuer=issuer, now=now)
+    jwk = await keys.verifying_jwk(session, str(header.get("kid", "")), now=now)
+    return check(token, jwk, issuer=issuer, now=now)
 
 
-def check(token: str, key: ECKey | None, *, issuer: str, now: datetime) -> dict:
-    """The claims of ``token`` once its signature verifies with ``key`` (the verifying key of
-    its ``kid``, None when there is none) and its claims hold at ``now``; else InvalidToken."""
-    if key is None:
+def check(token: str, jwk: str | None, *, issuer: str, now: datetime) -> dict:
+    """The claims of ``token`` once its signature verifies with ``jwk`` (the public JWK of its
+    ``kid``, None when there is none or it no longer verifies) and its claims hold at ``now``;
+    else InvalidToken. Only the signature is remembered (per token and JWK): the caller read
+    from the database just now that the key still verifies, and the claims (expiry included)
+    are checked on every call."""
+    if jwk is None:
         raise InvalidToken("unknown or retired signing key")
-    try:
-        claims = jwt.decode(token, key, algorithms=[keys.ALGORITHM]).claims
-    except (JoseError, ValueError) as error:
-        raise InvalidToken(f"bad signature: {error}") from None
+    claims = _verified(token, jwk)
     # Revocation (RFC 7009) is by jti: a token without one could never be revoked alone.
     if not isinstance(claims.get("jti"), str) or not claims["jti"]:
         raise InvalidToken("no jti")
@@ -121,3 +128,17 @@ def check(token: str, key: ECKey | None, *, issuer: str, now: datetime) -> dict:
     if isinstance(claims.get("nbf"), int) and claims["nbf"] > stamp + CLOCK_SKEW_SECONDS:
         raise InvalidToken("not yet valid")
     return claims
+
+
+def _verified(token: str, jwk: str) -> dict:
+    try:
+        return _signature_holds(token, jwk)
+    except (JoseError, ValueError) as error:
+        raise InvalidToken(f"bad signature: {error}") from None
+
+
+@functools.lru_cache(maxsize=VERIFIED_TOKENS)
+def _signature_holds(token: str, jwk: str) -> dict:
+    """The claims of a token whose signature verifies with ``jwk``; raises (and so remembers
+    nothing) when it does not. Callers never modify the claims."""
+    return jwt.decode(token, keys.public_key(jwk), algorithms=[keys.ALGORITHM]).claims

@@ -48,6 +48,8 @@ class UTCDateTime(sa.types.TypeDecorator):
     def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> Any:
         if value is None:
             return None
+        if value.tzinfo is UTC:  # asyncpg's (every timestamp of a console page): already UTC
+            return value
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)

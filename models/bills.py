@@ -28,7 +28,11 @@ class Bill(Base, table=True):
     """
 
     __tablename__ = "bills"
-    __table_args__ = (sa.UniqueConstraint("account_id", "period"),)
+    # The console's page of an account's bills is keyed on (account_id, id): migration 0019.
+    __table_args__ = (
+        sa.UniqueConstraint("account_id", "period"),
+        sa.Index("ix_bills_account_id_id", "account_id", "id"),
+    )
 
     account_id: uuid.UUID = Field(foreign_key="accounts.id", nullable=False)
     period: date = Field(sa_type=sa.Date(), nullable=False)

@@ -23,6 +23,9 @@ class LedgerKind(StrEnum):
 
 class LedgerEntry(Base, table=True):
     __tablename__ = "ledger_entries"
+    # The console's page of an account's entries, oldest first: an index scan that stops after
+    # the page, not a sort of the whole ledger (migration 0019).
+    __table_args__ = (sa.Index("ix_ledger_entries_account_id_id", "account_id", "id"),)
 
     account_id: uuid.UUID = Field(foreign_key="accounts.id", index=True, nullable=False)
     kind: LedgerKind = Field(sa_type=sa.String(20), nullable=False)

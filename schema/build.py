@@ -2,7 +2,7 @@
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
@@ -28,7 +28,7 @@ from schema.enforcement.status import EnforcementQuery
 from schema.enforcement.types import EnforcementCase
 from schema.errors import is_deliberate
 from schema.execution import FieldErrorsStayPut
-from schema.extensions import AccordMaskErrors, DocumentCache, RecordOperationName
+from schema.extensions import AccordMaskErrors, document_cache
 from schema.incidents.resolvers import IncidentMutation
 from schema.input_strings import RefuseBadStrings
 from schema.invoices.resolvers import InvoiceMutation
@@ -144,14 +144,11 @@ def build_schema(*, max_depth: int = MAX_DEPTH, production: bool = False) -> str
         execution_context_class=FieldErrorsStayPut,
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[
-            # Factories, not instances: each request gets its own extension state. The rules
+            # Classes, not instances: each request gets its own extension state. The rules
             # themselves are built once, so DocumentCache finds the same ones every time.
-            lambda: AddValidationRules(rules),
-            lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-            DocumentCache,
+            document_cache(max_tokens=MAX_TOKENS, rules=rules),
             limits,
             RefuseBadStrings,
             AccordMaskErrors,
-            RecordOperationName,
         ],
     )

@@ -1,8 +1,9 @@
-"""Schema extensions: error masking with rollback, the operation name for metrics, and the
-parse and validation cache."""
+"""Schema extensions: error masking with rollback (and the operation name for metrics), and
+the document limits with the parse and validation cache. strawberry enters every hook of every
+extension on every request, so what runs at the same moments shares one extension."""
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from graphql import DocumentNode, GraphQLError, GraphQLSchema, parse
 from strawberry.extensions import MaskErrors, SchemaExtension
@@ -14,7 +15,8 @@ from services.database import is_busy
 
 class AccordMaskErrors(MaskErrors):
     """Masks unexpected errors and marks the request for rollback when any occurred, so a
-    half-done mutation never commits (the middleware reads ``rollback_only``)."""
+    half-done mutation never commits (the middleware reads ``rollback_only``). Also hands the
+    operation name to the request (metrics and the log line, api/middleware.py)."""
 
     def __init__(self) -> None:
         super().__init__(should_mask_error=lambda error: not is_deliberate(error))
@@ -32,23 +34,30 @@ class AccordMaskErrors(MaskErrors):
             result.data = None
         super()._process_result(result)
 
-
-class RecordOperationName(SchemaExtension):
-    """Hands the operation name to the request (metrics and the log line, api/middleware.py)."""
-
     def on_operation(self) -> Iterator[None]:
-        yield
+        yield from super().on_operation()
         context = self.execution_context.context
         if context is not None:
             context.operation_name = self.execution_context.operation_name
 
 
 class DocumentCache(SchemaExtension):
-    """Parses and validates each query text once per process (bounded LRU): a console sends
-    the same few documents again and again. Keyed by the text, the parse options (the token
-    limit) and the validation rules, which are built once (``build_schema``), so the depth and
-    alias limits are part of what was validated. Documents are shared between requests and
-    never modified (graphql-core does not)."""
+    """The document limits (a token limit for the parser, the extra validation rules: depth
+    and aliases), and each query text parsed and validated once per process (bounded LRU): a
+    console sends the same few documents again and again. Keyed by the text, the parse options
+    (the token limit) and the validation rules, which are built once (``document_cache``), so
+    the limits are part of what was validated. Documents are shared between requests and never
+    modified (graphql-core does not)."""
+
+    max_tokens: int
+    rules: tuple = ()
+
+    def on_operation(self) -> Iterator[None]:
+        # What strawberry's MaxTokensLimiter and AddValidationRules do, in one hook.
+        context = self.execution_context
+        context.parse_options["max_tokens"] = self.max_tokens
+        context.validation_rules = context.validation_rules + self.rules
+        yield
 
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
@@ -81,3 +90,8 @@ def _parsed(query: str, options: tuple) -> DocumentNode:
 @functools.lru_cache(maxsize=DOCUMENTS_CACHED)
 def _validated(schema: GraphQLSchema, query: str, options: tuple, rules: tuple) -> list[GraphQLError]:
     return validate_document(schema, _parsed(query, options), rules)
+
+
+def document_cache(*, max_tokens: int, rules: Sequence) -> type[DocumentCache]:
+    """The extension with its limits; the rules built once, so the cache finds the same ones."""
+    return type("DocumentCache", (DocumentCache,), {"max_tokens": max_tokens, "rules": tuple(rules)})

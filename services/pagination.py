@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -42,7 +42,9 @@ async def keyset_pages(
         # query, a top-N sort of the parent's rows where the window numbers every one of them,
         # and cheaper to build (no aliased subquery per call; issue 15). Same rows, same order.
         parent = parents[0]
-        query = select(model).where(parent_column == parent)
+        # The mapper, not the class: select(Model) first asks the class for __clause_element__,
+        # which pydantic's metaclass answers by raising AttributeError (costly, on every call).
+        query = select(inspect(model)).where(parent_column == parent)
         if where is not None:
             query = query.where(where)
         return {parent: await keyset_page(session, query, model.id, first=first, after=None)}

@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Account, Bill, BillState, LedgerEntry, LedgerKind, Notice, NoticePurpose, PenaltyAccrual, PenaltyKind
@@ -79,7 +79,7 @@ class Owed:
 async def _open_bills(session: AsyncSession, account_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Bill]]:
     """Settled bills that still owe principal or carry an open shortfall."""
     query = (
-        select(Bill)
+        select(inspect(Bill))  # the mapper: no AttributeError raised in pydantic (services/pagination.py)
         .where(
             Bill.account_id.in_(account_ids),
             Bill.settled_at.is_not(None),

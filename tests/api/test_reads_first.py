@@ -32,7 +32,7 @@ async def test_a_token_checked_query_that_reads_nothing_else_begins_no_transacti
     await principals.login(principals.holder_a)
     transactions.clear()
     body = await gql(client, "{ __typename }", headers=principals.holder_a.headers)
-    assert answered(body) == {"data": {"__typename": "Query"}}
+    assert answered(body) == {"data": {"__typename": "Query"}}  # its extensions report the query cost
     assert transactions == []
     query = "{ account { balance ledger(first: 5) { edges { node { id } } } } }"
     body = await gql(client, query, headers=principals.holder_a.headers)
