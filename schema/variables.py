@@ -85,33 +85,29 @@ def _compile(type_: GraphQLInputType, objects: dict[str, Coerce], visiting: froz
     if isinstance(type_, GraphQLInputObjectType):
         return _compile_object(type_, objects, visiting, depth)
     if isinstance(type_, (GraphQLScalarType, GraphQLEnumType)):
-        parse = type_.coerce_input_value
-
-        def leaf(value: Any) -> Any:
-            if value is None or value is Undefined:
-                return None
-            try:
-                return parse(value)
-            except Exception:  # graphql-core: any failure is an invalid value
-                return Undefined
-
-        return leaf
+        return _leaf(type_, missing=None)
     raise NotCompiled
 
 
 def _required_leaf(type_: GraphQLScalarType | GraphQLEnumType) -> Coerce:
     """A non-null scalar or enum in one function (most of a usage record's values)."""
+    return _leaf(type_, missing=Undefined)
+
+
+def _leaf(type_: GraphQLScalarType | GraphQLEnumType, *, missing: Any) -> Coerce:
+    """A scalar or enum: ``missing`` for null (None where it may be null, Undefined, i.e.
+    invalid, where it may not), Undefined for a value that does not parse."""
     parse = type_.coerce_input_value
 
-    def required_leaf(value: Any) -> Any:
+    def leaf(value: Any) -> Any:
         if value is None or value is Undefined:
-            return Undefined
+            return missing
         try:
             return parse(value)
         except Exception:  # graphql-core: any failure is an invalid value
             return Undefined
 
-    return required_leaf
+    return leaf
 
 
 def _compile_object(

@@ -19,12 +19,12 @@ import asyncpg
 from sqlalchemy import func, select
 
 from api.db import create_engine, session_factory
-from models import Account, AccountEvent, App, Bill, BillLine, Notice, UsageRecord
+from models import Account, AccountEvent, Bill, BillLine, Notice, UsageRecord
 from services.billing.run import has_run, run_monthly_billing
 from tests.billing.bill_run_process import NOW, PERIOD
 from tests.conftest import requires_postgres
 from tests.databases import POSTGRES_URL, _asyncpg_dsn
-from tests.factories import add_usage
+from tests.factories import add_usage, make_app
 
 ROOT = Path(__file__).resolve().parents[2]
 ACCOUNTS = 12
@@ -48,16 +48,7 @@ async def _seed(url: str, ids: list[uuid.UUID]) -> None:
                     address="深圳",
                 )
             )
-            app = App(
-                account_id=account_id,
-                app_id=uuid.uuid4().hex,
-                name="直播",
-                terminals=["IOS"],
-                scenarios=["LIVE_STREAMING"],
-                secret_digest="0" * 64,
-            )
-            session.add(app)
-            await session.flush()
+            app = await make_app(session, account_id=account_id)
             await add_usage(session, app, product="RTC_AUDIO_MINUTES", quantity=f"{n + 1}.5", at=AUGUST, commit=False)
             await add_usage(session, app, product="BANDWIDTH_GB", quantity=f"{10 * n + 3}", at=AUGUST, commit=False)
         await session.commit()
