@@ -48,6 +48,9 @@ query Dashboard {
                                        lines { product quantity unitPrice discount amount } } } }
     ledger(first: 20) { edges { node { id kind amount balanceAfter createdAt } } }
   }
+  enforcementStatus { standing terminationEligible dataDeletionEligible
+                      measures { id kind reason effectiveAt } openCases { id source openedAt }
+                      nextDeadlines { what due rule } }
 }
 """
 

